@@ -1,0 +1,80 @@
+using System.Security.Cryptography;
+using System.Text.Json.Nodes;
+using static TorchSharp.torch;
+
+namespace MLNet.FineTune.Modeling.Checkpoints;
+
+/// <summary>
+/// The weight files of a Hugging Face checkpoint folder: <c>model.safetensors</c>, or shards listed in
+/// <c>model.safetensors.index.json</c>. Pickle files (<c>pytorch_model.bin</c>) are refused: unpickling runs code.
+/// </summary>
+public static class CheckpointFolder
+{
+    public const string SingleFile = "model.safetensors";
+    public const string IndexFile = "model.safetensors.index.json";
+
+    /// <summary>The safetensors files holding the weights, in a stable order.</summary>
+    public static IReadOnlyList<string> WeightFiles(string folder)
+    {
+        if (!Directory.Exists(folder)) throw new CheckpointException($"Checkpoint folder not found: {folder}");
+        var single = Path.Combine(folder, SingleFile);
+        if (File.Exists(single)) return new[] { single };
+        var index = Path.Combine(folder, IndexFile);
+        if (File.Exists(index)) return ShardsFromIndex(folder, index);
+        foreach (var pickle in new[] { "pytorch_model.bin", "pytorch_model.bin.index.json", "model.pt", "model.pth" })
+            if (File.Exists(Path.Combine(folder, pickle)))
+                throw new CheckpointException(
+                    $"{Path.Combine(folder, pickle)} is a Python pickle. MLNet.FineTune does not read pickle files because unpickling can run " +
+                    "arbitrary code. Convert the checkpoint to safetensors once, in Python: " +
+                    "`AutoModel.from_pretrained(folder).save_pretrained(folder, safe_serialization=True)` (or the safetensors 'convert' space).");
+        throw new CheckpointException($"{folder}: no weights found (looked for {SingleFile} and {IndexFile}).");
+    }
+
+    static IReadOnlyList<string> ShardsFromIndex(string folder, string index)
+    {
+        JsonObject map;
+        try { map = JsonNode.Parse(File.ReadAllText(index))?["weight_map"] as JsonObject ?? throw new CheckpointException($"{index}: no 'weight_map' object."); }
+        catch (System.Text.Json.JsonException e) { throw new CheckpointException($"{index}: not valid JSON ({e.Message}).", e); }
+        var full = Path.GetFullPath(folder) + Path.DirectorySeparatorChar;
+        var files = new List<string>();
+        foreach (var shard in map.Select(kv => kv.Value?.GetValue<string>() ?? "").Distinct().OrderBy(s => s, StringComparer.Ordinal))
+        {
+            var path = Path.GetFullPath(Path.Combine(folder, shard));
+            if (!path.StartsWith(full, StringComparison.Ordinal))
+                throw new CheckpointException($"{index}: shard '{shard}' points outside the checkpoint folder.");
+            if (!File.Exists(path)) throw new CheckpointException($"{index}: shard '{shard}' is listed but missing.");
+            files.Add(path);
+        }
+        return files;
+    }
+
+    /// <summary>Every tensor of the checkpoint, float32 on the CPU, keyed as in the files.</summary>
+    public static Dictionary<string, Tensor> ReadStateDict(string folder)
+    {
+        var all = new Dictionary<string, Tensor>();
+        foreach (var file in WeightFiles(folder))
+        {
+            var reader = SafetensorsReader.Open(file);
+            foreach (var name in reader.Entries.Keys)
+            {
+                if (all.ContainsKey(name)) throw new CheckpointException($"{file}: tensor '{name}' appears in more than one shard.");
+                all[name] = reader.ReadTensor(name);
+            }
+        }
+        return all;
+    }
+
+    /// <summary>sha256 over the weight files (hex, lowercase): the base model's identity recorded with adapters and model zips.</summary>
+    public static string WeightsSha256(string folder)
+    {
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        foreach (var file in WeightFiles(folder))
+        {
+            using var stream = File.OpenRead(file);
+            var buffer = new byte[1 << 20];
+            int read;
+            while ((read = stream.Read(buffer)) > 0) sha.AppendData(buffer, 0, read);
+        }
+        return Convert.ToHexStringLower(sha.GetHashAndReset());
+    }
+}

@@ -1,0 +1,117 @@
+using System.Runtime.InteropServices;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace MLNet.FineTune.Modeling.Checkpoints;
+
+/// <summary>One tensor's entry in a safetensors header.</summary>
+public sealed record SafetensorsEntry(string Name, string DType, long[] Shape, long Begin, long End);
+
+/// <summary>
+/// A bounds-checked reader of the safetensors format (https://huggingface.co/docs/safetensors): an 8-byte little-endian
+/// header length, a JSON header mapping names to dtype/shape/data_offsets, then the data region. Every entry is checked
+/// before any tensor is read: the header length has a limit (no "header bomb"), offsets stay inside the file, and
+/// shape × dtype size equals the byte length. Tensors come back as float32 (F16 and BF16 are widened).
+/// </summary>
+public sealed class SafetensorsReader
+{
+    /// <summary>Largest JSON header accepted (the format's own reference implementation uses 100 MB).</summary>
+    public const long MaxHeaderBytes = 100_000_000;
+
+    public string Path { get; }
+    public IReadOnlyDictionary<string, SafetensorsEntry> Entries { get; }
+    public IReadOnlyDictionary<string, string> Metadata { get; }
+    readonly long dataStart;
+
+    SafetensorsReader(string path, Dictionary<string, SafetensorsEntry> entries, Dictionary<string, string> metadata, long dataStart)
+    {
+        Path = path; Entries = entries; Metadata = metadata; this.dataStart = dataStart;
+    }
+
+    public static SafetensorsReader Open(string path)
+    {
+        if (!File.Exists(path)) throw new CheckpointException($"{path}: file not found.");
+        using var stream = File.OpenRead(path);
+        long fileLength = stream.Length;
+        if (fileLength < 8) throw new CheckpointException($"{path}: truncated safetensors file ({fileLength} bytes; the 8-byte header length alone needs 8).");
+        Span<byte> lenBytes = stackalloc byte[8];
+        stream.ReadExactly(lenBytes);
+        ulong headerLength = BitConverter.ToUInt64(lenBytes);
+        if (headerLength > MaxHeaderBytes)
+            throw new CheckpointException($"{path}: safetensors header claims {headerLength:N0} bytes, over the {MaxHeaderBytes:N0}-byte limit; the file is corrupt or hostile.");
+        if (8 + (long)headerLength > fileLength)
+            throw new CheckpointException($"{path}: truncated safetensors file: header claims {headerLength:N0} bytes but the file has {fileLength - 8:N0} after the length field.");
+        var headerBytes = new byte[headerLength];
+        stream.ReadExactly(headerBytes);
+        JsonObject header;
+        try { header = JsonNode.Parse(Encoding.UTF8.GetString(headerBytes)) as JsonObject ?? throw new JsonException("the header is not a JSON object"); }
+        catch (JsonException e) { throw new CheckpointException($"{path}: safetensors header is not valid JSON ({e.Message}).", e); }
+
+        long dataStart = 8 + (long)headerLength, dataLength = fileLength - dataStart;
+        var entries = new Dictionary<string, SafetensorsEntry>();
+        var metadata = new Dictionary<string, string>();
+        foreach (var (name, node) in header)
+        {
+            if (name == "__metadata__")
+            {
+                if (node is JsonObject meta) foreach (var (k, v) in meta) metadata[k] = v?.ToString() ?? "";
+                continue;
+            }
+            entries[name] = ParseEntry(path, name, node, dataLength);
+        }
+        return new SafetensorsReader(path, entries, metadata, dataStart);
+    }
+
+    static SafetensorsEntry ParseEntry(string path, string name, JsonNode? node, long dataLength)
+    {
+        if (node is not JsonObject o) throw new CheckpointException($"{path}: header entry '{name}' is not an object.");
+        string dtype = o["dtype"]?.GetValue<string>() ?? throw new CheckpointException($"{path}: tensor '{name}' has no dtype.");
+        var shape = (o["shape"] as JsonArray ?? throw new CheckpointException($"{path}: tensor '{name}' has no shape."))
+            .Select(d => d!.GetValue<long>()).ToArray();
+        var offsets = o["data_offsets"] as JsonArray;
+        if (offsets is not { Count: 2 }) throw new CheckpointException($"{path}: tensor '{name}' needs data_offsets [begin, end].");
+        long begin = offsets[0]!.GetValue<long>(), end = offsets[1]!.GetValue<long>();
+        int size = DTypeSize(dtype) ?? throw new CheckpointException($"{path}: tensor '{name}' has dtype {dtype}; supported: F32, F16, BF16 (and F64, I64, I32 read as float).");
+        if (shape.Any(d => d < 0)) throw new CheckpointException($"{path}: tensor '{name}' has a negative dimension in shape [{string.Join(",", shape)}].");
+        if (begin < 0 || end < begin || end > dataLength)
+            throw new CheckpointException($"{path}: tensor '{name}' data_offsets [{begin}, {end}] fall outside the {dataLength:N0}-byte data region (truncated or corrupt file).");
+        long expected = shape.Aggregate(1L, (a, b) => checked(a * b)) * size;
+        if (expected != end - begin)
+            throw new CheckpointException($"{path}: tensor '{name}' is {dtype} [{string.Join(",", shape)}] = {expected:N0} bytes, but its data_offsets span {end - begin:N0} bytes (dtype/shape mismatch).");
+        return new SafetensorsEntry(name, dtype, shape, begin, end);
+    }
+
+    static int? DTypeSize(string dtype) => dtype switch
+    {
+        "F32" or "I32" => 4, "F16" or "BF16" => 2, "F64" or "I64" => 8, _ => null,
+    };
+
+    /// <summary>Reads one tensor as float32 on the CPU.</summary>
+    public Tensor ReadTensor(string name)
+    {
+        if (!Entries.TryGetValue(name, out var e)) throw new CheckpointException($"{Path}: no tensor named '{name}'.");
+        var bytes = new byte[e.End - e.Begin];
+        using (var stream = File.OpenRead(Path))
+        {
+            stream.Seek(dataStart + e.Begin, SeekOrigin.Begin);
+            stream.ReadExactly(bytes);
+        }
+        float[] values = e.DType switch
+        {
+            "F32" => MemoryMarshal.Cast<byte, float>(bytes).ToArray(),
+            "F16" => MemoryMarshal.Cast<byte, Half>(bytes).ToArray().Select(h => (float)h).ToArray(),
+            "BF16" => MemoryMarshal.Cast<byte, ushort>(bytes).ToArray().Select(b => BitConverter.Int32BitsToSingle(b << 16)).ToArray(),
+            "F64" => MemoryMarshal.Cast<byte, double>(bytes).ToArray().Select(d => (float)d).ToArray(),
+            "I64" => MemoryMarshal.Cast<byte, long>(bytes).ToArray().Select(d => (float)d).ToArray(),
+            "I32" => MemoryMarshal.Cast<byte, int>(bytes).ToArray().Select(d => (float)d).ToArray(),
+            _ => throw new CheckpointException($"{Path}: unsupported dtype {e.DType} for '{name}'."),
+        };
+        return torch.tensor(values, e.Shape, ScalarType.Float32);
+    }
+
+    /// <summary>Reads every tensor (for small files: adapters, heads, test fixtures).</summary>
+    public Dictionary<string, Tensor> ReadAll() => Entries.Keys.ToDictionary(k => k, ReadTensor);
+}

@@ -1,0 +1,42 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace MLNet.FineTune.Modeling;
+
+/// <summary>
+/// Scaled-dot-product self-attention over query/key/value projections built by a <see cref="ProjectionFactory"/>.
+/// Mirrors BertSelfAttention (modeling_bert.py) and DistilBERT's MultiHeadSelfAttention minus the output projection,
+/// using the fused kernel (13–30% faster than matmul + softmax on CPU, see docs/benchmarks.md).
+/// </summary>
+public sealed class MultiHeadSelfAttention : nn.Module<Tensor, Tensor, Tensor>
+{
+    readonly nn.Module<Tensor, Tensor> query, key, value;
+    readonly int heads, headDim;
+    readonly double dropout;
+
+    public MultiHeadSelfAttention(TransformerConfig config, string path, ProjectionFactory projection,
+        string queryName = "query", string keyName = "key", string valueName = "value") : base(nameof(MultiHeadSelfAttention))
+    {
+        heads = config.NumHeads; headDim = config.HeadDim; dropout = config.AttentionDropout;
+        query = projection($"{path}.{queryName}", config.HiddenSize, config.HiddenSize);
+        key = projection($"{path}.{keyName}", config.HiddenSize, config.HiddenSize);
+        value = projection($"{path}.{valueName}", config.HiddenSize, config.HiddenSize);
+        register_module(queryName, query);
+        register_module(keyName, key);
+        register_module(valueName, value);
+    }
+
+    /// <param name="x">(B, T, H)</param>
+    /// <param name="additiveMask">(B, 1, 1, T), 0 or float.MinValue</param>
+    /// <returns>(B, T, H) context before the output projection.</returns>
+    public override Tensor forward(Tensor x, Tensor additiveMask)
+    {
+        using var scope = NewDisposeScope();
+        long b = x.shape[0], t = x.shape[1];
+        var q = query.call(x).view(b, t, heads, headDim).transpose(1, 2);   // (B, heads, T, headDim)
+        var k = key.call(x).view(b, t, heads, headDim).transpose(1, 2);
+        var v = value.call(x).view(b, t, heads, headDim).transpose(1, 2);
+        var ctx = nn.functional.scaled_dot_product_attention(q, k, v, additiveMask, training ? dropout : 0.0);
+        return ctx.transpose(1, 2).reshape(b, t, heads * headDim).MoveToOuterDisposeScope(); // (B, T, H)
+    }
+}

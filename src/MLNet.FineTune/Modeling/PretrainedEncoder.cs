@@ -1,0 +1,30 @@
+using MLNet.FineTune.Modeling.Checkpoints;
+using static TorchSharp.torch;
+
+namespace MLNet.FineTune.Modeling;
+
+/// <summary>An encoder built from a checkpoint folder's config.json and filled with its safetensors weights.</summary>
+public sealed class PretrainedEncoder
+{
+    public required EncoderModel Encoder { get; init; }
+    public required TransformerConfig Config { get; init; }
+    public required LoadReport Report { get; init; }
+    /// <summary>Checkpoint tensors that belong to no encoder weight (task heads such as <c>classifier.*</c>), by key.</summary>
+    public required IReadOnlyDictionary<string, Tensor> HeadTensors { get; init; }
+    public required string Folder { get; init; }
+
+    /// <summary>Loads an encoder; projections are built through <paramref name="projection"/> (PEFT wrapping).</summary>
+    public static PretrainedEncoder Load(string folder, ProjectionFactory? projection = null)
+    {
+        var config = TransformerConfig.Load(Path.Combine(folder, "config.json"));
+        var checkpoint = CheckpointFolder.ReadStateDict(folder);
+        var prefix = StateDictLoader.DetectPrefix(checkpoint, config.ModelType);
+        bool hasPooler = checkpoint.ContainsKey(prefix + "pooler.dense.weight");
+        var encoder = EncoderFactory.Create(config, projection, addPooler: hasPooler);
+        var report = StateDictLoader.Load(encoder, checkpoint, folder, prefix);
+        var heads = checkpoint.Where(kv => prefix.Length > 0 ? !kv.Key.StartsWith(prefix, StringComparison.Ordinal) : report.Unexpected.Contains(kv.Key))
+            .ToDictionary(kv => kv.Key, kv => kv.Value);
+        foreach (var (key, tensor) in checkpoint) if (!heads.ContainsKey(key)) tensor.Dispose();
+        return new PretrainedEncoder { Encoder = encoder, Config = config, Report = report, HeadTensors = heads, Folder = folder };
+    }
+}
