@@ -1,0 +1,170 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using MLNet.FineTune.Modeling;
+using static TorchSharp.torch;
+
+namespace MLNet.FineTune.Heads;
+
+/// <summary>
+/// Single-text or sentence-pair classification. Labels arrive as ML.NET users pass them: string, bool, key, or
+/// number. Output follows ML.NET: a Boolean label gives binary-classifier columns (<c>Score</c> = logit margin,
+/// <c>Probability</c>, <c>PredictedLabel</c> bool) for <c>BinaryClassification.Evaluate</c>; any other label gives
+/// multiclass columns (<c>Score</c> = vector of class probabilities with slot names, <c>PredictedLabel</c> = key whose
+/// key values are the original labels) for <c>MulticlassClassification.Evaluate</c>.
+/// </summary>
+public sealed class ClassificationHead : ITaskHead
+{
+    public const string KindName = "classification";
+    string[] labels = Array.Empty<string>();
+    string labelKind = "";                 // "bool", "key", "text" or "number": how raw labels map to classes
+    Dictionary<string, int> index = new();
+
+    public ClassificationHead(string name = "classification", string labelColumnName = "Label", double labelSmoothing = 0, float[]? classWeights = null)
+    {
+        Name = name; LabelColumnName = labelColumnName; LabelSmoothing = labelSmoothing; ClassWeights = classWeights;
+    }
+
+    public string Name { get; }
+    public string LabelColumnName { get; }
+    public double LabelSmoothing { get; }
+    /// <summary>Optional per-class loss weights (imbalanced labels), in <see cref="LabelNames"/> order.</summary>
+    public float[]? ClassWeights { get; set; }
+    public bool IsBinary => labelKind == "bool";
+    public int OutputSize => labels.Length;
+    public IReadOnlyList<string> LabelNames => labels;
+
+    public void ValidateLabelType(DataViewType actual)
+    {
+        bool ok = actual is TextDataViewType or BooleanDataViewType or KeyDataViewType
+            || actual == NumberDataViewType.Single || actual == NumberDataViewType.Double || actual == NumberDataViewType.Int32 || actual == NumberDataViewType.Int64;
+        if (!ok) throw new ArgumentOutOfRangeException(LabelColumnName,
+            $"Label column '{LabelColumnName}' has type {actual}; expected String, Boolean, a key type, or a number (Single, Double, Int32, Int64).");
+    }
+
+    public void FitLabels(DataViewSchema.Column column, IReadOnlyList<object?> values)
+    {
+        var type = column.Type;
+        if (type is BooleanDataViewType) { labelKind = "bool"; labels = new[] { "False", "True" }; }
+        else if (type is KeyDataViewType key)
+        {
+            labelKind = "key";
+            VBuffer<ReadOnlyMemory<char>> names = default;
+            if (column.Annotations.Schema.GetColumnOrNull("KeyValues") != null)
+            {
+                column.GetKeyValues(ref names);
+                labels = names.DenseValues().Select(n => n.ToString()).ToArray();
+            }
+            else labels = Enumerable.Range(1, (int)key.Count).Select(i => i.ToString()).ToArray();
+        }
+        else
+        {
+            labelKind = type is TextDataViewType ? "text" : "number";
+            labels = values.Where(v => v != null).Select(Raw).Distinct().OrderBy(s => s, labelKind == "number" ? NumericOrder : StringComparer.Ordinal).ToArray();
+        }
+        if (labels.Length < 2)
+            throw new InvalidOperationException($"Label column '{LabelColumnName}' has {labels.Length} distinct value(s) in the training data; classification needs at least 2.");
+        index = labels.Select((l, i) => (l, i)).ToDictionary(p => p.l, p => p.i);
+    }
+
+    static readonly Comparer<string> NumericOrder = Comparer<string>.Create((a, b) => double.Parse(a).CompareTo(double.Parse(b)));
+
+    static string Raw(object? v) => v switch
+    {
+        null => "",
+        float f => f.ToString("R", System.Globalization.CultureInfo.InvariantCulture),
+        double d => d.ToString("R", System.Globalization.CultureInfo.InvariantCulture),
+        IFormattable f => f.ToString(null, System.Globalization.CultureInfo.InvariantCulture),
+        _ => v.ToString() ?? "",
+    };
+
+    public float EncodeTarget(object? value)
+    {
+        switch (labelKind)
+        {
+            case "bool": return value is true ? 1 : 0;
+            case "key":
+                var k = Convert.ToUInt32(value);
+                if (k == 0 || k > labels.Length) throw new InvalidDataException($"Label column '{LabelColumnName}': key value {k} is missing or out of range 1..{labels.Length}.");
+                return k - 1;
+            default:
+                var raw = Raw(value);
+                return index.TryGetValue(raw, out var i) ? i
+                    : throw new InvalidDataException($"Label column '{LabelColumnName}': value '{raw}' was not seen in training (known: {string.Join(", ", labels.Take(20))}).");
+        }
+    }
+
+    public ClassifierModule CreateModule(TransformerConfig config) => ClassifierModule.ForSequence(config, OutputSize);
+
+    public Tensor Loss(Tensor logits, Tensor targets)
+    {
+        using var weight = ClassWeights is null ? null : tensor(ClassWeights, device: logits.device);
+        return nn.functional.cross_entropy(logits, targets.to(ScalarType.Int64), weight: weight, label_smoothing: LabelSmoothing);
+    }
+
+    public IReadOnlyList<HeadOutputColumn> OutputColumns(string prefix)
+    {
+        if (IsBinary)
+            return new[]
+            {
+                new HeadOutputColumn(prefix + "Score", NumberDataViewType.Single),
+                new HeadOutputColumn(prefix + "Probability", NumberDataViewType.Single),
+                new HeadOutputColumn(prefix + "PredictedLabel", BooleanDataViewType.Instance),
+            };
+        var names = new VBuffer<ReadOnlyMemory<char>>(labels.Length, labels.Select(l => l.AsMemory()).ToArray());
+        var namesType = new VectorDataViewType(TextDataViewType.Instance, labels.Length);
+        ValueGetter<VBuffer<ReadOnlyMemory<char>>> getNames = (ref VBuffer<ReadOnlyMemory<char>> v) => names.CopyTo(ref v);
+        var slotNames = new DataViewSchema.Annotations.Builder();
+        slotNames.Add("SlotNames", namesType, getNames);
+        var keyValues = new DataViewSchema.Annotations.Builder();
+        keyValues.Add("KeyValues", namesType, getNames);
+        return new[]
+        {
+            new HeadOutputColumn(prefix + "Score", new VectorDataViewType(NumberDataViewType.Single, labels.Length), slotNames.ToAnnotations()),
+            new HeadOutputColumn(prefix + "PredictedLabel", new KeyDataViewType(typeof(uint), labels.Length), keyValues.ToAnnotations()),
+        };
+    }
+
+    public Array[] Decode(Tensor logits)
+    {
+        using var scope = NewDisposeScope();
+        var probs = nn.functional.softmax(logits.to(ScalarType.Float32), 1).cpu();
+        int b = (int)probs.shape[0], c = (int)probs.shape[1];
+        var flat = probs.data<float>().ToArray();
+        var argmax = Enumerable.Range(0, b).Select(r => { int best = 0; for (int j = 1; j < c; j++) if (flat[r * c + j] > flat[r * c + best]) best = j; return best; }).ToArray();
+        if (IsBinary)
+        {
+            var l = logits.to(ScalarType.Float32).cpu().data<float>().ToArray();
+            return new Array[]
+            {
+                Enumerable.Range(0, b).Select(r => l[r * 2 + 1] - l[r * 2]).ToArray(),
+                Enumerable.Range(0, b).Select(r => flat[r * 2 + 1]).ToArray(),
+                Enumerable.Range(0, b).Select(r => flat[r * 2 + 1] > 0.5f).ToArray(),
+            };
+        }
+        return new Array[]
+        {
+            Enumerable.Range(0, b).Select(r => new VBuffer<float>(c, flat.AsSpan(r * c, c).ToArray())).ToArray(),
+            argmax.Select(a => (uint)(a + 1)).ToArray(),
+        };
+    }
+
+    public IReadOnlyDictionary<string, double> Evaluate(Tensor logits, Tensor targets)
+    {
+        using var scope = NewDisposeScope();
+        var correct = logits.argmax(1).eq(targets.to(ScalarType.Int64)).to(ScalarType.Float32).mean().item<float>();
+        var loss = nn.functional.cross_entropy(logits, targets.to(ScalarType.Int64)).item<float>();
+        return new Dictionary<string, double> { ["accuracy"] = correct, ["loss"] = loss };
+    }
+
+    public HeadDescription Describe() => new(KindName, Name, LabelColumnName, labels, labelKind, LabelSmoothing);
+
+    internal static ClassificationHead Restore(HeadDescription d)
+    {
+        var head = new ClassificationHead(d.Name, d.LabelColumnName, d.LabelSmoothing)
+        {
+            labels = d.LabelNames.ToArray(), labelKind = d.LabelKind,
+        };
+        head.index = head.labels.Select((l, i) => (l, i)).ToDictionary(p => p.l, p => p.i);
+        return head;
+    }
+}

@@ -1,0 +1,66 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using MLNet.FineTune.Modeling;
+using static TorchSharp.torch;
+
+namespace MLNet.FineTune.Heads;
+
+/// <summary>One output column a head adds to the scored data.</summary>
+public sealed record HeadOutputColumn(string Name, DataViewType Type, DataViewSchema.Annotations? Annotations = null);
+
+/// <summary>
+/// A task on top of the shared encoder: how labels become training targets, which network turns encoder states into
+/// logits, the loss, and how logits become ML.NET output columns. Tasks are classes implementing this interface
+/// (classification, regression, token tagging), so the trainer and the transformer never switch on a task enum.
+/// </summary>
+public interface ITaskHead
+{
+    /// <summary>Unique within a model; the head's parameters live under <c>heads.{Name}.</c>.</summary>
+    string Name { get; }
+
+    /// <summary>The input column holding this head's labels.</summary>
+    string LabelColumnName { get; }
+
+    /// <summary>Checks the label column's type before training; the message names the column, the expected and the actual type.</summary>
+    void ValidateLabelType(DataViewType actual);
+
+    /// <summary>Learns the label vocabulary (class names) from the training labels, in the column's own representation.</summary>
+    void FitLabels(DataViewSchema.Column column, IReadOnlyList<object?> values);
+
+    /// <summary>Number of logits per example (or per token).</summary>
+    int OutputSize { get; }
+
+    /// <summary>Class names in logit order; empty for regression.</summary>
+    IReadOnlyList<string> LabelNames { get; }
+
+    /// <summary>The label of one training row as a numeric target (class index, or the regression value).</summary>
+    float EncodeTarget(object? value);
+
+    ClassifierModule CreateModule(TransformerConfig config);
+
+    /// <summary>Mean loss of a batch. <paramref name="targets"/> holds <see cref="EncodeTarget"/> values, shape (B).</summary>
+    Tensor Loss(Tensor logits, Tensor targets);
+
+    /// <summary>The columns this head adds when scoring, named from <paramref name="outputPrefix"/> ("" for the default names).</summary>
+    IReadOnlyList<HeadOutputColumn> OutputColumns(string outputPrefix);
+
+    /// <summary>Per output column, one value per row of the batch (arrays of the columns' .NET types).</summary>
+    Array[] Decode(Tensor logits);
+
+    /// <summary>The metric a validation set reports for this head (accuracy, or negative mean squared error).</summary>
+    IReadOnlyDictionary<string, double> Evaluate(Tensor logits, Tensor targets);
+
+    /// <summary>Serialisable description (kind, label column, class names) for saving and the model card.</summary>
+    HeadDescription Describe();
+}
+
+/// <summary>What is saved of a head besides its weights.</summary>
+public sealed record HeadDescription(string Kind, string Name, string LabelColumnName, IReadOnlyList<string> LabelNames, string LabelKind, double LabelSmoothing = 0)
+{
+    public ITaskHead Restore() => Kind switch
+    {
+        ClassificationHead.KindName => ClassificationHead.Restore(this),
+        RegressionHead.KindName => new RegressionHead(Name, LabelColumnName),
+        _ => throw new InvalidDataException($"Unknown head kind '{Kind}' in the saved model (this library knows: {ClassificationHead.KindName}, {RegressionHead.KindName})."),
+    };
+}
