@@ -1,0 +1,21 @@
+namespace MLNet.FineTune.Training;
+
+/// <summary>
+/// Training examples addressed by index. The loop decides which indices form a batch
+/// (<see cref="BatchPlanner"/>: shuffling, length bucketing); the source only builds the batch.
+/// </summary>
+/// <typeparam name="TBatch">What <see cref="ITrainableModel{TBatch}.ComputeLoss"/> consumes.</typeparam>
+public interface IBatchSource<out TBatch>
+{
+    /// <summary>Number of examples.</summary>
+    int Count { get; }
+
+    /// <summary>Length of an example (tokens), used only when batches are grouped by length.</summary>
+    int GetLength(int index);
+
+    /// <summary>
+    /// Builds the batch of the given examples, e.g. padded to the longest of them (dynamic padding).
+    /// Called inside the step's dispose scope: tensors created here are freed after the step.
+    /// </summary>
+    TBatch CreateBatch(IReadOnlyList<int> indices);
+}

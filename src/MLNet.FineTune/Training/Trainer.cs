@@ -1,0 +1,208 @@
+using System.Diagnostics;
+using System.Globalization;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace MLNet.FineTune.Training;
+
+/// <summary>
+/// The fine-tuning loop: epochs or max steps, gradient accumulation, clipping, AdamW with a warmup schedule,
+/// periodic evaluation with early stopping and best-weight restore, cancellation at step boundaries, and
+/// atomic checkpoints from which a resumed run reproduces an uninterrupted one bit for bit (on CPU).
+/// </summary>
+/// <typeparam name="TBatch">Batch type shared by the model and the batch source.</typeparam>
+public sealed partial class Trainer<TBatch>
+{
+    readonly IProgress<FineTuneProgress>? _progress;
+    readonly Action<string>? _log;
+
+    /// <summary>Creates a trainer.</summary>
+    /// <param name="options">Hyper-parameters; validated here, never modified.</param>
+    /// <param name="progress">Receives a report after each optimizer step and each evaluation.</param>
+    /// <param name="log">Receives human-readable lines (every <see cref="TrainingOptions.LoggingSteps"/> steps, evaluations, checkpoints).</param>
+    public Trainer(TrainingOptions options, IProgress<FineTuneProgress>? progress = null, Action<string>? log = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        Options = options;
+        _progress = progress;
+        _log = log;
+    }
+
+    /// <summary>The run's options.</summary>
+    public TrainingOptions Options { get; }
+
+    /// <summary>
+    /// Trains <paramref name="model"/> in place and returns what happened. Seeds torch with <see cref="TrainingOptions.Seed"/>
+    /// first (or restores the checkpointed generator state when resuming).
+    /// </summary>
+    /// <param name="model">Module + loss.</param>
+    /// <param name="data">Training examples.</param>
+    /// <param name="evaluate">Returns validation metrics; called in eval mode under no_grad. Null: no evaluation.</param>
+    /// <param name="cancellationToken">Stops the run before the next optimizer step; a checkpoint is written when a folder is set.</param>
+    public TrainingHistory Train(ITrainableModel<TBatch> model, IBatchSource<TBatch> data,
+        Func<IReadOnlyDictionary<string, double>>? evaluate = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(data);
+        if (data.Count == 0) throw new ArgumentException("The training data has no examples.", nameof(data));
+        var o = Options;
+        var module = model.Module;
+        var groups = model.CreateParameterGroups(o.WeightDecay);
+        Parameter[] trainable = groups.SelectMany(g => g.Parameters).ToArray();
+        if (trainable.Length == 0) throw new InvalidOperationException("The model has no trainable parameters (all have requires_grad = false).");
+
+        int batchesPerEpoch = (data.Count + o.BatchSize - 1) / o.BatchSize;
+        int stepsPerEpoch = (batchesPerEpoch + o.GradientAccumulationSteps - 1) / o.GradientAccumulationSteps;
+        int totalSteps = o.MaxSteps > 0 ? o.MaxSteps : stepsPerEpoch * o.Epochs;
+        int epochs = o.MaxSteps > 0 ? (o.MaxSteps + stepsPerEpoch - 1) / stepsPerEpoch : o.Epochs;
+        int warmup = o.WarmupSteps > 0 ? o.WarmupSteps : LearningRateScheduler.WarmupStepsFromRatio(o.WarmupRatio, totalSteps);
+
+        using var optimizer = new AdamW(groups, o.LearningRate, o.AdamBeta1, o.AdamBeta2, o.AdamEpsilon);
+        var scheduler = new LearningRateScheduler(optimizer, o.LearningRate, o.Schedule, warmup, totalSteps);
+        var run = new RunState(new TrainingHistory(), new EarlyStoppingTracker(o));
+        manual_seed(o.Seed);
+        IReadOnlyList<int[]>? plan = null;
+        if (o.ResumeFromLatestCheckpoint && Checkpoints.FindLatest(o.CheckpointFolder!) is { } latest)
+            plan = Resume(latest, module, optimizer, scheduler, run, data.Count);
+
+        Log($"Training {trainable.Length} parameter tensors ({trainable.Sum(p => p.numel()):N0} values) for {totalSteps} steps, " +
+            $"{data.Count} examples, batch {o.BatchSize} x {o.GradientAccumulationSteps} accumulation, warmup {warmup}.");
+        bool wasTraining = module.training;
+        module.train();
+        module.zero_grad();
+        var clock = Stopwatch.StartNew();
+        int stepsThisRun = 0;
+        long examplesThisRun = 0;
+        int lastCheckpointStep = -1;
+        Func<int, int>? lengths = o.GroupByLength ? data.GetLength : null;
+        try
+        {
+            for (; run.Epoch < epochs && run.Stop is null; run.Epoch++, run.BatchInEpoch = 0, plan = null)
+            {
+                plan ??= BatchPlanner.Plan(data.Count, o.BatchSize, o.Seed, run.Epoch, o.Shuffle, lengths);
+                while (run.BatchInEpoch < plan.Count && run.History.GlobalStep < totalSteps)
+                {
+                    if (cancellationToken.IsCancellationRequested) { run.Stop = StopReason.Cancelled; break; }
+                    int window = Math.Min(o.GradientAccumulationSteps, plan.Count - run.BatchInEpoch);
+                    double lr = scheduler.CurrentLearningRate;
+                    double loss = 0, gradNorm = double.NaN;
+                    using (NewDisposeScope())
+                    {
+                        for (int k = 0; k < window; k++)
+                        {
+                            var indices = plan[run.BatchInEpoch + k];
+                            loss += AccumulateGradients(model, data.CreateBatch(indices), 1.0 / window) / window;
+                            examplesThisRun += indices.Length;
+                        }
+                        if (o.MaxGradNorm > 0) gradNorm = GradientClipping.ClipGradNorm(trainable, o.MaxGradNorm);
+                        optimizer.Step();
+                        scheduler.Step();
+                        module.zero_grad();
+                    }
+                    run.BatchInEpoch += window;
+                    int step = ++run.History.GlobalStep;
+                    stepsThisRun++;
+                    double epochPosition = run.Epoch + (double)run.BatchInEpoch / plan.Count;
+                    run.History.Steps.Add(new StepRecord(step, epochPosition, loss, lr, gradNorm));
+                    if (o.TrimNativeMemoryEverySteps > 0 && step % o.TrimNativeMemoryEverySteps == 0) NativeMemory.Trim();
+
+                    var eta = TimeSpan.FromTicks(clock.Elapsed.Ticks / stepsThisRun * (totalSteps - step));
+                    double throughput = examplesThisRun / Math.Max(1e-9, clock.Elapsed.TotalSeconds);
+                    _progress?.Report(new FineTuneProgress(run.Epoch + 1, step, totalSteps, loss, lr, throughput, null, eta));
+                    if (step % o.LoggingSteps == 0 || step == totalSteps)
+                        Log(string.Create(CultureInfo.InvariantCulture, $"step {step}/{totalSteps} epoch {epochPosition:F2} loss {loss:G6} lr {lr:G4} grad_norm {gradNorm:G4} {throughput:F1} ex/s eta {eta:hh\\:mm\\:ss}"));
+
+                    bool epochEnd = run.BatchInEpoch == plan.Count;
+                    bool evaluateNow = evaluate is not null && (o.EvaluationStrategy == EvaluationStrategy.Steps ? step % o.EvalSteps == 0
+                        : o.EvaluationStrategy == EvaluationStrategy.Epoch && epochEnd);
+                    if (evaluateNow)
+                    {
+                        var metrics = Evaluate(module, evaluate!);
+                        run.History.Evaluations.Add(new EvaluationRecord(step, epochPosition, metrics));
+                        if (run.EarlyStopping.Update(metrics, step) && o.LoadBestModelAtEnd)
+                        {
+                            run.Best?.Dispose();
+                            run.Best = WeightSnapshot.Capture(module);
+                        }
+                        Log($"eval at step {step}: {string.Join(", ", metrics.Select(m => string.Create(CultureInfo.InvariantCulture, $"{m.Key}={m.Value:G6}")))}");
+                        _progress?.Report(new FineTuneProgress(run.Epoch + 1, step, totalSteps, loss, lr, throughput, metrics, eta));
+                        if (run.EarlyStopping.ShouldStop) run.Stop = StopReason.EarlyStopped;
+                    }
+                    if (o.CheckpointFolder is not null && o.CheckpointEverySteps > 0 && step % o.CheckpointEverySteps == 0)
+                    {
+                        WriteCheckpoint(module, optimizer, scheduler, run, plan, totalSteps, data.Count);
+                        lastCheckpointStep = step;
+                    }
+                    if (run.Stop is not null) break;
+                }
+                if (run.Stop is not null || run.History.GlobalStep >= totalSteps) break;
+            }
+
+            if (run.Stop == StopReason.Cancelled && o.CheckpointFolder is not null && lastCheckpointStep != run.History.GlobalStep)
+                WriteCheckpoint(module, optimizer, scheduler, run, plan!, totalSteps, data.Count);
+            return Finish(module, run, wasTraining);
+        }
+        finally
+        {
+            run.Best?.Dispose();
+        }
+    }
+
+    /// <summary>Forward + backward of one micro-batch, the loss scaled by <paramref name="scale"/> (1 / accumulation window); returns the unscaled loss.</summary>
+    internal static double AccumulateGradients(ITrainableModel<TBatch> model, TBatch batch, double scale)
+    {
+        using var scope = NewDisposeScope();
+        var loss = model.ComputeLoss(batch);
+        if (loss.numel() != 1)
+            throw new InvalidOperationException($"ComputeLoss must return a scalar; got shape [{string.Join(", ", loss.shape)}].");
+        double value = loss.item<float>();
+        if (scale == 1.0) loss.backward();
+        else (loss * scale).backward();
+        return value;
+    }
+
+    static IReadOnlyDictionary<string, double> Evaluate(nn.Module module, Func<IReadOnlyDictionary<string, double>> evaluate)
+    {
+        module.eval();
+        try
+        {
+            using var scope = NewDisposeScope();
+            using var noGrad = no_grad();
+            return new Dictionary<string, double>(evaluate());
+        }
+        finally
+        {
+            module.train();
+        }
+    }
+
+    TrainingHistory Finish(nn.Module module, RunState run, bool wasTraining)
+    {
+        var history = run.History;
+        history.StopReason = run.Stop ?? StopReason.Completed;
+        history.BestMetric = run.EarlyStopping.Best;
+        history.BestStep = run.EarlyStopping.BestStep;
+        if (Options.LoadBestModelAtEnd && run.Best is not null)
+        {
+            run.Best.RestoreInto(module);
+            history.RestoredBestWeights = true;
+            Log($"Restored the weights of step {history.BestStep} ({Options.MetricForBestModel} = {history.BestMetric}).");
+        }
+        module.train(wasTraining);
+        Log($"Training ended ({history.StopReason}) after {history.GlobalStep} steps.");
+        return history;
+    }
+
+    void Log(string message) => _log?.Invoke(message);
+
+    sealed class RunState(TrainingHistory history, EarlyStoppingTracker earlyStopping)
+    {
+        public TrainingHistory History { get; } = history;
+        public EarlyStoppingTracker EarlyStopping { get; } = earlyStopping;
+        public WeightSnapshot? Best { get; set; }
+        public int Epoch { get; set; }
+        public int BatchInEpoch { get; set; }
+        public StopReason? Stop { get; set; }
+    }
+}
