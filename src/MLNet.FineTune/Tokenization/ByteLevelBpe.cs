@@ -1,0 +1,131 @@
+using System.Text;
+using System.Text.Json;
+
+namespace MLNet.FineTune.Tokenization;
+
+/// <summary>
+/// GPT-2 byte-level BPE (HF <c>GPT2Tokenizer.bpe</c>): UTF-8 bytes mapped to printable characters
+/// (<c>bytes_to_unicode</c>), then the lowest-ranked merge applied everywhere until none applies.
+/// </summary>
+internal sealed class ByteLevelBpe
+{
+    static readonly char[] ByteToChar = BuildByteToChar();
+    static readonly Dictionary<char, byte> CharToByte = ByteToChar.Select((c, b) => (c, b)).ToDictionary(x => x.c, x => (byte)x.b);
+
+    readonly Dictionary<string, int> idsByToken;
+    readonly Dictionary<int, string> tokensById = [];
+    readonly Dictionary<(string, string), int> ranks;
+    readonly Dictionary<string, string[]> cache = new(StringComparer.Ordinal);
+
+    public ByteLevelBpe(Dictionary<string, int> vocabulary, Dictionary<(string, string), int> ranks)
+    {
+        idsByToken = vocabulary;
+        foreach (var (token, id) in vocabulary) tokensById[id] = token;
+        this.ranks = ranks;
+    }
+
+    public int Count => idsByToken.Count == 0 ? 0 : Math.Max(idsByToken.Count, idsByToken.Values.Max() + 1);
+
+    public int? Id(string token) => idsByToken.TryGetValue(token, out int id) ? id : null;
+
+    public string? Token(int id) => tokensById.GetValueOrDefault(id);
+
+    /// <summary>Reads vocab.json (token → id).</summary>
+    public static Dictionary<string, int> ReadVocabJson(string path)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<Dictionary<string, int>>(File.ReadAllText(path))
+                ?? throw new FormatException($"'{path}' holds JSON null; expected an object of token → id.");
+        }
+        catch (JsonException e)
+        {
+            throw new FormatException($"'{path}' is not a JSON object of token → id: {e.Message}", e);
+        }
+    }
+
+    /// <summary>
+    /// Reads merges.txt like HF's slow tokenizer: the first line (<c>#version</c>) and the text after the last newline are
+    /// skipped; every other non-blank line must hold exactly two symbols; rank = order in the file.
+    /// </summary>
+    public static Dictionary<(string, string), int> ReadMerges(string path)
+    {
+        var lines = File.ReadAllText(path).Split('\n');
+        var merges = new List<(string, string)>();
+        for (int i = 1; i < lines.Length - 1; i++)
+        {
+            var parts = lines[i].Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+            if (parts.Length == 0) continue;
+            if (parts.Length != 2)
+                throw new FormatException($"{path}, line {i + 1}: expected two space-separated symbols (a merge such as 'Ġ t'), got '{lines[i].TrimEnd('\r')}'.");
+            merges.Add((parts[0], parts[1]));
+        }
+        return FromMergeList(merges);
+    }
+
+    /// <summary>Ranks by position; a merge listed twice keeps its later rank (Python <c>dict(zip(...))</c>).</summary>
+    public static Dictionary<(string, string), int> FromMergeList(IReadOnlyList<(string, string)> merges)
+    {
+        var ranks = new Dictionary<(string, string), int>();
+        for (int i = 0; i < merges.Count; i++) ranks[merges[i]] = i;
+        return ranks;
+    }
+
+    /// <summary>The byte-level spelling of a string's UTF-8 bytes.</summary>
+    public static string ToByteLevel(ReadOnlySpan<byte> bytes)
+    {
+        var chars = new char[bytes.Length];
+        for (int i = 0; i < bytes.Length; i++) chars[i] = ByteToChar[bytes[i]];
+        return new string(chars);
+    }
+
+    /// <summary>UTF-8 text of byte-level tokens; characters outside the byte alphabet are kept as they are.</summary>
+    public static string FromByteLevel(IEnumerable<string> tokens)
+    {
+        var bytes = new List<byte>();
+        foreach (var token in tokens)
+            foreach (char c in token)
+            {
+                if (CharToByte.TryGetValue(c, out byte b)) bytes.Add(b);
+                else bytes.AddRange(Encoding.UTF8.GetBytes(c.ToString()));
+            }
+        return Encoding.UTF8.GetString([.. bytes]);
+    }
+
+    /// <summary>BPE pieces of one byte-level word.</summary>
+    public string[] Merge(string word)
+    {
+        if (cache.TryGetValue(word, out var cached)) return cached;
+        var symbols = word.Select(c => c.ToString()).ToList();
+        while (symbols.Count > 1)
+        {
+            (string, string) best = default;
+            int bestRank = int.MaxValue;
+            for (int i = 0; i + 1 < symbols.Count; i++)
+                if (ranks.TryGetValue((symbols[i], symbols[i + 1]), out int rank) && rank < bestRank) { bestRank = rank; best = (symbols[i], symbols[i + 1]); }
+            if (bestRank == int.MaxValue) break;
+            var merged = new List<string>(symbols.Count);
+            for (int i = 0; i < symbols.Count; i++)
+            {
+                if (i + 1 < symbols.Count && symbols[i] == best.Item1 && symbols[i + 1] == best.Item2) { merged.Add(best.Item1 + best.Item2); i++; }
+                else merged.Add(symbols[i]);
+            }
+            symbols = merged;
+        }
+        var result = symbols.ToArray();
+        if (cache.Count < 100_000) cache[word] = result;
+        return result;
+    }
+
+    static char[] BuildByteToChar()
+    {
+        var map = new char[256];
+        int extra = 0;
+        for (int b = 0; b < 256; b++)
+        {
+            bool printable = b is >= '!' and <= '~' or >= 0xA1 and <= 0xAC or >= 0xAE and <= 0xFF;
+            map[b] = printable ? (char)b : (char)(256 + extra++);
+        }
+        return map;
+    }
+}
