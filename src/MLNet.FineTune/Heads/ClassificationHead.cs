@@ -1,6 +1,7 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using MLNet.FineTune.Modeling;
+using MLNet.FineTune.Tokenization;
 using static TorchSharp.torch;
 
 namespace MLNet.FineTune.Heads;
@@ -77,7 +78,11 @@ public sealed class ClassificationHead : ITaskHead
         _ => v.ToString() ?? "",
     };
 
-    public float EncodeTarget(object? value)
+    public bool IsTokenLevel => false;
+
+    public float[] EncodeTarget(object? value, EncodedInput encoding) => new[] { EncodeOne(value) };
+
+    float EncodeOne(object? value)
     {
         switch (labelKind)
         {
@@ -124,7 +129,7 @@ public sealed class ClassificationHead : ITaskHead
         };
     }
 
-    public Array[] Decode(Tensor logits)
+    public Array[] Decode(Tensor logits, IReadOnlyList<EncodedInput> encodings, IReadOnlyList<string> texts)
     {
         using var scope = NewDisposeScope();
         var probs = nn.functional.softmax(logits.to(ScalarType.Float32), 1).cpu();

@@ -1,6 +1,7 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using MLNet.FineTune.Modeling;
+using MLNet.FineTune.Tokenization;
 using static TorchSharp.torch;
 
 namespace MLNet.FineTune.Heads;
@@ -33,19 +34,25 @@ public interface ITaskHead
     /// <summary>Class names in logit order; empty for regression.</summary>
     IReadOnlyList<string> LabelNames { get; }
 
-    /// <summary>The label of one training row as a numeric target (class index, or the regression value).</summary>
-    float EncodeTarget(object? value);
+    /// <summary>True when the head predicts one label per token (entity tagging) rather than one per text.</summary>
+    bool IsTokenLevel { get; }
+
+    /// <summary>
+    /// The label of one training row as numeric targets: one value (class index or regression value) for a
+    /// sequence-level head, or one per token of <paramref name="encoding"/> (-100 = ignored in the loss) for a token-level head.
+    /// </summary>
+    float[] EncodeTarget(object? value, EncodedInput encoding);
 
     ClassifierModule CreateModule(TransformerConfig config);
 
-    /// <summary>Mean loss of a batch. <paramref name="targets"/> holds <see cref="EncodeTarget"/> values, shape (B).</summary>
+    /// <summary>Mean loss of a batch. <paramref name="targets"/> holds <see cref="EncodeTarget"/> values: (B) or (B, T).</summary>
     Tensor Loss(Tensor logits, Tensor targets);
 
     /// <summary>The columns this head adds when scoring, named from <paramref name="outputPrefix"/> ("" for the default names).</summary>
     IReadOnlyList<HeadOutputColumn> OutputColumns(string outputPrefix);
 
     /// <summary>Per output column, one value per row of the batch (arrays of the columns' .NET types).</summary>
-    Array[] Decode(Tensor logits);
+    Array[] Decode(Tensor logits, IReadOnlyList<EncodedInput> encodings, IReadOnlyList<string> texts);
 
     /// <summary>The metric a validation set reports for this head (accuracy, or negative mean squared error).</summary>
     IReadOnlyDictionary<string, double> Evaluate(Tensor logits, Tensor targets);

@@ -1,6 +1,7 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using MLNet.FineTune.Modeling;
+using MLNet.FineTune.Tokenization;
 using static TorchSharp.torch;
 
 namespace MLNet.FineTune.Heads;
@@ -25,11 +26,15 @@ public sealed class RegressionHead : ITaskHead
 
     public void FitLabels(DataViewSchema.Column column, IReadOnlyList<object?> values) { }
 
-    public float EncodeTarget(object? value) => value switch
+    public bool IsTokenLevel => false;
+
+    public float[] EncodeTarget(object? value, EncodedInput encoding) => new[] { EncodeOne(value, LabelColumnName) };
+
+    static float EncodeOne(object? value, string column) => value switch
     {
         float f when float.IsFinite(f) => f,
         double d when double.IsFinite(d) => (float)d,
-        _ => throw new InvalidDataException($"Label column '{LabelColumnName}': '{value}' is not a finite number."),
+        _ => throw new InvalidDataException($"Label column '{column}': '{value}' is not a finite number."),
     };
 
     public ClassifierModule CreateModule(TransformerConfig config) => ClassifierModule.ForSequence(config, 1);
@@ -38,7 +43,7 @@ public sealed class RegressionHead : ITaskHead
 
     public IReadOnlyList<HeadOutputColumn> OutputColumns(string prefix) => new[] { new HeadOutputColumn(prefix + "Score", NumberDataViewType.Single) };
 
-    public Array[] Decode(Tensor logits) => new Array[] { logits.squeeze(-1).to(ScalarType.Float32).cpu().data<float>().ToArray() };
+    public Array[] Decode(Tensor logits, IReadOnlyList<EncodedInput> encodings, IReadOnlyList<string> texts) => new Array[] { logits.squeeze(-1).to(ScalarType.Float32).cpu().data<float>().ToArray() };
 
     public IReadOnlyDictionary<string, double> Evaluate(Tensor logits, Tensor targets)
     {

@@ -1,0 +1,80 @@
+using MLNet.FineTune.Heads;
+using MLNet.FineTune.Modeling;
+using MLNet.FineTune.Training;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace MLNet.FineTune.Engine;
+
+/// <summary>
+/// One encoder shared by one or more task heads. The encoder is registered under its model type (<c>bert.</c>,
+/// <c>roberta.</c>, <c>distilbert.</c>: Hugging Face's task-checkpoint prefixes) and each head under
+/// <c>heads.{name}.</c>. A batch runs through the encoder once, then through every head.
+/// </summary>
+public sealed class TaskNetwork : nn.Module, ITrainableModel<TextBatch>
+{
+    readonly EncoderModel encoder;
+    readonly ModuleDict<ClassifierModule> heads = new();
+
+    public TaskNetwork(EncoderModel encoder, IReadOnlyList<ITaskHead> tasks, IReadOnlyList<ClassifierModule> headModules) : base(nameof(TaskNetwork))
+    {
+        this.encoder = encoder;
+        Tasks = tasks;
+        for (int i = 0; i < tasks.Count; i++) heads.Add(tasks[i].Name, headModules[i]);
+        register_module(encoder.Config.ModelType, encoder);
+        register_module("heads", heads);
+    }
+
+    public EncoderModel Encoder => encoder;
+    public IReadOnlyList<ITaskHead> Tasks { get; }
+    public ClassifierModule Head(int index) => heads[Tasks[index].Name];
+    public string EncoderPrefix => encoder.Config.ModelType + ".";
+
+    /// <summary>Optional input rewrite applied before the encoder (prompt tuning prepends virtual tokens here).</summary>
+    public Func<EncoderInput, EncoderInput>? InputTransform { get; set; }
+
+    /// <summary>Optional output rewrite applied before the heads (prompt tuning drops virtual positions for token heads).</summary>
+    public Func<EncoderOutput, EncoderOutput>? OutputTransform { get; set; }
+
+    nn.Module ITrainableModel<TextBatch>.Module => this;
+
+    /// <summary>Logits of every head for a batch, (B, C) or (B, T, C) each.</summary>
+    public Tensor[] Forward(TextBatch batch)
+    {
+        var input = new EncoderInput(batch.AttentionMask, batch.InputIds, batch.TokenTypeIds);
+        if (InputTransform != null) input = InputTransform(input);
+        var encoded = encoder.Forward(input);
+        if (OutputTransform != null) encoded = OutputTransform(encoded);
+        return Tasks.Select((_, i) => Head(i).Forward(encoded)).ToArray();
+    }
+
+    /// <summary>Sum over heads of each head's mean loss on the rows labelled for it (multi-task: rows may carry one task's label only).</summary>
+    public Tensor ComputeLoss(TextBatch batch)
+    {
+        var logits = Forward(batch);
+        Tensor? total = null;
+        for (int h = 0; h < Tasks.Count; h++)
+        {
+            var targets = batch.Targets[h];
+            if (targets.dim() == 1)
+            {
+                var labelled = targets.isnan().logical_not();
+                if (!labelled.any().item<bool>()) continue;
+                var loss = Tasks[h].Loss(logits[h][labelled], targets[labelled]);
+                total = total is null ? loss * LossWeight(h) : total + loss * LossWeight(h);
+            }
+            else
+            {
+                if (!targets.ne(-100f).any().item<bool>()) continue;
+                var loss = Tasks[h].Loss(logits[h], targets);
+                total = total is null ? loss * LossWeight(h) : total + loss * LossWeight(h);
+            }
+        }
+        return total ?? zeros(1, requires_grad: true).sum();
+    }
+
+    /// <summary>Per-head loss weights for multi-task training (default 1).</summary>
+    public IReadOnlyList<double>? LossWeights { get; set; }
+    double LossWeight(int h) => LossWeights is { } w && h < w.Count ? w[h] : 1.0;
+}

@@ -1,0 +1,49 @@
+using MLNet.FineTune.Tokenization;
+using static TorchSharp.torch;
+
+namespace MLNet.FineTune.Engine;
+
+/// <summary>One tokenized training row: its encoding and, per head, its targets (NaN: this row has no label for that head).</summary>
+public sealed record TextExample(EncodedInput Encoding, float[][] Targets);
+
+/// <summary>A padded batch: ids/mask/type ids (B, T) and, per head, targets (B) or (B, T).</summary>
+public sealed record TextBatch(Tensor InputIds, Tensor AttentionMask, Tensor TokenTypeIds, IReadOnlyList<Tensor> Targets, int Count);
+
+/// <summary>Pads examples to the longest in their batch (dynamic padding) and stacks their targets.</summary>
+public static class TextBatchCollator
+{
+    /// <param name="tokenLevel">per head: targets are per token (padded with -100) rather than one per row</param>
+    public static TextBatch Collate(IReadOnlyList<EncodedInput> encodings, IReadOnlyList<float[][]>? targets, int padId, IReadOnlyList<bool> tokenLevel, Device? device = null)
+    {
+        int b = encodings.Count, t = Math.Max(1, encodings.Max(e => e.Length));
+        var ids = new long[b * t];
+        var mask = new long[b * t];
+        var types = new long[b * t];
+        for (int r = 0; r < b; r++)
+        {
+            var e = encodings[r];
+            for (int j = 0; j < t; j++)
+            {
+                bool real = j < e.Length;
+                ids[r * t + j] = real ? e.InputIds[j] : padId;
+                mask[r * t + j] = real ? e.AttentionMask[j] : 0;
+                types[r * t + j] = real ? e.TokenTypeIds[j] : 0;
+            }
+        }
+        var shape = new long[] { b, t };
+        var headTargets = new List<Tensor>();
+        for (int h = 0; targets != null && h < tokenLevel.Count; h++)
+        {
+            if (!tokenLevel[h])
+                headTargets.Add(tensor(targets.Select(x => x[h][0]).ToArray(), device: device));
+            else
+            {
+                var flat = new float[b * t];
+                Array.Fill(flat, -100f);
+                for (int r = 0; r < b; r++) Array.Copy(targets[r][h], 0, flat, r * t, Math.Min(t, targets[r][h].Length));
+                headTargets.Add(tensor(flat, shape, device: device));
+            }
+        }
+        return new TextBatch(tensor(ids, shape, device: device), tensor(mask, shape, device: device), tensor(types, shape, device: device), headTargets, b);
+    }
+}
