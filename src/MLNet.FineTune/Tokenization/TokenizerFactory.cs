@@ -9,6 +9,7 @@ internal static class TokenizerFactory
     public static TransformerTokenizer WordPiece(TokenizerFolderConfig config, Dictionary<string, int> vocab, List<string> files,
         string folder, string continuingPrefix = "##", int maxCharsPerWord = 100, BertBasicTokenizer? basic = null)
     {
+        AddClassDefaults(config, vocab, BertDefaults);
         var settings = Settings(config, "bert", t => vocab.TryGetValue(t, out int id) ? id : null, vocab.Count, files, folder);
         string unk = config.SpecialTokens.GetValueOrDefault("unk_token")?.Content ?? "[UNK]";
         basic ??= new BertBasicTokenizer(config.TokenizerBool("do_lower_case") ?? true, config.TokenizerBool("strip_accents"),
@@ -19,11 +20,33 @@ internal static class TokenizerFactory
     public static TransformerTokenizer ByteLevelBpe(TokenizerFolderConfig config, Dictionary<string, int> vocab,
         Dictionary<(string, string), int> ranks, List<string> files, string folder, bool? addPrefixSpace = null)
     {
+        bool roberta = config.ModelType is { } type ? RobertaStyle.Contains(type)
+            : config.TokenizerString("tokenizer_class")?.StartsWith("Roberta", StringComparison.Ordinal) ?? vocab.ContainsKey("<s>");
+        AddClassDefaults(config, vocab, roberta ? RobertaDefaults : Gpt2Defaults);
         bool hasClsSep = config.SpecialTokens.ContainsKey("cls_token") && config.SpecialTokens.ContainsKey("sep_token");
         var settings = Settings(config, hasClsSep ? "roberta" : "gpt2", t => vocab.TryGetValue(t, out int id) ? id : null, vocab.Count, files, folder);
         string unk = config.SpecialTokens.GetValueOrDefault("unk_token")?.Content ?? "<|endoftext|>";
         return new ByteLevelBpeTransformerTokenizer(settings, new ByteLevelBpe(vocab, ranks), unk,
             addPrefixSpace ?? config.TokenizerBool("add_prefix_space") ?? false);
+    }
+
+    static readonly (string Key, string Token)[] BertDefaults =
+        [("unk_token", "[UNK]"), ("sep_token", "[SEP]"), ("pad_token", "[PAD]"), ("cls_token", "[CLS]"), ("mask_token", "[MASK]")];
+    static readonly (string Key, string Token)[] RobertaDefaults =
+        [("bos_token", "<s>"), ("eos_token", "</s>"), ("sep_token", "</s>"), ("cls_token", "<s>"), ("unk_token", "<unk>"), ("pad_token", "<pad>"), ("mask_token", "<mask>")];
+    static readonly (string Key, string Token)[] Gpt2Defaults =
+        [("unk_token", "<|endoftext|>"), ("bos_token", "<|endoftext|>"), ("eos_token", "<|endoftext|>")];
+
+    /// <summary>
+    /// The HF tokenizer classes' constructor defaults for special tokens, used only when the folder names none at all
+    /// (old checkpoints ship just the vocabulary) and only for tokens the vocabulary has.
+    /// </summary>
+    static void AddClassDefaults(TokenizerFolderConfig config, Dictionary<string, int> vocab, (string Key, string Token)[] defaults)
+    {
+        if (config.SpecialTokens.Count > 0) return;
+        foreach (var (key, token) in defaults)
+            if (vocab.ContainsKey(token))
+                config.SpecialTokens[key] = new AddedToken(token, -1, true, LStrip: key == "mask_token" && token == "<mask>", false);
     }
 
     public static TransformerTokenizer SentencePiece(TokenizerFolderConfig config, string modelPath, string folder)
