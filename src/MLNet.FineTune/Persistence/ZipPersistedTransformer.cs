@@ -1,0 +1,68 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.Runtime;
+
+namespace MLNet.FineTune.Persistence;
+
+/// <summary>
+/// Base for MLNet.FineTune transformers that add columns and persist themselves inside an ML.NET model .zip
+/// (<c>mlContext.Model.Save</c> / <c>Load</c>), with no registration call before loading.
+/// <para>A subclass supplies three things, all in public types:</para>
+/// <list type="number">
+/// <item><see cref="CreateRowMapper"/>: a <see cref="ZipPersistedRowMapper"/> for an input schema (columns + getters).</item>
+/// <item><see cref="SavePayload"/>: named binary entries (tokenizer files, config.json, safetensors weights, JSON).</item>
+/// <item><c>static TSelf Load(IHostEnvironment, ZipPayloadReader)</c> via <see cref="IZipPersistedLoadable{TSelf}"/>.</item>
+/// </list>
+/// and its assembly declares <c>[assembly: ZipPersistedTransformer(typeof(TSelf), PayloadVersion = n)]</c>.
+/// <para>
+/// Saved form: one ML.NET model stream (signature "MLNFTZIP", loader <see cref="ZipPersistedTransformerLoader.LoaderSignature"/>
+/// in MLNet.FineTune) holding the header documented on <see cref="PayloadManifest"/>, plus one zip entry
+/// "Payload/&lt;name&gt;" per payload entry. ML.NET's own version info stays fixed; format changes are versioned in
+/// our header (container version) and by the subclass (payload version), each with a specific error when too new.
+/// </para>
+/// Built on ML.NET's internal RowToRowTransformerBase (see docs/design/persistence.md for why and how it is pinned).
+/// </summary>
+public abstract class ZipPersistedTransformer : RowToRowTransformerBase
+{
+    /// <summary>Creates the transformer; <paramref name="registrationName"/> names its ML.NET host (logs, errors).</summary>
+    protected ZipPersistedTransformer(IHostEnvironment env, string registrationName)
+        : base(RegisterHost(env, registrationName))
+    {
+        if (ZipPersistedTransformerAttribute.Find(GetType()) is null)
+            throw new InvalidOperationException(MissingDeclaration(GetType()));
+    }
+
+    /// <summary>Binds the row mapper to <paramref name="inputSchema"/>, validating the columns it needs.</summary>
+    protected abstract ZipPersistedRowMapper CreateRowMapper(DataViewSchema inputSchema);
+
+    /// <summary>Writes this transformer's state as named entries. Called once per save.</summary>
+    protected abstract void SavePayload(ZipPayloadWriter payload);
+
+    /// <inheritdoc/>
+    public sealed override IRowMapper MakeRowMapper(DataViewSchema schema)
+        => new ZipPersistedMapperAdapter(Host, schema, this, CreateRowMapper(schema));
+
+    /// <inheritdoc/>
+    public sealed override void SaveModel(ModelSaveContext ctx)
+    {
+        Host.CheckValue(ctx, nameof(ctx));
+        ctx.CheckAtModel();
+        ctx.SetVersionInfo(ZipPersistedTransformerLoader.GetVersionInfo());
+        var declaration = ZipPersistedTransformerAttribute.Find(GetType())!;
+        var payload = new ZipPayloadWriter(ctx);
+        SavePayload(payload);
+        var type = GetType();
+        new PayloadManifest(type.Assembly.GetName().Name!, type.FullName!, declaration.PayloadVersion, payload.Entries)
+            .Write(ctx.Writer);
+    }
+
+    static IHost RegisterHost(IHostEnvironment env, string registrationName)
+    {
+        ArgumentNullException.ThrowIfNull(env);
+        ArgumentException.ThrowIfNullOrWhiteSpace(registrationName);
+        return env.Register(registrationName);
+    }
+
+    internal static string MissingDeclaration(Type type)
+        => $"{type.FullName} must be declared loadable in its assembly: [assembly: {nameof(ZipPersistedTransformerAttribute)[..^9]}(typeof({type.Name}))].";
+}
