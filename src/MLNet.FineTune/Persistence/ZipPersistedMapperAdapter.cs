@@ -1,40 +1,41 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using Microsoft.ML.Runtime;
 
 namespace MLNet.FineTune.Persistence;
 
 /// <summary>
-/// Adapts a public <see cref="ZipPersistedRowMapper"/> to ML.NET's internal RowToRowTransformerBase.MapperBase,
-/// which gives us lazy cursors, column hiding, prediction engines and GetRowToRowMapper for free.
+/// Adapts a public <see cref="ZipPersistedRowMapper"/> to ML.NET's internal IRowMapper, which RowToRowMapperTransform
+/// turns into lazy cursors, column hiding, prediction engines and GetRowToRowMapper.
 /// </summary>
-internal sealed class ZipPersistedMapperAdapter : RowToRowTransformerBase.MapperBase
+internal sealed class ZipPersistedMapperAdapter(ZipPersistedTransformer transformer, ZipPersistedRowMapper mapper) : IRowMapper
 {
-    readonly ZipPersistedTransformer _transformer;
-    readonly ZipPersistedRowMapper _mapper;
+    readonly DataViewSchema.DetachedColumn[] _outputs = mapper.GetOutputColumns().ToArray();
 
-    internal ZipPersistedMapperAdapter(IHost host, DataViewSchema inputSchema, ZipPersistedTransformer parent, ZipPersistedRowMapper mapper)
-        : base(host, inputSchema, parent)
-        => (_transformer, _mapper) = (parent, mapper);
+    public DataViewSchema.DetachedColumn[] GetOutputColumns() => _outputs;
 
-    protected override DataViewSchema.DetachedColumn[] GetOutputColumnsCore() => _mapper.OutputColumns.ToArray();
-
-    protected override Delegate MakeGetter(DataViewRow input, int iinfo, Func<int, bool> activeOutput, out Action disposer)
+    public Func<int, bool> GetDependencies(Func<int, bool> activeOutput)
     {
-        var getter = _mapper.MakeGetter(input, iinfo, out var dispose);
-        // MapperBase invokes every disposer once any is non-null, so never hand it a null next to a real one.
-        disposer = dispose ?? (() => { });
-        return getter;
-    }
-
-    public override Func<int, bool> GetDependenciesCore(Func<int, bool> activeOutput)
-    {
-        int outputs = _mapper.OutputColumns.Count;
-        bool anyActive = Enumerable.Range(0, outputs).Any(activeOutput);
-        var needed = anyActive ? _mapper.InputColumns.Select(c => c.Index).ToHashSet() : new HashSet<int>();
+        bool anyActive = Enumerable.Range(0, _outputs.Length).Any(activeOutput);
+        var needed = anyActive ? mapper.GetInputColumns().Select(c => c.Index).ToHashSet() : new HashSet<int>();
         return needed.Contains;
     }
 
-    // Saving the mapper alone (e.g. as part of a saved IDataView) saves the whole transformer, as ML.NET's own mappers do.
-    public override void SaveModel(ModelSaveContext ctx) => _transformer.SaveModel(ctx);
+    public Delegate[] CreateGetters(DataViewRow input, Func<int, bool> activeOutput, out Action? disposer)
+    {
+        var getters = new Delegate[_outputs.Length];
+        var disposers = new List<Action>();
+        for (int i = 0; i < _outputs.Length; i++)
+        {
+            if (!activeOutput(i)) continue;
+            getters[i] = mapper.MakeGetterFor(input, i, out var dispose);
+            if (dispose != null) disposers.Add(dispose);
+        }
+        disposer = disposers.Count == 0 ? null : () => disposers.ForEach(d => d());
+        return getters;
+    }
+
+    public ITransformer GetTransformer() => transformer;
+
+    // Saving the mapper alone (e.g. inside a saved IDataView) saves the whole transformer, as ML.NET's own mappers do.
+    public void Save(ModelSaveContext ctx) => transformer.SaveModel(ctx);
 }

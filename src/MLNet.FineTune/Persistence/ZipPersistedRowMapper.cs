@@ -19,17 +19,24 @@ public abstract class ZipPersistedRowMapper
     public DataViewSchema InputSchema { get; }
 
     /// <summary>Columns this mapper adds, in order; getter indices refer to this list.</summary>
-    protected internal abstract IReadOnlyList<DataViewSchema.DetachedColumn> OutputColumns { get; }
+    protected abstract IReadOnlyList<DataViewSchema.DetachedColumn> OutputColumns { get; }
 
     /// <summary>Input columns read by the getters; ML.NET activates only these when any output is requested.</summary>
-    protected internal abstract IReadOnlyList<DataViewSchema.Column> InputColumns { get; }
+    protected abstract IReadOnlyList<DataViewSchema.Column> InputColumns { get; }
 
     /// <summary>
     /// Returns a <c>ValueGetter&lt;T&gt;</c> for added column <paramref name="outputIndex"/>, whose T matches that
     /// column's type (e.g. <c>VBuffer&lt;float&gt;</c> for a float vector). Called once per cursor; the getter is
     /// called once per row. <paramref name="disposer"/> (may be null) runs when the cursor is disposed.
     /// </summary>
-    protected internal abstract Delegate MakeGetter(DataViewRow input, int outputIndex, out Action? disposer);
+    protected abstract Delegate MakeGetter(DataViewRow input, int outputIndex, out Action? disposer);
+
+    internal IReadOnlyList<DataViewSchema.DetachedColumn> GetOutputColumns() => OutputColumns;
+
+    internal IReadOnlyList<DataViewSchema.Column> GetInputColumns() => InputColumns;
+
+    internal Delegate MakeGetterFor(DataViewRow input, int outputIndex, out Action? disposer)
+        => MakeGetter(input, outputIndex, out disposer);
 
     /// <summary>
     /// Finds input column <paramref name="name"/> and checks that it is a vector (any size) of

@@ -20,14 +20,18 @@ namespace MLNet.FineTune.Persistence;
 /// "Payload/&lt;name&gt;" per payload entry. ML.NET's own version info stays fixed; format changes are versioned in
 /// our header (container version) and by the subclass (payload version), each with a specific error when too new.
 /// </para>
-/// Built on ML.NET's internal RowToRowTransformerBase (see docs/design/persistence.md for why and how it is pinned).
+/// Implements ITransformer over ML.NET's internal RowToRowMapperTransform, exactly as ML.NET's RowToRowTransformerBase
+/// does, but without exposing internal abstract members to subclasses in other assemblies
+/// (see docs/design/persistence.md for why and how the internals are pinned).
 /// </summary>
-public abstract class ZipPersistedTransformer : RowToRowTransformerBase
+public abstract class ZipPersistedTransformer : ITransformer
 {
+    readonly IHost _host;
+
     /// <summary>Creates the transformer; <paramref name="registrationName"/> names its ML.NET host (logs, errors).</summary>
     protected ZipPersistedTransformer(IHostEnvironment env, string registrationName)
-        : base(RegisterHost(env, registrationName))
     {
+        _host = RegisterHost(env, registrationName);
         if (ZipPersistedTransformerAttribute.Find(GetType()) is null)
             throw new InvalidOperationException(MissingDeclaration(GetType()));
     }
@@ -39,19 +43,40 @@ public abstract class ZipPersistedTransformer : RowToRowTransformerBase
     protected abstract void SavePayload(ZipPayloadWriter payload);
 
     /// <inheritdoc/>
-    public sealed override IRowMapper MakeRowMapper(DataViewSchema schema)
-        => new ZipPersistedMapperAdapter(Host, schema, this, CreateRowMapper(schema));
+    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema)
+    {
+        _host.CheckValue(inputSchema, nameof(inputSchema));
+        return RowToRowMapperTransform.GetOutputSchema(inputSchema, MakeRowMapper(inputSchema));
+    }
 
     /// <inheritdoc/>
-    public sealed override void SaveModel(ModelSaveContext ctx)
+    public IDataView Transform(IDataView input)
     {
-        Host.CheckValue(ctx, nameof(ctx));
+        _host.CheckValue(input, nameof(input));
+        return new RowToRowMapperTransform(_host, input, MakeRowMapper(input.Schema), MakeRowMapper);
+    }
+
+    bool ITransformer.IsRowToRowMapper => true;
+
+    IRowToRowMapper ITransformer.GetRowToRowMapper(DataViewSchema inputSchema)
+    {
+        _host.CheckValue(inputSchema, nameof(inputSchema));
+        return new RowToRowMapperTransform(_host, new EmptyDataView(_host, inputSchema), MakeRowMapper(inputSchema), MakeRowMapper);
+    }
+
+    void ICanSaveModel.Save(ModelSaveContext ctx) => SaveModel(ctx);
+
+    internal IRowMapper MakeRowMapper(DataViewSchema schema) => new ZipPersistedMapperAdapter(this, CreateRowMapper(schema));
+
+    internal void SaveModel(ModelSaveContext ctx)
+    {
+        _host.CheckValue(ctx, nameof(ctx));
         ctx.CheckAtModel();
         ctx.SetVersionInfo(ZipPersistedTransformerLoader.GetVersionInfo());
-        var declaration = ZipPersistedTransformerAttribute.Find(GetType())!;
+        var type = GetType();
+        var declaration = ZipPersistedTransformerAttribute.Find(type)!;
         var payload = new ZipPayloadWriter(ctx);
         SavePayload(payload);
-        var type = GetType();
         new PayloadManifest(type.Assembly.GetName().Name!, type.FullName!, declaration.PayloadVersion, payload.Entries)
             .Write(ctx.Writer);
     }
