@@ -42,7 +42,8 @@ public class FreshProcessTests
     /// <summary>
     /// The helper's build output next to this test's (same configuration). Rebuilt when missing or when its copies of
     /// this assembly or MLNet.FineTune differ from the ones running here; references are not rebuilt, so the
-    /// running test binaries are never overwritten.
+    /// running test binaries are never overwritten. Known limit: if `dotnet test MLNet.FineTune.sln` is still building
+    /// the helper when this test starts, both builds write the helper's bin/obj at once (build the solution first).
     /// </summary>
     static string HelperDll()
     {
