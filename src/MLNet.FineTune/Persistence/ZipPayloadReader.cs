@@ -1,0 +1,83 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Microsoft.ML;
+
+namespace MLNet.FineTune.Persistence;
+
+/// <summary>
+/// The payload of a <see cref="ZipPersistedTransformer"/> read back from a model .zip. Every entry listed in the
+/// header is read and checked (present, same length, same SHA-256) before the transformer's
+/// <see cref="IZipPersistedLoadable{TSelf}.Load"/> sees it, so a damaged file fails at load with a specific message.
+/// Entries are bytes only: nothing is deserialized by type name or executed.
+/// </summary>
+public sealed class ZipPayloadReader
+{
+    readonly Dictionary<string, byte[]> _entries;
+    readonly string _where;
+
+    internal ZipPayloadReader(string where, int payloadVersion, Dictionary<string, byte[]> entries)
+        => (_where, PayloadVersion, _entries) = (where, payloadVersion, entries);
+
+    /// <summary>The payload layout version the transformer wrote (already checked against the declared range).</summary>
+    public int PayloadVersion { get; }
+
+    /// <summary>Names of all entries, in the order they were written.</summary>
+    public IReadOnlyCollection<string> EntryNames => _entries.Keys;
+
+    /// <summary>Whether an entry named <paramref name="name"/> exists.</summary>
+    public bool Contains(string name) => _entries.ContainsKey(name);
+
+    /// <summary>The bytes of entry <paramref name="name"/>; throws <see cref="ModelPayloadException"/> when absent.</summary>
+    public ReadOnlyMemory<byte> ReadBytes(string name)
+        => _entries.TryGetValue(name, out var bytes) ? bytes
+            : throw new ModelPayloadException($"{_where}: payload has no entry '{name}' (entries: {string.Join(", ", _entries.Keys)}).");
+
+    /// <summary>A read-only stream over entry <paramref name="name"/>.</summary>
+    public Stream OpenRead(string name)
+    {
+        _ = ReadBytes(name); // specific error when absent
+        return new MemoryStream(_entries[name], writable: false);
+    }
+
+    /// <summary>Entry <paramref name="name"/> decoded as UTF-8.</summary>
+    public string ReadText(string name) => Encoding.UTF8.GetString(ReadBytes(name).Span);
+
+    /// <summary>Entry <paramref name="name"/> parsed with System.Text.Json into plain data.</summary>
+    public T ReadJson<T>(string name, JsonSerializerOptions? options = null)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<T>(ReadBytes(name).Span, options)
+                ?? throw new ModelPayloadException($"{_where}: payload entry '{name}' holds JSON null, expected {typeof(T).Name}.");
+        }
+        catch (JsonException e)
+        {
+            throw new ModelPayloadException($"{_where}: payload entry '{name}' is not valid JSON for {typeof(T).Name}: {e.Message}", e);
+        }
+    }
+
+    /// <summary>Reads every entry listed in <paramref name="manifest"/> from the model folder and verifies it.</summary>
+    internal static ZipPayloadReader Read(ModelLoadContext ctx, PayloadManifest manifest, string where)
+    {
+        var entries = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+        foreach (var entry in manifest.Entries)
+        {
+            byte[]? bytes = null;
+            bool found = ctx.TryLoadBinaryStream(ZipPayloadWriter.EntryPrefix + entry.Name, reader =>
+            {
+                using var copy = new MemoryStream();
+                reader.BaseStream.CopyTo(copy);
+                bytes = copy.ToArray();
+            });
+            if (!found || bytes == null)
+                throw new ModelPayloadException($"{where}: payload entry '{entry.Name}' listed in the header is missing from the model file; it is truncated or corrupted.");
+            if (bytes.LongLength != entry.Length)
+                throw new ModelPayloadException($"{where}: payload entry '{entry.Name}' has {bytes.LongLength} bytes, the header says {entry.Length}; the model file is truncated or corrupted.");
+            if (!SHA256.HashData(bytes).AsSpan().SequenceEqual(entry.Sha256))
+                throw new ModelPayloadException($"{where}: payload entry '{entry.Name}' does not match its SHA-256 in the header; the model file is corrupted.");
+            entries.Add(entry.Name, bytes);
+        }
+        return new ZipPayloadReader(where, manifest.PayloadVersion, entries);
+    }
+}

@@ -1,0 +1,93 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.Runtime;
+
+namespace MLNet.FineTune.Persistence;
+
+/// <summary>
+/// Base for MLNet.FineTune transformers that add columns and persist themselves inside an ML.NET model .zip
+/// (<c>mlContext.Model.Save</c> / <c>Load</c>), with no registration call before loading.
+/// <para>A subclass supplies three things, all in public types:</para>
+/// <list type="number">
+/// <item><see cref="CreateRowMapper"/>: a <see cref="ZipPersistedRowMapper"/> for an input schema (columns + getters).</item>
+/// <item><see cref="SavePayload"/>: named binary entries (tokenizer files, config.json, safetensors weights, JSON).</item>
+/// <item><c>static TSelf Load(IHostEnvironment, ZipPayloadReader)</c> via <see cref="IZipPersistedLoadable{TSelf}"/>.</item>
+/// </list>
+/// and its assembly declares <c>[assembly: ZipPersistedTransformer(typeof(TSelf), PayloadVersion = n)]</c>.
+/// <para>
+/// Saved form: one ML.NET model stream (signature "MLNFTZIP", loader <see cref="ZipPersistedTransformerLoader.LoaderSignature"/>
+/// in MLNet.FineTune) holding the header documented on <see cref="PayloadManifest"/>, plus one zip entry
+/// "Payload/&lt;name&gt;" per payload entry. ML.NET's own version info stays fixed; format changes are versioned in
+/// our header (container version) and by the subclass (payload version), each with a specific error when too new.
+/// </para>
+/// Implements ITransformer over ML.NET's internal RowToRowMapperTransform, exactly as ML.NET's RowToRowTransformerBase
+/// does, but without exposing internal abstract members to subclasses in other assemblies
+/// (see docs/design/persistence.md for why and how the internals are pinned).
+/// </summary>
+public abstract class ZipPersistedTransformer : ITransformer
+{
+    readonly IHost _host;
+
+    /// <summary>Creates the transformer; <paramref name="registrationName"/> names its ML.NET host (logs, errors).</summary>
+    protected ZipPersistedTransformer(IHostEnvironment env, string registrationName)
+    {
+        _host = RegisterHost(env, registrationName);
+        if (ZipPersistedTransformerAttribute.Find(GetType()) is null)
+            throw new InvalidOperationException(MissingDeclaration(GetType()));
+    }
+
+    /// <summary>Binds the row mapper to <paramref name="inputSchema"/>, validating the columns it needs.</summary>
+    protected abstract ZipPersistedRowMapper CreateRowMapper(DataViewSchema inputSchema);
+
+    /// <summary>Writes this transformer's state as named entries. Called once per save.</summary>
+    protected abstract void SavePayload(ZipPayloadWriter payload);
+
+    /// <inheritdoc/>
+    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema)
+    {
+        _host.CheckValue(inputSchema, nameof(inputSchema));
+        return RowToRowMapperTransform.GetOutputSchema(inputSchema, MakeRowMapper(inputSchema));
+    }
+
+    /// <inheritdoc/>
+    public IDataView Transform(IDataView input)
+    {
+        _host.CheckValue(input, nameof(input));
+        return new RowToRowMapperTransform(_host, input, MakeRowMapper(input.Schema), MakeRowMapper);
+    }
+
+    bool ITransformer.IsRowToRowMapper => true;
+
+    IRowToRowMapper ITransformer.GetRowToRowMapper(DataViewSchema inputSchema)
+    {
+        _host.CheckValue(inputSchema, nameof(inputSchema));
+        return new RowToRowMapperTransform(_host, new EmptyDataView(_host, inputSchema), MakeRowMapper(inputSchema), MakeRowMapper);
+    }
+
+    void ICanSaveModel.Save(ModelSaveContext ctx) => SaveModel(ctx);
+
+    internal IRowMapper MakeRowMapper(DataViewSchema schema) => new ZipPersistedMapperAdapter(this, CreateRowMapper(schema));
+
+    internal void SaveModel(ModelSaveContext ctx)
+    {
+        _host.CheckValue(ctx, nameof(ctx));
+        ctx.CheckAtModel();
+        ctx.SetVersionInfo(ZipPersistedTransformerLoader.GetVersionInfo());
+        var type = GetType();
+        var declaration = ZipPersistedTransformerAttribute.Find(type)!;
+        var payload = new ZipPayloadWriter(ctx);
+        SavePayload(payload);
+        new PayloadManifest(type.Assembly.GetName().Name!, type.FullName!, declaration.PayloadVersion, payload.Entries)
+            .Write(ctx.Writer);
+    }
+
+    static IHost RegisterHost(IHostEnvironment env, string registrationName)
+    {
+        ArgumentNullException.ThrowIfNull(env);
+        ArgumentException.ThrowIfNullOrWhiteSpace(registrationName);
+        return env.Register(registrationName);
+    }
+
+    internal static string MissingDeclaration(Type type)
+        => $"{type.FullName} must be declared loadable in its assembly: [assembly: {nameof(ZipPersistedTransformerAttribute)[..^9]}(typeof({type.Name}))].";
+}

@@ -1,0 +1,23 @@
+// Usage: dotnet MLNet.FineTune.FreshProcess.dll <model.zip>
+// Loads the model with a brand-new MLContext (no registration of any kind), scores three fixed rows and prints
+// the "Scaled" and "All" columns, one row per line, floats as round-trippable "R" strings separated by spaces.
+using System.Globalization;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+
+if (args.Length != 1) { Console.Error.WriteLine("usage: MLNet.FineTune.FreshProcess <model.zip>"); return 2; }
+var ml = new MLContext();
+var model = ml.Model.Load(args[0], out _);
+var rows = new[] { new Row { Features = [1f, 2f, 3f] }, new Row { Features = [4f, -5f, 6.5f] }, new Row { Features = [0.25f, 8f, -1f] } };
+var scored = model.Transform(ml.Data.LoadFromEnumerable(rows));
+var scaled = scored.GetColumn<float[]>("Scaled").ToArray();
+var all = scored.GetColumn<float[]>("All").ToArray();
+for (int i = 0; i < scaled.Length; i++)
+    Console.WriteLine(string.Join(' ', scaled[i].Concat(all[i]).Select(v => v.ToString("R", CultureInfo.InvariantCulture))));
+Console.Error.WriteLine("loaded transformers: " + string.Join(", ", ((IEnumerable<ITransformer>)model).Select(t => t.GetType().Name)));
+return 0;
+
+sealed class Row
+{
+    [VectorType(3)] public float[] Features { get; set; } = [];
+}
