@@ -127,7 +127,7 @@ public sealed class AdamW : IDisposable
         }
     }
 
-    /// <summary>Restores what <see cref="Save"/> wrote into this optimizer (same parameters, same order).</summary>
+    /// <summary>Restores what <see cref="Save(BinaryWriter)"/> wrote into this optimizer (same parameters, same order).</summary>
     /// <exception cref="InvalidDataException">The state belongs to another set of parameters or format.</exception>
     public void Load(BinaryReader reader)
     {

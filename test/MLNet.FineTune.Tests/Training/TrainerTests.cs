@@ -68,13 +68,15 @@ public class TrainerTests
     }
 
     [TestMethod]
-    public void ResumeFromCheckpointReproducesTheUninterruptedRunExactly()
+    [DataRow(false)]
+    [DataRow(true)]
+    public void ResumeFromCheckpointReproducesTheUninterruptedRunExactly(bool loadBestModelAtEnd)
     {
         string folder = Path.Combine(Path.GetTempPath(), "mlnet-ft-resume-" + Guid.NewGuid().ToString("N"));
         try
         {
             // 22 examples, batch 4 -> 6 batches (last of 2), accumulation 2 -> 3 steps per epoch, 9 in all; dropout on.
-            var options = Base with { Epochs = 3, GradientAccumulationSteps = 2, CheckpointEverySteps = 2, KeepLastCheckpoints = 2, LoadBestModelAtEnd = false };
+            var options = Base with { Epochs = 3, GradientAccumulationSteps = 2, CheckpointEverySteps = 2, KeepLastCheckpoints = 2, LoadBestModelAtEnd = loadBestModelAtEnd };
             var data = new TinyData(22);
             var reference = new TinyModel();
             var expected = new Trainer<TinyBatch>(options).Train(reference, data, () => Evaluate(reference, data));
@@ -87,7 +89,8 @@ public class TrainerTests
             Assert.AreEqual(StopReason.Cancelled, partial.StopReason);
             Assert.AreEqual(5, partial.GlobalStep);
             CollectionAssert.AreEqual(new[] { "checkpoint-4", "checkpoint-5" }, Directory.GetDirectories(folder).Select(Path.GetFileName).Order().ToArray());
-            CollectionAssert.AreEquivalent(new[] { "model.bin", "optimizer.bin", "rng.bin", "data_order.bin", "trainer_state.json" },
+            string[] files = ["model.bin", "optimizer.bin", "rng.bin", "data_order.bin", "trainer_state.json"];
+            CollectionAssert.AreEquivalent(loadBestModelAtEnd ? [.. files, "best_model.bin"] : files,
                 Directory.GetFiles(Path.Combine(folder, "checkpoint-5")).Select(Path.GetFileName).ToArray());
 
             var resumed = new TinyModel(initSeed: 99);
@@ -96,6 +99,8 @@ public class TrainerTests
             Assert.AreEqual(5, rest.ResumedFromStep);
             Assert.AreEqual(9, rest.GlobalStep);
             WeightAssert.Equal(reference.Weights(), resumed.Weights());
+            Assert.AreEqual(expected.RestoredBestWeights, rest.RestoredBestWeights);
+            Assert.AreEqual(expected.BestStep, rest.BestStep);
             CollectionAssert.AreEqual(expected.Steps, rest.Steps);
             CollectionAssert.AreEqual(expected.Evaluations.Select(e => e.Metrics["loss"]).ToArray(), rest.Evaluations.Select(e => e.Metrics["loss"]).ToArray());
         }
@@ -170,8 +175,11 @@ public class TrainerTests
     public void MaxStepsFollowsTheLinearScheduleAndReportsProgress()
     {
         var reports = new List<FineTuneProgress>();
-        var history = Train(new TinyModel(), Base with { MaxSteps = 7, WarmupRatio = 0, Epochs = 1 },
-            progress: new InlineProgress(reports.Add));
+        var log = new List<string>();
+        var history = new Trainer<TinyBatch>(Base with { MaxSteps = 7, WarmupRatio = 0, Epochs = 1, LoggingSteps = 5 }, new InlineProgress(reports.Add), log.Add)
+            .Train(new TinyModel(), new TinyData(20));
+        Assert.AreEqual(1, log.Count(l => l.StartsWith("step 5/7 epoch 1.00 loss ")), string.Join("\n", log));
+        Assert.AreEqual(1, log.Count(l => l.StartsWith("step 7/7 ")));
         Assert.AreEqual(7, history.GlobalStep);
         double[] expected = Enumerable.Range(0, 7).Select(k => 1e-2 * ((7 - k) / 7.0)).ToArray();
         CollectionAssert.AreEqual(expected, history.Steps.Select(s => s.LearningRate).ToArray());
