@@ -161,11 +161,11 @@ public sealed class ClassificationHead : ITaskHead
         return new Dictionary<string, double> { ["accuracy"] = correct, ["loss"] = loss };
     }
 
-    public HeadDescription Describe() => new(KindName, Name, LabelColumnName, labels, labelKind, LabelSmoothing);
+    public HeadDescription Describe() => new(KindName, Name, LabelColumnName, labels, labelKind, LabelSmoothing, ClassWeights);
 
     internal static ClassificationHead Restore(HeadDescription d)
     {
-        var head = new ClassificationHead(d.Name, d.LabelColumnName, d.LabelSmoothing)
+        var head = new ClassificationHead(d.Name, d.LabelColumnName, d.LabelSmoothing, d.ClassWeights)
         {
             labels = d.LabelNames.ToArray(), labelKind = d.LabelKind,
         };

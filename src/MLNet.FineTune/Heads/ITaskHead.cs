@@ -62,7 +62,7 @@ public interface ITaskHead
 }
 
 /// <summary>What is saved of a head besides its weights.</summary>
-public sealed record HeadDescription(string Kind, string Name, string LabelColumnName, IReadOnlyList<string> LabelNames, string LabelKind, double LabelSmoothing = 0)
+public sealed record HeadDescription(string Kind, string Name, string LabelColumnName, IReadOnlyList<string> LabelNames, string LabelKind, double LabelSmoothing = 0, float[]? ClassWeights = null)
 {
     public ITaskHead Restore() => Kind switch
     {

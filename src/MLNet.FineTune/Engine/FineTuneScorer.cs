@@ -1,0 +1,50 @@
+using MLNet.FineTune.Heads;
+using MLNet.FineTune.Scoring;
+using MLNet.FineTune.Tokenization;
+using static TorchSharp.torch;
+
+namespace MLNet.FineTune.Engine;
+
+/// <summary>
+/// Scores batches of texts with a fitted <see cref="TaskNetwork"/>: tokenize, pad to the longest row, one encoder pass
+/// under no_grad in eval mode, then every head decodes its own output columns. Holds no per-call mutable state, so
+/// several threads may score at once (each call runs in its own dispose scope).
+/// </summary>
+public sealed class FineTuneScorer : IBatchScorer
+{
+    readonly TaskNetwork network;
+    readonly TransformerTokenizer tokenizer;
+    readonly int maxLength;
+    readonly TruncationStrategy truncation;
+    readonly bool[] tokenLevel;
+
+    public FineTuneScorer(TaskNetwork network, TransformerTokenizer tokenizer, IReadOnlyList<string> inputColumns, string outputPrefix,
+        int maxLength, TruncationStrategy truncation, int batchSize)
+    {
+        this.network = network; this.tokenizer = tokenizer; this.maxLength = maxLength; this.truncation = truncation;
+        InputColumnNames = inputColumns; BatchSize = batchSize;
+        OutputColumns = network.Tasks.SelectMany(t => t.OutputColumns(network.Tasks.Count == 1 ? outputPrefix : outputPrefix + t.Name + ".")).ToList();
+        tokenLevel = network.Tasks.Select(t => t.IsTokenLevel).ToArray();
+    }
+
+    public IReadOnlyList<string> InputColumnNames { get; }
+    public IReadOnlyList<HeadOutputColumn> OutputColumns { get; }
+    public int BatchSize { get; }
+
+    public Array[] Score(IReadOnlyList<string[]> inputs)
+    {
+        var texts = inputs[0];
+        var encodings = Encode(texts, inputs.Count > 1 ? inputs[1] : null);
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        network.eval();
+        var batch = TextBatchCollator.Collate(encodings, null, tokenizer.PadTokenId, tokenLevel);
+        var logits = network.Forward(batch);
+        var columns = new List<Array>();
+        for (int h = 0; h < network.Tasks.Count; h++) columns.AddRange(network.Tasks[h].Decode(logits[h], encodings, texts));
+        return columns.ToArray();
+    }
+
+    public EncodedInput[] Encode(IReadOnlyList<string> texts, IReadOnlyList<string>? pairs) =>
+        texts.Select((t, i) => tokenizer.Encode(t ?? "", pairs?[i], maxLength, truncation)).ToArray();
+}

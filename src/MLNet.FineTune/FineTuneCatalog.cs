@@ -1,0 +1,25 @@
+using Microsoft.ML;
+
+namespace MLNet.FineTune;
+
+/// <summary>Entry points on <c>mlContext.Transforms</c>, as dotnet/machinelearning's TorchSharpCatalog: flat arguments with ML.NET's default column names, or Options.</summary>
+public static class FineTuneCatalog
+{
+    /// <summary>Fine-tunes a text classifier (or a sentence-pair classifier when <paramref name="secondTextColumnName"/> is set).</summary>
+    /// <param name="catalog">mlContext.Transforms</param>
+    /// <param name="labelColumnName">Label: String, Boolean, key or number.</param>
+    /// <param name="textColumnName">Input text.</param>
+    /// <param name="secondTextColumnName">Optional second text of a pair.</param>
+    /// <param name="baseModelFolder">A Hugging Face checkpoint folder; null trains the built-in small model from scratch.</param>
+    public static FineTuneEstimator FineTune(this TransformsCatalog catalog, string labelColumnName = "Label", string textColumnName = "Text",
+        string? secondTextColumnName = null, string? baseModelFolder = null) =>
+        new(GetContext(catalog), new FineTuneOptions { LabelColumnName = labelColumnName, TextColumnName = textColumnName, SecondTextColumnName = secondTextColumnName, BaseModelFolder = baseModelFolder });
+
+    /// <summary>Fine-tunes with every option spelled out (<see cref="FineTuneOptions"/>).</summary>
+    public static FineTuneEstimator FineTune(this TransformsCatalog catalog, FineTuneOptions options) => new(GetContext(catalog), options);
+
+    // TransformsCatalog keeps its MLContext in an internal property; ML.NET's own catalogs reach it the same way.
+    static MLContext GetContext(TransformsCatalog catalog) =>
+        (MLContext)(typeof(TransformsCatalog).GetProperty("Environment", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)?.GetValue(catalog)
+            ?? throw new InvalidOperationException("TransformsCatalog.Environment not found: this ML.NET version is not supported."));
+}

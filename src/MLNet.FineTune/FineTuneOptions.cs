@@ -1,0 +1,93 @@
+using MLNet.FineTune.Heads;
+using MLNet.FineTune.Tokenization;
+using MLNet.FineTune.Training;
+using Microsoft.ML;
+
+namespace MLNet.FineTune;
+
+/// <summary>What a FineTune head learns when <see cref="FineTuneOptions.Heads"/> is not given.</summary>
+public enum FineTuneTask
+{
+    /// <summary>Binary (Boolean label) or multiclass (string, key or number label) classification of a text or a text pair.</summary>
+    Classification,
+    /// <summary>A number per text or text pair (mean squared error).</summary>
+    Regression,
+}
+
+/// <summary>
+/// Options of <c>mlContext.Transforms.FineTune</c>. Every default lives here. <c>Fit</c> reads these options and never
+/// modifies them, so one instance can configure several pipelines.
+/// </summary>
+public sealed record FineTuneOptions
+{
+    /// <summary>
+    /// A Hugging Face checkpoint folder (config.json, model.safetensors or shards, tokenizer files) of a BERT, RoBERTa or
+    /// DistilBERT model, e.g. a local copy of bert-base-uncased or all-MiniLM-L6-v2. Default null: the built-in small
+    /// model (<see cref="BuiltInModel"/>) is trained from scratch on the training data.
+    /// </summary>
+    public string? BaseModelFolder { get; init; }
+
+    /// <summary>Sizes of the built-in model, used when <see cref="BaseModelFolder"/> is null.</summary>
+    public BuiltInModelOptions BuiltInModel { get; init; } = new();
+
+    /// <summary>Input text column (String). Default "Text".</summary>
+    public string TextColumnName { get; init; } = "Text";
+
+    /// <summary>Optional second text column for sentence-pair tasks (paraphrase, entailment). Default null.</summary>
+    public string? SecondTextColumnName { get; init; }
+
+    /// <summary>Label column. Default "Label". Classification accepts String, Boolean, key or number labels; regression Single or Double.</summary>
+    public string LabelColumnName { get; init; } = "Label";
+
+    /// <summary>The task when <see cref="Heads"/> is null. Default <see cref="FineTuneTask.Classification"/>.</summary>
+    public FineTuneTask Task { get; init; } = FineTuneTask.Classification;
+
+    /// <summary>
+    /// Advanced: the task heads to train over the shared encoder (several heads = multi-task; each reads its own label
+    /// column). Default null: one head for <see cref="Task"/> on <see cref="LabelColumnName"/>.
+    /// </summary>
+    public IReadOnlyList<ITaskHead>? Heads { get; init; }
+
+    /// <summary>Per-head loss weights for multi-task training, in <see cref="Heads"/> order. Default null (all 1).</summary>
+    public IReadOnlyList<double>? HeadLossWeights { get; init; }
+
+    /// <summary>Prefix for output column names (Score, PredictedLabel, Probability). Default "" (ML.NET's default names).</summary>
+    public string OutputColumnPrefix { get; init; } = "";
+
+    /// <summary>Tokens per example after truncation, special tokens included. Default 128.</summary>
+    public int MaxSequenceLength { get; init; } = 128;
+
+    /// <summary>How text pairs are truncated. Default longest-first (Hugging Face's default).</summary>
+    public TruncationStrategy Truncation { get; init; } = TruncationStrategy.LongestFirst;
+
+    /// <summary>
+    /// Training hyper-parameters. Default null: <see cref="FineTuneDefaults.ForCheckpoint"/> (learning rate 5e-5, 3 epochs,
+    /// batch 16, as Hugging Face's Trainer) with a checkpoint, <see cref="FineTuneDefaults.ForBuiltInModel"/> (1e-3) without.
+    /// </summary>
+    public TrainingOptions? Training { get; init; }
+
+    /// <summary>Rows to evaluate on during training (early stopping, best-weights restore). Default null.</summary>
+    public IDataView? ValidationSet { get; init; }
+
+    /// <summary>When no <see cref="ValidationSet"/> is given, the fraction of training rows held out for validation. Default 0.</summary>
+    public double ValidationFraction { get; init; }
+
+    /// <summary>Rows per encoder call when scoring. Default 32.</summary>
+    public int ScoringBatchSize { get; init; } = 32;
+
+    /// <summary>Receives a report after every optimizer step and evaluation. Default null.</summary>
+    public IProgress<FineTuneProgress>? Progress { get; init; }
+
+    /// <summary>Stops training at the next step boundary (a checkpoint is written when a checkpoint folder is set).</summary>
+    public CancellationToken CancellationToken { get; init; }
+}
+
+/// <summary>Training defaults by starting point.</summary>
+public static class FineTuneDefaults
+{
+    /// <summary>Fine-tuning a pretrained checkpoint: Hugging Face Trainer's defaults (lr 5e-5, 3 epochs, batch 16, linear decay).</summary>
+    public static TrainingOptions ForCheckpoint { get; } = new();
+
+    /// <summary>Training the small built-in model from scratch: a higher learning rate with 10% warmup, batch 32, 3 epochs.</summary>
+    public static TrainingOptions ForBuiltInModel { get; } = new() { LearningRate = 1e-3, WarmupRatio = 0.1, BatchSize = 32, Epochs = 3 };
+}
