@@ -36,6 +36,9 @@ public abstract class ZipPersistedTransformer : ITransformer
             throw new InvalidOperationException(MissingDeclaration(GetType()));
     }
 
+    /// <summary>This transformer's ML.NET host: use it for argument checks, exceptions and logging.</summary>
+    protected IHost Host => _host;
+
     /// <summary>Binds the row mapper to <paramref name="inputSchema"/>, validating the columns it needs.</summary>
     protected abstract ZipPersistedRowMapper CreateRowMapper(DataViewSchema inputSchema);
 
