@@ -18,8 +18,6 @@ public static class FineTuneCatalog
     /// <summary>Fine-tunes with every option spelled out (<see cref="FineTuneOptions"/>).</summary>
     public static FineTuneEstimator FineTune(this TransformsCatalog catalog, FineTuneOptions options) => new(GetContext(catalog), options);
 
-    // TransformsCatalog keeps its MLContext in an internal property; ML.NET's own catalogs reach it the same way.
-    static MLContext GetContext(TransformsCatalog catalog) =>
-        (MLContext)(typeof(TransformsCatalog).GetProperty("Environment", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)?.GetValue(catalog)
-            ?? throw new InvalidOperationException("TransformsCatalog.Environment not found: this ML.NET version is not supported."));
+    // The catalog's environment (the MLContext) is internal; ML.NET's own catalogs reach it through CatalogUtils the same way.
+    static Microsoft.ML.Runtime.IHostEnvironment GetContext(TransformsCatalog catalog) => Microsoft.ML.Data.CatalogUtils.GetEnvironment(catalog);
 }

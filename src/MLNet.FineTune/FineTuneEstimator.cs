@@ -17,10 +17,10 @@ namespace MLNet.FineTune;
 /// </summary>
 public sealed class FineTuneEstimator : IEstimator<FineTuneTransformer>
 {
-    readonly MLContext context;
+    readonly IHostEnvironment context;
     readonly FineTuneOptions options;
 
-    public FineTuneEstimator(MLContext context, FineTuneOptions options)
+    public FineTuneEstimator(IHostEnvironment context, FineTuneOptions options)
     {
         this.context = context ?? throw new ArgumentNullException(nameof(context));
         this.options = options ?? throw new ArgumentNullException(nameof(options));
@@ -98,7 +98,7 @@ public sealed class FineTuneEstimator : IEstimator<FineTuneTransformer>
         TorchRuntime.EnsureLoaded();
         GetOutputSchema(SchemaShape.Create(input.Schema));
         // Messages go to MLContext.Log, like every ML.NET trainer's.
-        using var channel = ((IHostEnvironment)context).Register("FineTune").Start("Fit");
+        using var channel = context.Register("FineTune").Start("Fit");
         Action<string> log = m => channel.Info(m);
         var training = options.Training ?? (options.BaseModelFolder is null ? FineTuneDefaults.ForBuiltInModel : FineTuneDefaults.ForCheckpoint);
         manual_seed(training.Seed);
@@ -133,7 +133,8 @@ public sealed class FineTuneEstimator : IEstimator<FineTuneTransformer>
         var metrics = evaluate?.Invoke() ?? new Dictionary<string, double>();
         log($"FineTune: done after {history.GlobalStep} steps ({history.StopReason}); " + string.Join(", ", metrics.Select(m => $"{m.Key}={m.Value:F4}")));
         var card = ModelCard.Create(package, network, options, training, input, texts, pairs, labels, metrics, history);
-        return new FineTuneTransformer(context, package, network, InputColumns, options, history, card);
+        var settings = new ScoringSettings(InputColumns, options.OutputColumnPrefix, options.MaxSequenceLength, options.Truncation, options.ScoringBatchSize);
+        return new FineTuneTransformer(context, package, network, settings, history, card);
     }
 
     (List<TextExample> Train, List<TextExample> Validation) Split(List<TextExample> examples, IDataView input, IReadOnlyList<ITaskHead> heads,

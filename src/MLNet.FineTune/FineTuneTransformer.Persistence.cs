@@ -1,8 +1,64 @@
-using Microsoft.ML;
+using System.Text.Json;
+using Microsoft.ML.Runtime;
+using MLNet.FineTune.Engine;
+using MLNet.FineTune.Heads;
+using MLNet.FineTune.Modeling.Checkpoints;
+using MLNet.FineTune.Persistence;
+using MLNet.FineTune.Training;
+using static TorchSharp.torch;
 
 namespace MLNet.FineTune;
 
+/// <summary>
+/// Payload layout, version 1 (entries inside the ML.NET model zip, under our model stream):
+/// <c>finetune.json</c> (scoring settings, head descriptions, base identity, weight mode), <c>model_card.json</c>,
+/// <c>tokenizer/&lt;file&gt;</c> (config.json and every tokenizer file), <c>weights/model.safetensors</c> (the whole
+/// network, keys as in <see cref="TaskNetwork"/>). Nothing is unpickled or executed on load.
+/// </summary>
 public sealed partial class FineTuneTransformer
 {
-    void ICanSaveModel.Save(ModelSaveContext ctx) => throw new NotSupportedException("Saving is being wired (issue #5).");
+    internal sealed record SavedModel(ScoringSettings Settings, IReadOnlyList<HeadDescription> Heads, IReadOnlyList<double>? LossWeights,
+        string BaseName, string? BaseWeightsSha256, string WeightMode);
+
+    static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
+
+    protected override void SavePayload(ZipPayloadWriter payload)
+    {
+        payload.AddJson("finetune.json", new SavedModel(Settings, Network.Tasks.Select(t => t.Describe()).ToList(), Network.LossWeights,
+            Package.BaseName, Package.BaseWeightsSha256, "full"));
+        payload.AddJson("model_card.json", Card);
+        foreach (var (name, bytes) in Package.Files) payload.AddBytes("tokenizer/" + name, bytes);
+        payload.Add("weights/model.safetensors", stream =>
+        {
+            using var scope = NewDisposeScope();
+            SafetensorsWriter.Write(stream, Network.named_parameters().ToDictionary(p => p.name, p => (Tensor)p.parameter));
+        });
+    }
+
+    public static FineTuneTransformer Load(IHostEnvironment env, ZipPayloadReader payload)
+    {
+        Modeling.TorchRuntime.EnsureLoaded();
+        var saved = payload.ReadJson<SavedModel>("finetune.json");
+        var card = payload.ReadJson<ModelCard>("model_card.json");
+        var files = payload.EntryNames.Where(n => n.StartsWith("tokenizer/", StringComparison.Ordinal))
+            .ToDictionary(n => n["tokenizer/".Length..], n => payload.ReadBytes(n).ToArray());
+        var package = ModelPackage.FromFiles(files, saved.BaseName, saved.BaseWeightsSha256);
+        var heads = saved.Heads.Select(h => h.Restore()).ToList();
+        var network = package.BuildNetwork(heads, saved.LossWeights);
+        LoadWeights(network, payload.ReadBytes("weights/model.safetensors").ToArray());
+        return new FineTuneTransformer(env, package, network, saved.Settings, new TrainingHistory(), card);
+    }
+
+    static void LoadWeights(TaskNetwork network, byte[] safetensors)
+    {
+        var temp = Path.Combine(Path.GetTempPath(), "mlnet-finetune-" + Guid.NewGuid().ToString("N") + ".safetensors");
+        try
+        {
+            File.WriteAllBytes(temp, safetensors);
+            var tensors = SafetensorsReader.Open(temp).ReadAll();
+            StateDictLoader.Load(network, tensors, "model zip (weights/model.safetensors)");
+            foreach (var t in tensors.Values) t.Dispose();
+        }
+        finally { File.Delete(temp); }
+    }
 }

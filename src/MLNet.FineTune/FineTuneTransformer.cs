@@ -1,9 +1,14 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using Microsoft.ML.Runtime;
 using MLNet.FineTune.Engine;
 using MLNet.FineTune.Heads;
+using MLNet.FineTune.Persistence;
 using MLNet.FineTune.Scoring;
+using MLNet.FineTune.Tokenization;
 using MLNet.FineTune.Training;
+
+[assembly: ZipPersistedTransformer(typeof(MLNet.FineTune.FineTuneTransformer), PayloadVersion = 1, OldestReadablePayloadVersion = 1)]
 
 namespace MLNet.FineTune;
 
@@ -11,52 +16,45 @@ namespace MLNet.FineTune;
 /// A fitted FineTune model: adds each head's output columns (Score, PredictedLabel, Probability…) to the data it
 /// transforms. Rows are scored in batches of <see cref="FineTuneOptions.ScoringBatchSize"/> through the encoder;
 /// <c>CreatePredictionEngine</c> scores one row per call (one engine per thread, as ML.NET prescribes).
+/// Saved by <c>mlContext.Model.Save</c> into one zip with its tokenizer, config, weights, heads and model card.
 /// </summary>
-public sealed partial class FineTuneTransformer : ITransformer, IDisposable
+public sealed partial class FineTuneTransformer : ZipPersistedTransformer, IZipPersistedLoadable<FineTuneTransformer>, IDisposable
 {
-    readonly MLContext context;
     readonly FineTuneScorer scorer;
 
-    internal FineTuneTransformer(MLContext context, ModelPackage package, TaskNetwork network, IReadOnlyList<string> inputColumns,
-        FineTuneOptions options, TrainingHistory history, ModelCard card)
+    internal FineTuneTransformer(IHostEnvironment env, ModelPackage package, TaskNetwork network, ScoringSettings settings,
+        TrainingHistory history, ModelCard card) : base(env, "FineTune")
     {
-        this.context = context;
-        Package = package; Network = network; InputColumnNames = inputColumns; History = history; Card = card;
-        MaxSequenceLength = options.MaxSequenceLength; Truncation = options.Truncation; ScoringBatchSize = options.ScoringBatchSize;
-        OutputColumnPrefix = options.OutputColumnPrefix;
+        Package = package; Network = network; Settings = settings; History = history; Card = card;
         network.eval();
-        scorer = new FineTuneScorer(network, package.Tokenizer, inputColumns, options.OutputColumnPrefix, options.MaxSequenceLength, options.Truncation, options.ScoringBatchSize);
+        scorer = new FineTuneScorer(network, package.Tokenizer, settings.InputColumns, settings.OutputColumnPrefix, settings.MaxSequenceLength,
+            settings.Truncation, settings.ScoringBatchSize);
     }
 
     internal ModelPackage Package { get; }
     internal TaskNetwork Network { get; }
-    public IReadOnlyList<string> InputColumnNames { get; }
+    internal ScoringSettings Settings { get; }
+    public IReadOnlyList<string> InputColumnNames => Settings.InputColumns;
     public IReadOnlyList<ITaskHead> Heads => Network.Tasks;
     /// <summary>Losses, learning rates and evaluation metrics recorded during training (empty for a loaded model).</summary>
     public TrainingHistory History { get; }
     /// <summary>What this model is and how it was trained (also saved in the model zip).</summary>
     public ModelCard Card { get; }
-    internal int MaxSequenceLength { get; }
-    internal Tokenization.TruncationStrategy Truncation { get; }
-    internal int ScoringBatchSize { get; }
-    internal string OutputColumnPrefix { get; }
     internal IBatchScorer Scorer => scorer;
 
-    public bool IsRowToRowMapper => true;
-
-    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema)
+    public override DataViewSchema GetOutputSchema(DataViewSchema inputSchema)
     {
         ValidateInput(inputSchema);
         return ScoringSchema.Build(inputSchema, scorer.OutputColumns);
     }
 
-    public IDataView Transform(IDataView input)
+    public override IDataView Transform(IDataView input)
     {
         ValidateInput(input.Schema);
         return new BatchedScoringDataView(input, scorer);
     }
 
-    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema)
+    protected override IRowToRowMapper CreateRowToRowMapper(DataViewSchema inputSchema)
     {
         ValidateInput(inputSchema);
         return new ScoringRowMapper(inputSchema, scorer);
@@ -69,3 +67,7 @@ public sealed partial class FineTuneTransformer : ITransformer, IDisposable
 
     public void Dispose() => Network.Dispose();
 }
+
+/// <summary>How a fitted model reads its inputs and names its outputs; saved with the model.</summary>
+public sealed record ScoringSettings(IReadOnlyList<string> InputColumns, string OutputColumnPrefix, int MaxSequenceLength,
+    TruncationStrategy Truncation, int ScoringBatchSize);

@@ -40,20 +40,23 @@ public abstract class ZipPersistedTransformer : ITransformer
     protected IHost Host => _host;
 
     /// <summary>Binds the row mapper to <paramref name="inputSchema"/>, validating the columns it needs.</summary>
-    protected abstract ZipPersistedRowMapper CreateRowMapper(DataViewSchema inputSchema);
+    /// <remarks>Subclasses that override <see cref="Transform"/>, <see cref="GetOutputSchema"/> and <see cref="CreateRowToRowMapper"/> need not implement it.</remarks>
+    protected virtual ZipPersistedRowMapper CreateRowMapper(DataViewSchema inputSchema) =>
+        throw new NotSupportedException($"{GetType().Name} scores through its own Transform/CreateRowToRowMapper, not a row mapper.");
 
     /// <summary>Writes this transformer's state as named entries. Called once per save.</summary>
     protected abstract void SavePayload(ZipPayloadWriter payload);
 
     /// <inheritdoc/>
-    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema)
+    public virtual DataViewSchema GetOutputSchema(DataViewSchema inputSchema)
     {
         _host.CheckValue(inputSchema, nameof(inputSchema));
         return RowToRowMapperTransform.GetOutputSchema(inputSchema, MakeRowMapper(inputSchema));
     }
 
     /// <inheritdoc/>
-    public IDataView Transform(IDataView input)
+    /// <remarks>Override to score rows in batches (FineTuneTransformer does); the default maps row by row.</remarks>
+    public virtual IDataView Transform(IDataView input)
     {
         _host.CheckValue(input, nameof(input));
         return new RowToRowMapperTransform(_host, input, MakeRowMapper(input.Schema), MakeRowMapper);
@@ -61,7 +64,10 @@ public abstract class ZipPersistedTransformer : ITransformer
 
     bool ITransformer.IsRowToRowMapper => true;
 
-    IRowToRowMapper ITransformer.GetRowToRowMapper(DataViewSchema inputSchema)
+    IRowToRowMapper ITransformer.GetRowToRowMapper(DataViewSchema inputSchema) => CreateRowToRowMapper(inputSchema);
+
+    /// <summary>The mapper behind PredictionEngine; the default wraps <see cref="CreateRowMapper"/>.</summary>
+    protected virtual IRowToRowMapper CreateRowToRowMapper(DataViewSchema inputSchema)
     {
         _host.CheckValue(inputSchema, nameof(inputSchema));
         return new RowToRowMapperTransform(_host, new EmptyDataView(_host, inputSchema), MakeRowMapper(inputSchema), MakeRowMapper);
