@@ -13,9 +13,11 @@ public static class LoraAdapterConfig
 {
     public const string FileName = "adapter_config.json";
 
-    /// <summary>The JSON PEFT writes (keys sorted, indent 2).</summary>
-    /// <param name="targets">The paths the adapter wraps (used when exclusions make a plain list or pattern inexact).</param>
-    /// <param name="encoderPrefix">The base model's prefix in PEFT's key space (<c>bert.</c> under a task model).</param>
+    /// <summary>
+    /// The JSON PEFT writes (keys sorted, indent 2). <paramref name="targets"/> are the wrapped paths (written when
+    /// exclusions or all-linear make the options' own form inexact); <paramref name="encoderPrefix"/> is the base
+    /// model's prefix in PEFT's key space (<c>bert.</c> under a task model), allowed for in a regex.
+    /// </summary>
     public static string ToJson(LoraOptions o, string modelType, IReadOnlyList<string> targets, string? taskType,
         IReadOnlyList<string> modulesToSave, string baseModelName, string encoderPrefix)
     {
