@@ -67,10 +67,17 @@ public sealed class FineTuneEstimator : IEstimator<FineTuneTransformer>
         {
             string prefix = heads.Count == 1 ? options.OutputColumnPrefix : options.OutputColumnPrefix + head.Name + ".";
             foreach (var (name, kind, type, isKey) in PredictedShape(head, inputSchema, prefix))
-                result[name] = new SchemaShape.Column(name, kind, type, isKey);
+                result[name] = new SchemaShape.Column(name, kind, type, isKey, Annotations(kind, isKey));
         }
         return new SchemaShape(result.Values);
     }
+
+    // Key outputs carry their label names (KeyValues) and score vectors their class names (SlotNames), so downstream
+    // estimators such as MapKeyToValue accept them before Fit.
+    static SchemaShape? Annotations(SchemaShape.Column.VectorKind kind, bool isKey) =>
+        isKey ? new SchemaShape(new[] { new SchemaShape.Column("KeyValues", SchemaShape.Column.VectorKind.Vector, TextDataViewType.Instance, false) })
+        : kind == SchemaShape.Column.VectorKind.Vector ? new SchemaShape(new[] { new SchemaShape.Column("SlotNames", SchemaShape.Column.VectorKind.Vector, TextDataViewType.Instance, false) })
+        : null;
 
     static IEnumerable<(string, SchemaShape.Column.VectorKind, DataViewType, bool)> PredictedShape(ITaskHead head, SchemaShape input, string prefix)
     {

@@ -25,6 +25,7 @@ public class FineTuneEstimatorTests
         var test = ml.Data.LoadFromEnumerable(SyntheticSentiment.Generate(200, seed: 2));
         var model = ml.Transforms.FineTune(FastOptions).Fit(train);
         var metrics = ml.BinaryClassification.Evaluate(model.Transform(test));
+        Console.WriteLine($"accuracy {metrics.Accuracy:F3}; losses {string.Join(" ", model.History.Steps.Where((_, i) => i % 10 == 0).Select(s => s.Loss.ToString("F3")))}");
         Assert.IsTrue(metrics.Accuracy > 0.75, $"accuracy {metrics.Accuracy:F3} should be well above chance (0.5)");
         Assert.IsTrue(model.History.Steps.Count > 0);
         Assert.IsTrue(model.History.Steps[^1].Loss < model.History.Steps[0].Loss, "training loss should go down");

@@ -1,0 +1,118 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+
+namespace MLNet.FineTune.Peft;
+
+/// <summary>
+/// <c>adapter_config.json</c> of a PEFT LoRA adapter, with exactly the fields PEFT 0.11.1's LoraConfig has: that
+/// version passes every field to the dataclass constructor and fails on unknown ones, so our own data (the base
+/// checkpoint's hash) goes into the safetensors metadata instead.
+/// </summary>
+public static class LoraAdapterConfig
+{
+    public const string FileName = "adapter_config.json";
+
+    /// <summary>
+    /// The JSON PEFT writes (keys sorted, indent 2). <paramref name="targets"/> are the wrapped paths (written when
+    /// exclusions or all-linear make the options' own form inexact); <paramref name="encoderPrefix"/> is the base
+    /// model's prefix in PEFT's key space (<c>bert.</c> under a task model), allowed for in a regex.
+    /// </summary>
+    public static string ToJson(LoraOptions o, string modelType, IReadOnlyList<string> targets, string? taskType,
+        IReadOnlyList<string> modulesToSave, string baseModelName, string encoderPrefix)
+    {
+        JsonNode targetNode;
+        if (o.ExcludeModules.Count > 0)
+            targetNode = new JsonArray(targets.Select(t => (JsonNode)t).ToArray()); // exact paths: PEFT matches them as suffixes
+        else if (o.TargetModulesPattern == LoraOptions.AllLinear)
+            targetNode = new JsonArray(targets.Select(t => t[(t.LastIndexOf('.') + 1)..]).Distinct().Select(t => (JsonNode)t).ToArray());
+        else if (o.TargetModulesPattern is { } pattern)
+            targetNode = encoderPrefix.Length == 0 ? pattern : $"(?:{Regex.Escape(encoderPrefix)})?(?:{pattern})";
+        else
+            targetNode = new JsonArray((o.TargetModules ?? LoraOptions.DefaultTargets(modelType)).Select(t => (JsonNode)t).ToArray());
+
+        var json = new SortedDictionary<string, JsonNode?>(StringComparer.Ordinal)
+        {
+            ["alpha_pattern"] = new JsonObject(),
+            ["auto_mapping"] = taskType is null ? AutoMapping(modelType) : null,
+            ["base_model_name_or_path"] = baseModelName,
+            ["bias"] = o.Bias switch { LoraBias.All => "all", LoraBias.LoraOnly => "lora_only", _ => "none" },
+            ["fan_in_fan_out"] = false,
+            ["inference_mode"] = true,
+            ["init_lora_weights"] = o.InitLoraWeights,
+            ["layer_replication"] = null,
+            ["layers_pattern"] = null,
+            ["layers_to_transform"] = null,
+            ["loftq_config"] = new JsonObject(),
+            ["lora_alpha"] = Number(o.Alpha),
+            ["lora_dropout"] = o.Dropout,
+            ["megatron_config"] = null,
+            ["megatron_core"] = "megatron.core",
+            ["modules_to_save"] = modulesToSave.Count == 0 ? null : new JsonArray(modulesToSave.Select(m => (JsonNode)m).ToArray()),
+            ["peft_type"] = "LORA",
+            ["r"] = o.Rank,
+            ["rank_pattern"] = new JsonObject(),
+            ["revision"] = null,
+            ["target_modules"] = targetNode,
+            ["task_type"] = taskType,
+            ["use_dora"] = false,
+            ["use_rslora"] = o.UseRslora,
+        };
+        var root = new JsonObject();
+        foreach (var (k, v) in json) root[k] = v;
+        return root.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+    }
+
+    /// <summary>Reads a PEFT LoRA config, refusing (with the field named) what this library does not implement.</summary>
+    public static LoraOptions Read(string path)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: adapter config not found.", path);
+        JsonObject o;
+        try { o = JsonNode.Parse(File.ReadAllText(path)) as JsonObject ?? throw new JsonException("not a JSON object"); }
+        catch (JsonException e) { throw new FormatException($"{path}: not valid JSON ({e.Message}).", e); }
+        string peftType = o["peft_type"]?.GetValue<string>() ?? "(missing)";
+        if (peftType != "LORA") throw new NotSupportedException($"{path}: peft_type is '{peftType}'; only LORA adapter files are read.");
+        Refuse(path, o, "use_dora", n => n.GetValue<bool>(), "DoRA");
+        Refuse(path, o, "fan_in_fan_out", n => n.GetValue<bool>(), "fan_in_fan_out (Conv1D bases)");
+        Refuse(path, o, "layers_to_transform", _ => true, "layers_to_transform");
+        Refuse(path, o, "layer_replication", _ => true, "layer_replication");
+        Refuse(path, o, "rank_pattern", n => n is JsonObject r && r.Count > 0, "per-module rank_pattern");
+        Refuse(path, o, "alpha_pattern", n => n is JsonObject r && r.Count > 0, "per-module alpha_pattern");
+        var target = o["target_modules"];
+        return new LoraOptions
+        {
+            Rank = o["r"]?.GetValue<int>() ?? 8,
+            Alpha = o["lora_alpha"]?.GetValue<double>() ?? 8,
+            Dropout = o["lora_dropout"]?.GetValue<double>() ?? 0,
+            TargetModules = target is JsonArray list ? list.Select(t => t!.GetValue<string>()).ToList() : null,
+            TargetModulesPattern = target is JsonValue v ? v.GetValue<string>() : null,
+            Bias = (o["bias"]?.GetValue<string>() ?? "none") switch
+            {
+                "none" => LoraBias.None, "all" => LoraBias.All, "lora_only" => LoraBias.LoraOnly,
+                var b => throw new FormatException($"{path}: bias '{b}' is not one of none, all, lora_only."),
+            },
+            ModulesToSave = o["modules_to_save"] is JsonArray m ? m.Select(x => x!.GetValue<string>()).ToList() : Array.Empty<string>(),
+            UseRslora = o["use_rslora"]?.GetValue<bool>() ?? false,
+            InitLoraWeights = o["init_lora_weights"] is JsonValue iv && iv.TryGetValue<bool>(out var init) ? init : true,
+        };
+    }
+
+    static void Refuse(string path, JsonObject o, string field, Func<JsonNode, bool> isSet, string what)
+    {
+        if (o[field] is { } node && isSet(node))
+            throw new NotSupportedException($"{path}: field '{field}' = {node.ToJsonString()} asks for {what}, which MLNet.FineTune does not implement.");
+    }
+
+    static JsonNode Number(double d) => d == Math.Floor(d) && Math.Abs(d) < 1e15 ? JsonValue.Create((long)d) : JsonValue.Create(d);
+
+    static JsonObject AutoMapping(string modelType)
+    {
+        var (cls, lib) = modelType switch
+        {
+            "roberta" => ("RobertaModel", "roberta.modeling_roberta"),
+            "distilbert" => ("DistilBertModel", "distilbert.modeling_distilbert"),
+            _ => ("BertModel", "bert.modeling_bert"),
+        };
+        return new JsonObject { ["base_model_class"] = cls, ["parent_library"] = "transformers.models." + lib };
+    }
+}
