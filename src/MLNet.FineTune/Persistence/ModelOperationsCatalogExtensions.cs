@@ -1,6 +1,6 @@
 using Microsoft.ML;
 
-namespace MLNet.FineTune.Persistence;
+namespace MLNet.FineTune;
 
 /// <summary>Model-saving helpers for <see cref="ModelOperationsCatalog"/> (<c>mlContext.Model</c>).</summary>
 public static class ModelOperationsCatalogExtensions
