@@ -121,7 +121,7 @@ public sealed class FineTuneEstimator : IEstimator<FineTuneTransformer>
 
         // 2. Base model: a user's checkpoint, or the built-in model with a vocabulary learnt from the texts.
         var package = ModelPackage.Create(options, texts.Concat(pairs ?? Enumerable.Empty<string>()), log);
-        var network = package.BuildNetwork(heads, options.HeadLossWeights);
+        var network = package.BuildNetwork(heads, options.HeadLossWeights, options.Peft);
         log($"FineTune: {package.Describe()}; {ParameterSummary(network)}; {texts.Count} training rows.");
 
         // 3. Tokenize once; hold out validation rows.
@@ -139,8 +139,8 @@ public sealed class FineTuneEstimator : IEstimator<FineTuneTransformer>
         network.eval();
         var metrics = evaluate?.Invoke() ?? new Dictionary<string, double>();
         log($"FineTune: done after {history.GlobalStep} steps ({history.StopReason}); " + string.Join(", ", metrics.Select(m => $"{m.Key}={m.Value:F4}")));
-        var card = ModelCard.Create(package, network, options, training, input, texts, pairs, labels, metrics, history);
-        var settings = new ScoringSettings(InputColumns, options.OutputColumnPrefix, options.MaxSequenceLength, options.Truncation, options.ScoringBatchSize);
+        var card = ModelCard.Create(package, network, options, training, input, texts, pairs, labels, metrics, history, options.Peft.Method.ToString());
+        var settings = new ScoringSettings(InputColumns, options.OutputColumnPrefix, options.MaxSequenceLength, options.Truncation, options.ScoringBatchSize, options.Peft);
         return new FineTuneTransformer(context, package, network, settings, history, card);
     }
 

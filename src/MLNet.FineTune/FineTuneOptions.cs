@@ -1,4 +1,5 @@
 using MLNet.FineTune.Heads;
+using MLNet.FineTune.Peft;
 using MLNet.FineTune.Tokenization;
 using MLNet.FineTune.Training;
 using Microsoft.ML;
@@ -53,6 +54,12 @@ public sealed record FineTuneOptions
 
     /// <summary>Prefix for output column names (Score, PredictedLabel, Probability). Default "" (ML.NET's default names).</summary>
     public string OutputColumnPrefix { get; init; } = "";
+
+    /// <summary>
+    /// How the encoder is trained: full fine-tuning (default), head only, BitFit, LoRA (PEFT's defaults: r 8, alpha 8, query/value),
+    /// Houlsby or Pfeiffer bottleneck adapters, or prompt tuning. Frozen weights get no gradients and no optimizer state.
+    /// </summary>
+    public PeftOptions Peft { get; init; } = new();
 
     /// <summary>Tokens per example after truncation, special tokens included. Default 128.</summary>
     public int MaxSequenceLength { get; init; } = 128;

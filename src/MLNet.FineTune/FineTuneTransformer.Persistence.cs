@@ -44,7 +44,7 @@ public sealed partial class FineTuneTransformer
             .ToDictionary(n => n["tokenizer/".Length..], n => payload.ReadBytes(n).ToArray());
         var package = ModelPackage.FromFiles(files, saved.BaseName, saved.BaseWeightsSha256);
         var heads = saved.Heads.Select(h => h.Restore()).ToList();
-        var network = package.BuildNetwork(heads, saved.LossWeights);
+        var network = package.BuildNetwork(heads, saved.LossWeights, saved.Settings.Peft);
         LoadWeights(network, payload.ReadBytes("weights/model.safetensors").ToArray());
         return new FineTuneTransformer(env, package, network, saved.Settings, new TrainingHistory(), card);
     }

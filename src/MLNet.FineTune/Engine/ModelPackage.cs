@@ -1,6 +1,7 @@
 using MLNet.FineTune.Heads;
 using MLNet.FineTune.Modeling;
 using MLNet.FineTune.Modeling.Checkpoints;
+using MLNet.FineTune.Peft;
 using MLNet.FineTune.Tokenization;
 using static TorchSharp.torch;
 
@@ -75,7 +76,22 @@ public sealed class ModelPackage
         paths.Where(File.Exists).DistinctBy(Path.GetFileName).ToDictionary(p => Path.GetFileName(p)!, File.ReadAllBytes);
 
     /// <summary>The encoder with base weights (or HF-style random init for the built-in model) and one head module per task.</summary>
-    public TaskNetwork BuildNetwork(IReadOnlyList<ITaskHead> heads, IReadOnlyList<double>? lossWeights, ProjectionFactory? projection = null)
+    public TaskNetwork BuildNetwork(IReadOnlyList<ITaskHead> heads, IReadOnlyList<double>? lossWeights, PeftOptions peftOptions)
+    {
+        var peft = new PeftModel(peftOptions, Config.ModelType);
+        var network = BuildNetwork(heads, lossWeights, peft.Projection);
+        peft.Attach(network.Encoder, network.HeadsModule);
+        if (peft.Prompt is { } prompt)
+        {
+            network.AddAuxiliary("prompt", prompt);
+            network.InputTransform = peft.PrepareInput;
+            network.OutputTransform = o => new EncoderOutput(peft.RealTokenStates(o), o.Pooled);
+        }
+        network.Peft = peft;
+        return network;
+    }
+
+    TaskNetwork BuildNetwork(IReadOnlyList<ITaskHead> heads, IReadOnlyList<double>? lossWeights, ProjectionFactory? projection)
     {
         EncoderModel encoder;
         IReadOnlyDictionary<string, Tensor> headTensors = new Dictionary<string, Tensor>();

@@ -27,6 +27,11 @@ public sealed class TaskNetwork : nn.Module, ITrainableModel<TextBatch>
     }
 
     public EncoderModel Encoder => encoder;
+    /// <summary>All head modules (what PEFT methods always train).</summary>
+    public nn.Module HeadsModule => heads;
+
+    /// <summary>Registers extra trainable modules that live outside the encoder (prompt tuning's virtual tokens) under <paramref name="name"/>.</summary>
+    public void AddAuxiliary(string name, nn.Module module) => register_module(name, module);
     public IReadOnlyList<ITaskHead> Tasks { get; }
     public ClassifierModule Head(int index) => heads[Tasks[index].Name];
     public string EncoderPrefix => encoder.Config.ModelType + ".";
@@ -34,7 +39,7 @@ public sealed class TaskNetwork : nn.Module, ITrainableModel<TextBatch>
     /// <summary>Optional input rewrite applied before the encoder (prompt tuning prepends virtual tokens here).</summary>
     public Func<EncoderInput, EncoderInput>? InputTransform { get; set; }
 
-    /// <summary>Optional output rewrite applied before the heads (prompt tuning drops virtual positions for token heads).</summary>
+    /// <summary>Optional output rewrite applied before token-level heads (prompt tuning drops its virtual positions).</summary>
     public Func<EncoderOutput, EncoderOutput>? OutputTransform { get; set; }
 
     nn.Module ITrainableModel<TextBatch>.Module => this;
@@ -45,8 +50,9 @@ public sealed class TaskNetwork : nn.Module, ITrainableModel<TextBatch>
         var input = new EncoderInput(batch.AttentionMask, batch.InputIds, batch.TokenTypeIds);
         if (InputTransform != null) input = InputTransform(input);
         var encoded = encoder.Forward(input);
-        if (OutputTransform != null) encoded = OutputTransform(encoded);
-        return Tasks.Select((_, i) => Head(i).Forward(encoded)).ToArray();
+        // Token-level heads see real tokens only; sequence heads read position 0 as PEFT does (the first virtual token under prompt tuning).
+        var realTokens = OutputTransform != null && Tasks.Any(t => t.IsTokenLevel) ? OutputTransform(encoded) : encoded;
+        return Tasks.Select((t, i) => Head(i).Forward(t.IsTokenLevel ? realTokens : encoded)).ToArray();
     }
 
     /// <summary>Sum over heads of each head's mean loss on the rows labelled for it (multi-task: rows may carry one task's label only).</summary>
@@ -73,6 +79,9 @@ public sealed class TaskNetwork : nn.Module, ITrainableModel<TextBatch>
         }
         return total ?? zeros(1, requires_grad: true).sum();
     }
+
+    /// <summary>The parameter-efficient method applied to this network (which weights train, adapters, prompt).</summary>
+    public Peft.PeftModel? Peft { get; set; }
 
     /// <summary>Per-head loss weights for multi-task training (default 1).</summary>
     public IReadOnlyList<double>? LossWeights { get; set; }
