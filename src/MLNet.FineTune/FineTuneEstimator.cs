@@ -60,6 +60,7 @@ public sealed class FineTuneEstimator : IEstimator<FineTuneTransformer>
             if (!head.IsTokenLevel && label.Kind != SchemaShape.Column.VectorKind.Scalar)
                 throw new ArgumentOutOfRangeException(head.LabelColumnName, $"Label column '{head.LabelColumnName}' is a vector; expected a scalar label.");
             if (!head.IsTokenLevel) head.ValidateLabelType(label.IsKey ? new KeyDataViewType(typeof(uint), 2) : label.ItemType);
+            else head.ValidateLabelType(label.Kind == SchemaShape.Column.VectorKind.Scalar ? label.ItemType : new VectorDataViewType((PrimitiveDataViewType)label.ItemType));
         }
         var result = inputSchema.ToDictionary(c => c.Name);
         // Output columns depend on labels seen in training; describe them by type as far as known before Fit.

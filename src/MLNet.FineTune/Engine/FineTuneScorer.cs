@@ -45,6 +45,13 @@ public sealed class FineTuneScorer : IBatchScorer
         return columns.ToArray();
     }
 
-    public EncodedInput[] Encode(IReadOnlyList<string> texts, IReadOnlyList<string>? pairs) =>
-        texts.Select((t, i) => tokenizer.Encode(t ?? "", pairs?[i], maxLength, truncation)).ToArray();
+    /// <summary>
+    /// Tokenizes rows. With a token-level head the text is a sequence of space-separated words (one tag each), encoded
+    /// as pre-split words so that word ids index exactly those words; otherwise it is free text.
+    /// </summary>
+    public EncodedInput[] Encode(IReadOnlyList<string> texts, IReadOnlyList<string>? pairs) => tokenLevel.Any(x => x)
+        ? texts.Select((t, i) => tokenizer.EncodeWords(Words(t), pairs is null ? null : Words(pairs[i]), maxLength, truncation)).ToArray()
+        : texts.Select((t, i) => tokenizer.Encode(t ?? "", pairs?[i], maxLength, truncation)).ToArray();
+
+    static string[] Words(string? text) => (text ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries);
 }

@@ -60,7 +60,7 @@ public sealed class ClassificationHead : ITaskHead
         else
         {
             labelKind = type is TextDataViewType ? "text" : "number";
-            labels = values.Where(v => v != null).Select(Raw).Distinct().OrderBy(s => s, labelKind == "number" ? NumericOrder : StringComparer.Ordinal).ToArray();
+            labels = values.Where(v => v != null).Select(Raw).Where(r => r.Length > 0).Distinct().OrderBy(s => s, labelKind == "number" ? NumericOrder : StringComparer.Ordinal).ToArray();
         }
         if (labels.Length < 2)
             throw new InvalidOperationException($"Label column '{LabelColumnName}' has {labels.Length} distinct value(s) in the training data; classification needs at least 2.");
@@ -93,6 +93,7 @@ public sealed class ClassificationHead : ITaskHead
                 return k - 1;
             default:
                 var raw = Raw(value);
+                if (raw.Length == 0) return float.NaN; // no label for this head (multi-task rows from another data set)
                 return index.TryGetValue(raw, out var i) ? i
                     : throw new InvalidDataException($"Label column '{LabelColumnName}': value '{raw}' was not seen in training (known: {string.Join(", ", labels.Take(20))}).");
         }

@@ -62,12 +62,14 @@ public interface ITaskHead
 }
 
 /// <summary>What is saved of a head besides its weights.</summary>
-public sealed record HeadDescription(string Kind, string Name, string LabelColumnName, IReadOnlyList<string> LabelNames, string LabelKind, double LabelSmoothing = 0, float[]? ClassWeights = null)
+public sealed record HeadDescription(string Kind, string Name, string LabelColumnName, IReadOnlyList<string> LabelNames, string LabelKind, double LabelSmoothing = 0, float[]? ClassWeights = null,
+    bool LabelAllSubwords = false)
 {
     public ITaskHead Restore() => Kind switch
     {
         ClassificationHead.KindName => ClassificationHead.Restore(this),
         RegressionHead.KindName => new RegressionHead(Name, LabelColumnName),
+        TokenClassificationHead.KindName => TokenClassificationHead.Restore(this),
         _ => throw new InvalidDataException($"Unknown head kind '{Kind}' in the saved model (this library knows: {ClassificationHead.KindName}, {RegressionHead.KindName})."),
     };
 }

@@ -1,0 +1,152 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using MLNet.FineTune.Heads.TokenTagging;
+using MLNet.FineTune.Modeling;
+using MLNet.FineTune.Tokenization;
+using MLNet.FineTune.Training;
+using static TorchSharp.torch;
+
+namespace MLNet.FineTune.Heads;
+
+/// <summary>
+/// Entity recognition / token tagging. Input: the text column holds space-separated words and the label column their
+/// tags (space-separated text, or a text vector), one per word. Alignment as Hugging Face's run_ner: the first sub-word
+/// of each word carries the word's tag, other sub-words and special/pad tokens are ignored in the loss (or, with
+/// <see cref="LabelAllSubwords"/>, continuation sub-words get the tag with B- turned into I-). Output: predicted tags per
+/// word and entity spans (type, character start/end in the text, text, confidence).
+/// </summary>
+public sealed class TokenClassificationHead : ITaskHead
+{
+    public const string KindName = "token-classification";
+    string[] labels = Array.Empty<string>();
+    Dictionary<string, int> index = new();
+    SubwordLabelAligner? aligner;
+
+    public TokenClassificationHead(string name = "ner", string labelColumnName = "Tags", bool labelAllSubwords = false,
+        TagScheme scheme = TagScheme.Iob2, InvalidTagHandling invalidTags = InvalidTagHandling.Repair)
+    {
+        Name = name; LabelColumnName = labelColumnName; LabelAllSubwords = labelAllSubwords; Scheme = scheme; InvalidTags = invalidTags;
+    }
+
+    public string Name { get; }
+    public string LabelColumnName { get; }
+    public bool LabelAllSubwords { get; }
+    public TagScheme Scheme { get; }
+    /// <summary>What to do with tags that break <see cref="Scheme"/> (an I- without its B-): repair (default) or throw.</summary>
+    public InvalidTagHandling InvalidTags { get; }
+    public bool IsTokenLevel => true;
+    public int OutputSize => labels.Length;
+    public IReadOnlyList<string> LabelNames => labels;
+
+    public void ValidateLabelType(DataViewType actual)
+    {
+        if (actual is not TextDataViewType && actual is not VectorDataViewType { ItemType: TextDataViewType })
+            throw new ArgumentOutOfRangeException(LabelColumnName, $"Tag column '{LabelColumnName}' has type {actual}; expected String (space-separated tags) or a vector of String.");
+    }
+
+    public void FitLabels(DataViewSchema.Column column, IReadOnlyList<object?> values)
+    {
+        ValidateLabelType(column.Type);
+        var sentences = values.Select(Tags).Where(t => t.Length > 0).ToList();
+        sentences = TagSchemeValidator.Enforce(sentences, Scheme, InvalidTags).ToList();
+        var seen = sentences.SelectMany(t => t).Distinct().Where(t => t != "O").OrderBy(t => t.Length > 2 ? t[2..] : t, StringComparer.Ordinal).ThenBy(t => t, StringComparer.Ordinal);
+        labels = new[] { "O" }.Concat(seen).ToArray();
+        index = labels.Select((l, i) => (l, i)).ToDictionary(p => p.l, p => p.i);
+        aligner = new SubwordLabelAligner(labels);
+    }
+
+    static string[] Tags(object? value) => value switch
+    {
+        string s => s.Split(' ', StringSplitOptions.RemoveEmptyEntries),
+        string[] a => a,
+        null => Array.Empty<string>(),
+        _ => throw new InvalidDataException($"Unexpected tag value {value}."),
+    };
+
+    public float[] EncodeTarget(object? value, EncodedInput encoding)
+    {
+        var tags = Tags(value);
+        if (tags.Length == 0) return Enumerable.Repeat((float)SubwordLabelAligner.IgnoreIndex, encoding.Length).ToArray(); // unlabelled for this head
+        tags = TagSchemeValidator.Enforce(new[] { tags }, Scheme, InvalidTags)[0];
+        int words = encoding.WordIds.Where(w => w.HasValue).Select(w => w!.Value + 1).DefaultIfEmpty(0).Max();
+        if (tags.Length < words)
+            throw new InvalidDataException($"Tag column '{LabelColumnName}': {tags.Length} tags for {words}+ words (\"{string.Join(' ', tags.Take(8))}…\"); give one tag per space-separated word.");
+        var ids = tags.Select(t => index.TryGetValue(t, out var i) ? i
+            : throw new InvalidDataException($"Tag column '{LabelColumnName}': tag '{t}' was not seen in training.")).ToArray();
+        return aligner!.Align(encoding.WordIds, ids, LabelAllSubwords).Select(x => (float)x).ToArray();
+    }
+
+    public ClassifierModule CreateModule(TransformerConfig config) => new TokenClassifier(config, OutputSize);
+
+    public Tensor Loss(Tensor logits, Tensor targets) => Losses.CrossEntropy(logits, targets.to(ScalarType.Int64));
+
+    public IReadOnlyList<HeadOutputColumn> OutputColumns(string prefix)
+    {
+        var texts = new VectorDataViewType(TextDataViewType.Instance);
+        return new[]
+        {
+            new HeadOutputColumn(prefix + "PredictedTags", texts),
+            new HeadOutputColumn(prefix + "EntityTypes", texts),
+            new HeadOutputColumn(prefix + "EntityStarts", new VectorDataViewType(NumberDataViewType.Int32)),
+            new HeadOutputColumn(prefix + "EntityEnds", new VectorDataViewType(NumberDataViewType.Int32)),
+            new HeadOutputColumn(prefix + "EntityTexts", texts),
+            new HeadOutputColumn(prefix + "EntityScores", new VectorDataViewType(NumberDataViewType.Single)),
+        };
+    }
+
+    public Array[] Decode(Tensor logits, IReadOnlyList<EncodedInput> encodings, IReadOnlyList<string> texts)
+    {
+        using var scope = NewDisposeScope();
+        var probs = nn.functional.softmax(logits.to(ScalarType.Float32), -1).cpu();
+        int b = (int)probs.shape[0], t = (int)probs.shape[1], c = (int)probs.shape[2];
+        var flat = probs.data<float>().ToArray();
+        var columns = new List<object>[6].Select(_ => new List<object>()).ToArray();
+        for (int r = 0; r < b; r++)
+        {
+            var words = texts[r].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            var wordIds = encodings[r].WordIds;
+            var predictions = TokenTagDecoder.ToWords(wordIds, flat.AsSpan(r * t * c, wordIds.Length * c), c, words.Length);
+            var tags = TokenTagDecoder.ToTags(predictions, labels);
+            var spans = TokenTagDecoder.ToEntitySpans(texts[r], WordOffsets.Locate(texts[r], words), tags, predictions.Probabilities);
+            columns[0].Add(Texts(tags));
+            columns[1].Add(Texts(spans.Select(s => s.Type)));
+            columns[2].Add(new VBuffer<int>(spans.Count, spans.Select(s => s.Start).ToArray()));
+            columns[3].Add(new VBuffer<int>(spans.Count, spans.Select(s => s.End).ToArray()));
+            columns[4].Add(Texts(spans.Select(s => s.Text)));
+            columns[5].Add(new VBuffer<float>(spans.Count, spans.Select(s => s.Confidence).ToArray()));
+        }
+        return new Array[]
+        {
+            columns[0].Cast<VBuffer<ReadOnlyMemory<char>>>().ToArray(), columns[1].Cast<VBuffer<ReadOnlyMemory<char>>>().ToArray(),
+            columns[2].Cast<VBuffer<int>>().ToArray(), columns[3].Cast<VBuffer<int>>().ToArray(),
+            columns[4].Cast<VBuffer<ReadOnlyMemory<char>>>().ToArray(), columns[5].Cast<VBuffer<float>>().ToArray(),
+        };
+    }
+
+    static VBuffer<ReadOnlyMemory<char>> Texts(IEnumerable<string> items)
+    {
+        var values = items.Select(s => s.AsMemory()).ToArray();
+        return new VBuffer<ReadOnlyMemory<char>>(values.Length, values);
+    }
+
+    public IReadOnlyDictionary<string, double> Evaluate(Tensor logits, Tensor targets)
+    {
+        using var scope = NewDisposeScope();
+        var t = targets.to(ScalarType.Int64);
+        var real = t.ne(SubwordLabelAligner.IgnoreIndex);
+        var correct = logits.argmax(-1).eq(t).logical_and(real).sum().item<long>();
+        var total = Math.Max(1, real.sum().item<long>());
+        return new Dictionary<string, double> { ["token_accuracy"] = (double)correct / total, ["loss"] = Loss(logits, targets).item<float>() };
+    }
+
+    public HeadDescription Describe() => new(KindName, Name, LabelColumnName, labels, Scheme.ToString(), LabelAllSubwords: LabelAllSubwords);
+
+    internal static TokenClassificationHead Restore(HeadDescription d)
+    {
+        var head = new TokenClassificationHead(d.Name, d.LabelColumnName, d.LabelAllSubwords, Enum.TryParse<TagScheme>(d.LabelKind, out var s) ? s : TagScheme.Iob2);
+        head.labels = d.LabelNames.ToArray();
+        head.index = head.labels.Select((l, i) => (l, i)).ToDictionary(p => p.l, p => p.i);
+        head.aligner = new SubwordLabelAligner(head.labels);
+        return head;
+    }
+}
