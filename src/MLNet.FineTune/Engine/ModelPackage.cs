@@ -54,6 +54,14 @@ public sealed class ModelPackage
     /// <summary>Rebuilds a package from saved files (model zip loading).</summary>
     public static ModelPackage FromFiles(IReadOnlyDictionary<string, byte[]> files, string baseName, string? baseSha256)
     {
+        if (!files.TryGetValue("config.json", out var configBytes)) throw new InvalidDataException("The saved model has no tokenizer/config.json entry.");
+        var config = TransformerConfig.FromJson(System.Text.Json.Nodes.JsonNode.Parse(configBytes)!.AsObject(), "model zip tokenizer/config.json");
+        return new ModelPackage { Config = config, Tokenizer = TokenizerFromFiles(files), Files = files, BaseName = baseName, BaseWeightsSha256 = baseSha256 };
+    }
+
+    /// <summary>A tokenizer rebuilt from saved files (written to a temporary folder that is removed again).</summary>
+    public static TransformerTokenizer TokenizerFromFiles(IReadOnlyDictionary<string, byte[]> files)
+    {
         var temp = Path.Combine(Path.GetTempPath(), "mlnet-finetune-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(temp);
         try
@@ -63,11 +71,7 @@ public sealed class ModelPackage
                 if (name != Path.GetFileName(name) || name is "." or "..") throw new InvalidDataException($"Invalid tokenizer file name '{name}'.");
                 File.WriteAllBytes(Path.Combine(temp, name), bytes);
             }
-            return new ModelPackage
-            {
-                Config = TransformerConfig.Load(Path.Combine(temp, "config.json")), Tokenizer = TransformerTokenizer.FromFolder(temp),
-                Files = files, BaseName = baseName, BaseWeightsSha256 = baseSha256,
-            };
+            return TransformerTokenizer.FromFolder(temp);
         }
         finally { Directory.Delete(temp, true); }
     }
