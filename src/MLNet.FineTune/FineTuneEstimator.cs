@@ -104,6 +104,8 @@ public sealed class FineTuneEstimator : IEstimator<FineTuneTransformer>
     public FineTuneTransformer Fit(IDataView input)
     {
         TorchRuntime.EnsureLoaded();
+        if (options.WeightsInZip == ModelWeights.TrainableOnly && options.BaseModelFolder is null)
+            throw new ArgumentException("WeightsInZip = TrainableOnly needs a BaseModelFolder: the built-in model has no pretrained base to share.", nameof(options));
         GetOutputSchema(SchemaShape.Create(input.Schema));
         // Messages go to MLContext.Log, like every ML.NET trainer's.
         using var channel = context.Register("FineTune").Start("Fit");
@@ -141,7 +143,7 @@ public sealed class FineTuneEstimator : IEstimator<FineTuneTransformer>
         var metrics = evaluate?.Invoke() ?? new Dictionary<string, double>();
         log($"FineTune: done after {history.GlobalStep} steps ({history.StopReason}); " + string.Join(", ", metrics.Select(m => $"{m.Key}={m.Value:F4}")));
         var card = ModelCard.Create(package, network, options, training, input, texts, pairs, labels, metrics, history, options.Peft.Method.ToString());
-        var settings = new ScoringSettings(InputColumns, options.OutputColumnPrefix, options.MaxSequenceLength, options.Truncation, options.ScoringBatchSize, options.Peft);
+        var settings = new ScoringSettings(InputColumns, options.OutputColumnPrefix, options.MaxSequenceLength, options.Truncation, options.ScoringBatchSize, options.Peft, options.WeightsInZip);
         return new FineTuneTransformer(context, package, network, settings, history, card);
     }
 

@@ -79,6 +79,13 @@ public sealed record FineTuneOptions
     /// <summary>When no <see cref="ValidationSet"/> is given, the fraction of training rows held out for validation. Default 0.</summary>
     public double ValidationFraction { get; init; }
 
+    /// <summary>
+    /// What the saved model zip holds: <see cref="ModelWeights.Full"/> (default: self-contained) or
+    /// <see cref="ModelWeights.TrainableOnly"/> (adapters and heads only, plus the base checkpoint's identity; loading then
+    /// needs the same base folder, registered with <see cref="FineTuneModels.RegisterBaseModelFolder"/>).
+    /// </summary>
+    public ModelWeights WeightsInZip { get; init; } = ModelWeights.Full;
+
     /// <summary>Rows per encoder call when scoring. Default 32.</summary>
     public int ScoringBatchSize { get; init; } = 32;
 
@@ -87,6 +94,15 @@ public sealed record FineTuneOptions
 
     /// <summary>Stops training at the next step boundary (a checkpoint is written when a checkpoint folder is set).</summary>
     public CancellationToken CancellationToken { get; init; }
+}
+
+/// <summary>Which weights a saved FineTune model zip carries.</summary>
+public enum ModelWeights
+{
+    /// <summary>Every weight: the zip is self-contained.</summary>
+    Full,
+    /// <summary>Only trained weights (LoRA/adapters/prompt and heads) plus the base's name and sha256: small zips for a shared base.</summary>
+    TrainableOnly,
 }
 
 /// <summary>Training defaults by starting point.</summary>

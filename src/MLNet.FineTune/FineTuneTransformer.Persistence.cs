@@ -25,15 +25,18 @@ public sealed partial class FineTuneTransformer
     protected override void SavePayload(ZipPayloadWriter payload)
     {
         payload.AddJson("finetune.json", new SavedModel(Settings, Network.Tasks.Select(t => t.Describe()).ToList(), Network.LossWeights,
-            Package.BaseName, Package.BaseWeightsSha256, "full"));
+            Package.BaseName, Package.BaseWeightsSha256, TrainableOnly ? "trainable" : "full"));
         payload.AddJson("model_card.json", Card);
         foreach (var (name, bytes) in Package.Files) payload.AddBytes("tokenizer/" + name, bytes);
         payload.Add("weights/model.safetensors", stream =>
         {
             using var scope = NewDisposeScope();
-            SafetensorsWriter.Write(stream, Network.named_parameters().ToDictionary(p => p.name, p => (Tensor)p.parameter));
+            SafetensorsWriter.Write(stream, Network.named_parameters().Where(p => !TrainableOnly || p.parameter.requires_grad)
+                .ToDictionary(p => p.name, p => (Tensor)p.parameter));
         });
     }
+
+    bool TrainableOnly => Settings.WeightsInZip == ModelWeights.TrainableOnly && !Package.IsBuiltIn;
 
     public static FineTuneTransformer Load(IHostEnvironment env, ZipPayloadReader payload)
     {
@@ -43,20 +46,23 @@ public sealed partial class FineTuneTransformer
         var files = payload.EntryNames.Where(n => n.StartsWith("tokenizer/", StringComparison.Ordinal))
             .ToDictionary(n => n["tokenizer/".Length..], n => payload.ReadBytes(n).ToArray());
         var package = ModelPackage.FromFiles(files, saved.BaseName, saved.BaseWeightsSha256);
+        bool trainableOnly = saved.WeightMode == "trainable";
+        if (trainableOnly) package = package.WithBaseFolder(FineTuneModels.FindBaseModelFolder(saved.BaseName, saved.BaseWeightsSha256!));
         var heads = saved.Heads.Select(h => h.Restore()).ToList();
         var network = package.BuildNetwork(heads, saved.LossWeights, saved.Settings.Peft);
-        LoadWeights(network, payload.ReadBytes("weights/model.safetensors").ToArray());
+        LoadWeights(network, payload.ReadBytes("weights/model.safetensors").ToArray(), trainableOnly);
         return new FineTuneTransformer(env, package, network, saved.Settings, new TrainingHistory(), card);
     }
 
-    static void LoadWeights(TaskNetwork network, byte[] safetensors)
+    static void LoadWeights(TaskNetwork network, byte[] safetensors, bool trainableOnly)
     {
         var temp = Path.Combine(Path.GetTempPath(), "mlnet-finetune-" + Guid.NewGuid().ToString("N") + ".safetensors");
         try
         {
             File.WriteAllBytes(temp, safetensors);
             var tensors = SafetensorsReader.Open(temp).ReadAll();
-            StateDictLoader.Load(network, tensors, "model zip (weights/model.safetensors)");
+            // Trainable-only zips: the base weights came from the registered base folder; frozen ones are absent here.
+            StateDictLoader.Load(network, tensors, "model zip (weights/model.safetensors)", mayBeMissing: trainableOnly ? _ => true : null);
             foreach (var t in tensors.Values) t.Dispose();
         }
         finally { File.Delete(temp); }

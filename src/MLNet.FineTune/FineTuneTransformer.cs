@@ -70,4 +70,4 @@ public sealed partial class FineTuneTransformer : ZipPersistedTransformer, IZipP
 
 /// <summary>How a fitted model reads its inputs and names its outputs; saved with the model.</summary>
 public sealed record ScoringSettings(IReadOnlyList<string> InputColumns, string OutputColumnPrefix, int MaxSequenceLength,
-    TruncationStrategy Truncation, int ScoringBatchSize, Peft.PeftOptions Peft);
+    TruncationStrategy Truncation, int ScoringBatchSize, Peft.PeftOptions Peft, ModelWeights WeightsInZip = ModelWeights.Full);

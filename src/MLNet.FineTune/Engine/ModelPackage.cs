@@ -59,6 +59,12 @@ public sealed class ModelPackage
         return new ModelPackage { Config = config, Tokenizer = TokenizerFromFiles(files), Files = files, BaseName = baseName, BaseWeightsSha256 = baseSha256 };
     }
 
+    /// <summary>This package with its pretrained weights read from <paramref name="folder"/> (trainable-only model zips).</summary>
+    public ModelPackage WithBaseFolder(string folder) => new()
+    {
+        Config = Config, Tokenizer = Tokenizer, Files = Files, BaseName = BaseName, BaseWeightsSha256 = BaseWeightsSha256, BaseFolder = folder,
+    };
+
     /// <summary>A tokenizer rebuilt from saved files (written to a temporary folder that is removed again).</summary>
     public static TransformerTokenizer TokenizerFromFiles(IReadOnlyDictionary<string, byte[]> files)
     {
