@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using System.Text.Json;
 using MLNet.FineTune.Heads;
 using MLNet.FineTune.Modeling;
@@ -62,7 +61,7 @@ public static class PeftBenchmark
             ["min_step_ms"] = Math.Round(times[0], 1),
             ["trainable_params"] = report.Trainable,
             ["all_params"] = report.All,
-            ["peak_rss_mb"] = Math.Round(PeakRssKb() / 1024.0, 1),
+            ["peak_rss_mb"] = ProcessMemory.PeakRssMb(),
             ["torch_threads"] = get_num_threads(),
         });
     }
@@ -78,13 +77,4 @@ public static class PeftBenchmark
         "prompt" => new() { Method = PeftMethod.PromptTuning, PromptTuning = new PromptTuningOptions { NumVirtualTokens = 20 } },
         _ => throw new ArgumentException($"Unknown method '{method}' (full, headonly, bitfit, lora, houlsby, pfeiffer, prompt)."),
     };
-
-    /// <summary>VmHWM (peak resident set) of this process in kB, from /proc/self/status; -1 where unavailable.</summary>
-    static long PeakRssKb()
-    {
-        const string path = "/proc/self/status";
-        if (!File.Exists(path)) return -1;
-        var line = File.ReadLines(path).FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
-        return line is null ? -1 : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
-    }
 }

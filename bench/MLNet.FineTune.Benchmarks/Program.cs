@@ -1,28 +1,42 @@
-using System.Diagnostics;
 using MLNet.FineTune.Benchmarks;
 
-// Usage: dotnet run -c Release --project bench/MLNet.FineTune.Benchmarks -- peft <method|all> [--quick] [--steps N] [--warmup N]
-// Methods: full, headonly, bitfit, lora, houlsby, pfeiffer, prompt. Prints one JSON line per run. "all" runs each method
-// in its own child process, so every peak RSS (VmHWM) belongs to one method only.
-if (args.Length < 2 || args[0] != "peft")
-{
-    Console.Error.WriteLine("usage: peft <full|headonly|bitfit|lora|houlsby|pfeiffer|prompt|all> [--quick] [--steps N] [--warmup N]");
-    return 2;
-}
+// Usage: dotnet run -c Release --project bench/MLNet.FineTune.Benchmarks -- <mode> ...   (each prints one JSON line per run)
+//   peft <full|headonly|bitfit|lora|houlsby|pfeiffer|prompt|all> [--quick] [--steps N] [--warmup N]   bert-base, 16x128
+//   encoder [--steps N] [--warmup N]              forward of bench.py's encoder, batch 32x128 and 1x128
+//   train <full|lora> [--steps N] [--warmup N]    one training step of bench.py's workload, 32x128
+//   sst2 <baseline|finetune> [--rows N] [--epochs N] [--maxlen N] [--hidden N --layers N --heads N --ffn N] [--lr X]
+//   scoring <baseline|finetune>                   Transform rows/s and PredictionEngine latency of a reloaded model
+// "peft all" runs each method in its own child process, so every peak RSS (VmHWM) belongs to one method only.
+const string Usage = "usage: peft <method|all> [--quick] [--steps N] [--warmup N] | encoder | train <full|lora> [--steps N] | " +
+    "sst2 <baseline|finetune> [--rows N] [--epochs N] [--maxlen N] | scoring <baseline|finetune>";
+if (args.Length < 1) { Console.Error.WriteLine(Usage); return 2; }
+string Arg(int i) => i < args.Length ? args[i] : throw new ArgumentException(Usage);
 var rest = args.Skip(2).ToArray();
-if (args[1] == "all")
+switch (args[0])
 {
-    foreach (var method in PeftBenchmark.DefaultMethods)
-    {
-        var self = Environment.ProcessPath!;
-        var start = new ProcessStartInfo(self) { RedirectStandardOutput = false };
-        if (Path.GetFileNameWithoutExtension(self) == "dotnet") start.ArgumentList.Add(typeof(PeftBenchmark).Assembly.Location);
-        foreach (var a in new[] { "peft", method }.Concat(rest)) start.ArgumentList.Add(a);
-        using var child = Process.Start(start)!;
-        child.WaitForExit();
-        if (child.ExitCode != 0) return child.ExitCode;
-    }
-    return 0;
+    case "peft" when Arg(1) == "all":
+        foreach (var method in PeftBenchmark.DefaultMethods)
+        {
+            int code = ChildProcess.Run(new[] { "peft", method }.Concat(rest));
+            if (code != 0) return code;
+        }
+        return 0;
+    case "peft":
+        Console.WriteLine(PeftBenchmark.Run(args[1], BenchmarkSettings.Parse(rest)));
+        return 0;
+    case "encoder":
+        Console.WriteLine(EncoderBenchmark.Run(Sst2Benchmark.Flag(args, "--warmup", 3), Sst2Benchmark.Flag(args, "--steps", 20)));
+        return 0;
+    case "train":
+        Console.WriteLine(TrainStepBenchmark.Run(Arg(1), Sst2Benchmark.Flag(args, "--warmup", 3), Sst2Benchmark.Flag(args, "--steps", 20)));
+        return 0;
+    case "sst2":
+        Console.WriteLine(Sst2Benchmark.Run(Arg(1), rest));
+        return 0;
+    case "scoring":
+        Console.WriteLine(ScoringBenchmark.Run(Arg(1)));
+        return 0;
+    default:
+        Console.Error.WriteLine(Usage);
+        return 2;
 }
-Console.WriteLine(PeftBenchmark.Run(args[1], BenchmarkSettings.Parse(rest)));
-return 0;

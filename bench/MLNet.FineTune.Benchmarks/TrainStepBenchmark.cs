@@ -1,0 +1,74 @@
+using System.Diagnostics;
+using System.Text.Json;
+using MLNet.FineTune.Heads;
+using MLNet.FineTune.Modeling;
+using MLNet.FineTune.Peft;
+using MLNet.FineTune.Training;
+using static TorchSharp.torch;
+
+namespace MLNet.FineTune.Benchmarks;
+
+/// <summary>
+/// One training step of bench.py's "full"/"lora" workload with the library's own pieces: encoder + tanh pooler + 2-class
+/// head, <see cref="AdamW"/> (lr 2e-5, wd 0.01, Hugging Face decay groups), cross-entropy, one dispose scope per step and
+/// <see cref="NativeMemory.Trim"/> after it, as <c>Trainer</c> does by default. No gradient clipping (bench.py has none).
+/// </summary>
+public static class TrainStepBenchmark
+{
+    public static string Run(string method, int warmup, int steps)
+    {
+        set_num_threads(2);
+        manual_seed(0);
+        var options = method switch
+        {
+            "full" => new PeftOptions { Method = PeftMethod.Full },
+            "lora" => new PeftOptions { Method = PeftMethod.Lora, Lora = new LoraOptions { Rank = 8, Alpha = 16 } },
+            _ => throw new ArgumentException($"Unknown train method '{method}' (full, lora)."),
+        };
+        var config = ReferenceWorkload.Config;
+        var peft = new PeftModel(options, config.ModelType);
+        var encoder = EncoderFactory.Create(config, peft.Projection);
+        var head = new PooledLinearClassifier(config, ReferenceWorkload.Classes);
+        peft.Attach(encoder, head);
+        encoder.train(); head.train();
+        var trainable = peft.NamedParameters().Where(p => p.Parameter.requires_grad).ToList();
+        using var optimizer = new AdamW(ParameterGroups.ForTransformer(trainable, ReferenceWorkload.WeightDecay), ReferenceWorkload.LearningRate);
+        var (input, labels) = ReferenceWorkload.MakeBatch(ReferenceWorkload.Batch, ReferenceWorkload.SequenceLength);
+
+        var times = new List<double>();
+        double rssStep20 = -1, rssFirst = -1, loss = double.NaN;
+        for (int step = 0; step < warmup + steps; step++)
+        {
+            var clock = Stopwatch.StartNew();
+            using (NewDisposeScope())
+            {
+                optimizer.ZeroGrad();
+                var lossTensor = nn.functional.cross_entropy(head.Forward(encoder.Forward(input)), labels);
+                lossTensor.backward();
+                optimizer.Step();
+                if (step == warmup + steps - 1) loss = lossTensor.item<float>();
+            }
+            NativeMemory.Trim();
+            double ms = clock.Elapsed.TotalMilliseconds;
+            int measured = step - warmup + 1; // 1-based index of a measured step
+            if (measured >= 1 && measured <= 20) times.Add(ms);
+            if (measured == 1) rssFirst = ProcessMemory.CurrentRssMb();
+            if (measured == 20) rssStep20 = ProcessMemory.CurrentRssMb();
+        }
+        return JsonSerializer.Serialize(new Dictionary<string, object>
+        {
+            ["impl"] = "mlnet-finetune",
+            ["mode"] = method,
+            ["threads"] = get_num_threads(),
+            ["trainable_params"] = trainable.Sum(p => p.Parameter.numel()),
+            ["all_params"] = peft.NamedParameters().Sum(p => p.Parameter.numel()),
+            ["steps"] = steps,
+            ["step_ms"] = Math.Round(Stats.Median(times), 2),
+            ["loss"] = Math.Round(loss, 4),
+            ["rss_first_step_mib"] = rssFirst,
+            ["rss_step20_mib"] = rssStep20,
+            ["rss_last_step_mib"] = ProcessMemory.CurrentRssMb(),
+            ["peak_rss_mib"] = ProcessMemory.PeakRssMb(),
+        });
+    }
+}
