@@ -6,6 +6,7 @@ using MLNet.FineTune.Benchmarks;
 //   train <full|lora> [--steps N] [--warmup N]    one training step of bench.py's workload, 32x128
 //   sst2 <baseline|finetune> [--rows N] [--epochs N] [--maxlen N] [--hidden N --layers N --heads N --ffn N] [--lr X]
 //   scoring <baseline|finetune>                   Transform rows/s and PredictionEngine latency of a reloaded model
+//   soak [--predictions N]                        N single predictions on 4 threads (ThreadSafePredictor), RSS every N/10
 // "peft all" runs each method in its own child process, so every peak RSS (VmHWM) belongs to one method only.
 const string Usage = "usage: peft <method|all> [--quick] [--steps N] [--warmup N] | encoder | train <full|lora> [--steps N] | " +
     "sst2 <baseline|finetune> [--rows N] [--epochs N] [--maxlen N] | scoring <baseline|finetune>";
@@ -35,6 +36,9 @@ switch (args[0])
         return 0;
     case "scoring":
         Console.WriteLine(ScoringBenchmark.Run(Arg(1)));
+        return 0;
+    case "soak":
+        Console.WriteLine(SoakBenchmark.Run(Sst2Benchmark.Flag(args, "--predictions", 100_000)));
         return 0;
     default:
         Console.Error.WriteLine(Usage);
