@@ -142,7 +142,7 @@ public sealed class FineTuneEstimator : IEstimator<FineTuneTransformer>
         network.eval();
         var metrics = evaluate?.Invoke() ?? new Dictionary<string, double>();
         log($"FineTune: done after {history.GlobalStep} steps ({history.StopReason}); " + string.Join(", ", metrics.Select(m => $"{m.Key}={m.Value:F4}")));
-        var card = ModelCard.Create(package, network, options, training, input, texts, pairs, labels, metrics, history, options.Peft.Method.ToString());
+        var card = ModelCard.Create(package, network, options, training, texts, pairs, labels, metrics, history, options.Peft.Method.ToString());
         var settings = new ScoringSettings(InputColumns, options.OutputColumnPrefix, options.MaxSequenceLength, options.Truncation, options.ScoringBatchSize, options.Peft, options.WeightsInZip);
         return new FineTuneTransformer(context, package, network, settings, history, card);
     }

@@ -32,11 +32,4 @@ public static class HuggingFaceInit
             }
         }
     }
-
-    /// <summary>Zeroes the padding row of word embeddings (as nn.Embedding(padding_idx) does at construction).</summary>
-    public static void ZeroPaddingRow(Tensor embeddingWeight, int padId)
-    {
-        using var _ = no_grad();
-        embeddingWeight[padId].zero_();
-    }
 }

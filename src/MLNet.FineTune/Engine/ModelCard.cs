@@ -27,7 +27,7 @@ public sealed record ModelCard
     public string LibraryVersion { get; init; } = "";
     public DateTimeOffset CreatedUtc { get; init; }
 
-    internal static ModelCard Create(ModelPackage package, TaskNetwork network, FineTuneOptions options, TrainingOptions training, IDataView data,
+    internal static ModelCard Create(ModelPackage package, TaskNetwork network, FineTuneOptions options, TrainingOptions training,
         IReadOnlyList<string> texts, IReadOnlyList<string>? pairs, IReadOnlyList<List<object?>> labels, IReadOnlyDictionary<string, double> metrics,
         TrainingHistory history, string peftMethod = "full") => new()
     {

@@ -46,7 +46,10 @@ public sealed class ModelPackage
         {
             var config = BuiltInModel.WriteFolder(temp, options.BuiltInModel, trainingTexts);
             log($"FineTune: no BaseModelFolder given; training the built-in model from scratch (vocabulary {config.VocabSize} learnt from the training texts).");
-            return FromFiles(ReadFiles(Directory.GetFiles(temp)), "builtin", null);
+            return new ModelPackage
+            {
+                Config = config, Tokenizer = TransformerTokenizer.FromFolder(temp), Files = ReadFiles(Directory.GetFiles(temp)), BaseName = "builtin",
+            };
         }
         finally { Directory.Delete(temp, true); }
     }

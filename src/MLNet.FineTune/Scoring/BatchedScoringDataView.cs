@@ -31,7 +31,7 @@ internal sealed class BatchedScoringDataView : IDataView
         bool anyOutput = needed.Any(i => i >= inputColumnCount);
         var textColumns = scorer.InputColumnNames.Select(n => input.Schema[n]).ToArray();
         var passThrough = input.Schema.Where(c => needed.Contains(c.Index)).ToList();
-        var main = input.GetRowCursor(anyOutput ? passThrough : passThrough);
+        var main = input.GetRowCursor(passThrough);
         var lookahead = anyOutput ? input.GetRowCursor(textColumns) : null;
         return new Cursor(this, main, lookahead, textColumns, needed);
     }
@@ -103,9 +103,8 @@ internal static class OutputValues
     public static void Copy<TValue>(Array column, int row, ref TValue value)
     {
         var item = column.GetValue(row);
-        if (item is VBuffer<float> v && value is VBuffer<float> or null && typeof(TValue) == typeof(VBuffer<float>))
+        if (item is VBuffer<float> v && value is VBuffer<float> dst) // reuse the caller's buffer, as ML.NET getters do
         {
-            var dst = (VBuffer<float>)(object)value!;
             v.CopyTo(ref dst);
             value = (TValue)(object)dst;
             return;

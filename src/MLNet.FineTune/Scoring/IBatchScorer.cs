@@ -28,7 +28,4 @@ internal static class ScoringSchema
         foreach (var o in outputs) builder.AddColumn(o.Name, o.Type, o.Annotations);
         return builder.ToSchema();
     }
-
-    /// <summary>Reads a text column's value as a string, whatever text-like type it has.</summary>
-    public static ValueGetter<ReadOnlyMemory<char>> TextGetter(DataViewRow row, DataViewSchema.Column column) => row.GetGetter<ReadOnlyMemory<char>>(column);
 }
