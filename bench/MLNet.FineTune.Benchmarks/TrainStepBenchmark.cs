@@ -15,7 +15,7 @@ namespace MLNet.FineTune.Benchmarks;
 /// </summary>
 public static class TrainStepBenchmark
 {
-    public static string Run(string method, int warmup, int steps)
+    public static string Run(string method, int warmup, int steps, int trimEvery = 1)
     {
         set_num_threads(2);
         manual_seed(0);
@@ -36,6 +36,7 @@ public static class TrainStepBenchmark
         var (input, labels) = ReferenceWorkload.MakeBatch(ReferenceWorkload.Batch, ReferenceWorkload.SequenceLength);
 
         var times = new List<double>();
+        var forwardMs = new List<double>(); var backwardMs = new List<double>(); var optimizerMs = new List<double>();
         double rssStep20 = -1, rssFirst = -1, loss = double.NaN;
         for (int step = 0; step < warmup + steps; step++)
         {
@@ -43,12 +44,17 @@ public static class TrainStepBenchmark
             using (NewDisposeScope())
             {
                 optimizer.ZeroGrad();
+                var phase = Stopwatch.StartNew();
                 var lossTensor = nn.functional.cross_entropy(head.Forward(encoder.Forward(input)), labels);
+                double f = phase.Elapsed.TotalMilliseconds;
                 lossTensor.backward();
+                double b = phase.Elapsed.TotalMilliseconds;
                 optimizer.Step();
+                double o = phase.Elapsed.TotalMilliseconds;
+                if (step >= warmup) { forwardMs.Add(f); backwardMs.Add(b - f); optimizerMs.Add(o - b); }
                 if (step == warmup + steps - 1) loss = lossTensor.item<float>();
             }
-            NativeMemory.Trim();
+            if (trimEvery > 0 && step % trimEvery == 0) NativeMemory.Trim();
             double ms = clock.Elapsed.TotalMilliseconds;
             int measured = step - warmup + 1; // 1-based index of a measured step
             if (measured >= 1 && measured <= 20) times.Add(ms);
@@ -64,6 +70,10 @@ public static class TrainStepBenchmark
             ["all_params"] = peft.NamedParameters().Sum(p => p.Parameter.numel()),
             ["steps"] = steps,
             ["step_ms"] = Math.Round(Stats.Median(times), 2),
+            ["forward_ms"] = Math.Round(Stats.Median(forwardMs), 2),
+            ["backward_ms"] = Math.Round(Stats.Median(backwardMs), 2),
+            ["optimizer_ms"] = Math.Round(Stats.Median(optimizerMs), 2),
+            ["trim_every"] = trimEvery,
             ["loss"] = Math.Round(loss, 4),
             ["rss_first_step_mib"] = rssFirst,
             ["rss_step20_mib"] = rssStep20,
