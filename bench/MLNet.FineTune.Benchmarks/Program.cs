@@ -7,9 +7,14 @@ using MLNet.FineTune.Benchmarks;
 //   sst2 <baseline|finetune> [--rows N] [--epochs N] [--maxlen N] [--hidden N --layers N --heads N --ffn N] [--lr X]
 //   scoring <baseline|finetune>                   Transform rows/s and PredictionEngine latency of a reloaded model
 //   soak [--predictions N]                        N single predictions on 4 threads (ThreadSafePredictor), RSS every N/10
+//   ner <conll2003|wikiann> [--rows N] [--test-rows N] [--epochs N] [--maxlen N] [--hidden N --layers N --heads N --ffn N] [--lr X]
+//                                                 built-in model from scratch, entity F1 (seqeval) on the test split (all rows by default)
+//   multitask [--rows-sst2 N] [--rows-ner N] [--test-rows N] [--epochs N] [...model flags as ner]
+//                                                 SST-2 alone, WikiANN alone, both heads on one encoder; quality and scoring time
 // "peft all" runs each method in its own child process, so every peak RSS (VmHWM) belongs to one method only.
 const string Usage = "usage: peft <method|all> [--quick] [--steps N] [--warmup N] | encoder | train <full|lora> [--steps N] | " +
-    "sst2 <baseline|finetune> [--rows N] [--epochs N] [--maxlen N] | scoring <baseline|finetune>";
+    "sst2 <baseline|finetune> [--rows N] [--epochs N] [--maxlen N] | scoring <baseline|finetune> | soak [--predictions N] | " +
+    "ner <conll2003|wikiann> [--rows N] [--epochs N] [--maxlen N] | multitask [--rows-sst2 N] [--rows-ner N] [--epochs N]";
 if (args.Length < 1) { Console.Error.WriteLine(Usage); return 2; }
 string Arg(int i) => i < args.Length ? args[i] : throw new ArgumentException(Usage);
 var rest = args.Skip(2).ToArray();
@@ -40,6 +45,12 @@ switch (args[0])
         return 0;
     case "soak":
         Console.WriteLine(SoakBenchmark.Run(Sst2Benchmark.Flag(args, "--predictions", 100_000)));
+        return 0;
+    case "ner":
+        Console.WriteLine(NerBenchmark.Run(Arg(1), rest));
+        return 0;
+    case "multitask":
+        Console.WriteLine(MultiTaskBenchmark.Run(args.Skip(1).ToArray()));
         return 0;
     default:
         Console.Error.WriteLine(Usage);
