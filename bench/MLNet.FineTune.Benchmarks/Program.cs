@@ -3,7 +3,7 @@ using MLNet.FineTune.Benchmarks;
 // Usage: dotnet run -c Release --project bench/MLNet.FineTune.Benchmarks -- <mode> ...   (each prints one JSON line per run)
 //   peft <full|headonly|bitfit|lora|houlsby|pfeiffer|prompt|all> [--quick] [--steps N] [--warmup N]   bert-base, 16x128
 //   encoder [--steps N] [--warmup N]              forward of bench.py's encoder, batch 32x128 and 1x128
-//   train <full|lora> [--steps N] [--warmup N] [--trim N]  one training step (malloc_trim every N steps, 0 never) of bench.py's workload, 32x128
+//   train <full|lora> [--steps N] [--warmup N] [--trim N]  one training step (malloc_trim every N steps, 0 never; default: the trainer's) of bench.py's workload, 32x128
 //   sst2 <baseline|finetune> [--rows N] [--epochs N] [--maxlen N] [--hidden N --layers N --heads N --ffn N] [--lr X]
 //   scoring <baseline|finetune>                   Transform rows/s and PredictionEngine latency of a reloaded model
 //   soak [--predictions N]                        N single predictions on 4 threads (ThreadSafePredictor), RSS every N/10
@@ -35,7 +35,7 @@ switch (args[0])
         return 0;
     case "train":
         Console.WriteLine(TrainStepBenchmark.Run(Arg(1), Sst2Benchmark.Flag(args, "--warmup", 3), Sst2Benchmark.Flag(args, "--steps", 20),
-            Sst2Benchmark.Flag(args, "--trim", 1)));
+            Sst2Benchmark.Flag(args, "--trim", new MLNet.FineTune.Training.TrainingOptions().TrimNativeMemoryEverySteps)));
         return 0;
     case "sst2":
         Console.WriteLine(Sst2Benchmark.Run(Arg(1), rest));

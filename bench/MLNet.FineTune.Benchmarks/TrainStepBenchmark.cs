@@ -11,7 +11,7 @@ namespace MLNet.FineTune.Benchmarks;
 /// <summary>
 /// One training step of bench.py's "full"/"lora" workload with the library's own pieces: encoder + tanh pooler + 2-class
 /// head, <see cref="AdamW"/> (lr 2e-5, wd 0.01, Hugging Face decay groups), cross-entropy, one dispose scope per step and
-/// <see cref="NativeMemory.Trim"/> after it, as <c>Trainer</c> does by default. No gradient clipping (bench.py has none).
+/// <see cref="NativeMemory.Trim"/> every --trim steps (default: as <c>Trainer</c>). BENCH_FINALIZERS=1 prints the objects left to the finalizer per phase. No gradient clipping (bench.py has none).
 /// </summary>
 public static class TrainStepBenchmark
 {
@@ -35,6 +35,7 @@ public static class TrainStepBenchmark
         using var optimizer = new AdamW(ParameterGroups.ForTransformer(trainable, ReferenceWorkload.WeightDecay), ReferenceWorkload.LearningRate);
         var (input, labels) = ReferenceWorkload.MakeBatch(ReferenceWorkload.Batch, ReferenceWorkload.SequenceLength);
 
+        using var finalizers = Environment.GetEnvironmentVariable("BENCH_FINALIZERS") == "1" ? new FinalizerCounter() : null;
         var times = new List<double>();
         var forwardMs = new List<double>(); var backwardMs = new List<double>(); var optimizerMs = new List<double>();
         double rssStep20 = -1, rssFirst = -1, loss = double.NaN;
@@ -47,19 +48,27 @@ public static class TrainStepBenchmark
                 var phase = Stopwatch.StartNew();
                 var lossTensor = nn.functional.cross_entropy(head.Forward(encoder.Forward(input)), labels);
                 double f = phase.Elapsed.TotalMilliseconds;
+                if (finalizers is not null) Console.Error.WriteLine($"step {step} forward: {finalizers.Settle()}");
                 lossTensor.backward();
                 double b = phase.Elapsed.TotalMilliseconds;
+                if (finalizers is not null) Console.Error.WriteLine($"step {step} backward: {finalizers.Settle()}");
                 optimizer.Step();
                 double o = phase.Elapsed.TotalMilliseconds;
+                if (finalizers is not null) Console.Error.WriteLine($"step {step} optimizer: {finalizers.Settle()}");
                 if (step >= warmup) { forwardMs.Add(f); backwardMs.Add(b - f); optimizerMs.Add(o - b); }
                 if (step == warmup + steps - 1) loss = lossTensor.item<float>();
             }
-            if (trimEvery > 0 && step % trimEvery == 0) NativeMemory.Trim();
+            if (trimEvery > 0 && (step + 1) % trimEvery == 0) NativeMemory.Trim();
             double ms = clock.Elapsed.TotalMilliseconds;
             int measured = step - warmup + 1; // 1-based index of a measured step
             if (measured >= 1 && measured <= 20) times.Add(ms);
             if (measured == 1) rssFirst = ProcessMemory.CurrentRssMb();
             if (measured == 20) rssStep20 = ProcessMemory.CurrentRssMb();
+        }
+        if (finalizers is not null)
+        {
+            GC.Collect(); GC.WaitForPendingFinalizers(); Thread.Sleep(500);
+            Console.Error.WriteLine($"finalized after the run: {finalizers.Settle()}");
         }
         return JsonSerializer.Serialize(new Dictionary<string, object>
         {

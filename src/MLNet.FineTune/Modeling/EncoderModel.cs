@@ -49,8 +49,6 @@ public abstract class EncoderModel : nn.Module
     /// </summary>
     protected static Tensor AdditiveMask(Tensor attentionMask, ScalarType dtype)
     {
-        using var scope = NewDisposeScope();
-        var m = attentionMask.to(dtype).unsqueeze(1).unsqueeze(2);
-        return ((1.0f - m) * float.MinValue).MoveToOuterDisposeScope();
+        return ScalarFree.AdditiveAttentionMask(attentionMask, dtype);
     }
 }

@@ -1,3 +1,4 @@
+using MLNet.FineTune.Modeling;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -45,6 +46,6 @@ public sealed class BottleneckAdapterLinear : nn.Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         var y = base_layer.call(x);
-        return (y + adapter_up.call(activation(adapter_down.call(y)))).MoveToOuterDisposeScope();
+        return y.Plus(adapter_up.call(activation(adapter_down.call(y)))).MoveToOuterDisposeScope();
     }
 }

@@ -1,3 +1,4 @@
+using MLNet.FineTune.Modeling;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -128,7 +129,7 @@ public sealed class LoraLinear : nn.Module<Tensor, Tensor>
         {
             if (!lora_A.Contains(name)) continue;
             var update = lora_B[name].call(lora_A[name].call(lora_dropout[name].call(x)));
-            result = result + update * scaling[name];
+            result = result.PlusScaled(update, scaling[name]);
         }
         return result.MoveToOuterDisposeScope();
     }

@@ -55,7 +55,7 @@ public sealed class PromptEmbedding : nn.Module
         if (t > MaxRealTokens)
             throw new ArgumentException($"Sequence length {t} plus {NumVirtualTokens} virtual tokens exceeds the encoder's positions; truncate texts to {MaxRealTokens} tokens.");
         var device = words.device;
-        var prompts = embedding.call(arange(NumVirtualTokens, dtype: ScalarType.Int64, device: device)).unsqueeze(0).expand(b, -1, -1);
+        var prompts = embedding.call(ScalarFree.Range(0, NumVirtualTokens, device)).unsqueeze(0).expand(b, -1, -1);
         var embeds = cat(new[] { prompts.to(words.dtype), words }, 1);                                        // (B, N+T, H)
         var mask = cat(new[] { ones(b, NumVirtualTokens, input.AttentionMask.dtype, device), input.AttentionMask }, 1);
         var types = input.TokenTypeIds is null ? null

@@ -93,8 +93,13 @@ public sealed record TrainingOptions
     /// <summary>Steps between log-sink lines. Default 50.</summary>
     public int LoggingSteps { get; init; } = 50;
 
-    /// <summary>Steps between glibc <c>malloc_trim(0)</c> calls returning freed native memory; 0 never. Default 1.</summary>
-    public int TrimNativeMemoryEverySteps { get; init; } = 1;
+    /// <summary>
+    /// Steps between glibc <c>malloc_trim(0)</c> calls returning freed native memory to the OS; 0 never. Default 50: a safety
+    /// net for small native blocks left to the finalizer (custom heads, user code), which slowly fragment glibc's heap. Not
+    /// every step: the memory handed back must be page-faulted in again by the next step, which cost ~20% of a BERT-mini
+    /// step when trimming after each one (docs/benchmarks.md).
+    /// </summary>
+    public int TrimNativeMemoryEverySteps { get; init; } = 50;
 
     /// <summary>True when a larger <see cref="MetricForBestModel"/> is better.</summary>
     public bool MetricGreaterIsBetter => GreaterIsBetter ?? !MetricForBestModel.Contains("loss", StringComparison.OrdinalIgnoreCase);

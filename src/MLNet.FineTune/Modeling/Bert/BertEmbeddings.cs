@@ -39,16 +39,16 @@ public sealed class BertEmbeddings : nn.Module
         long b = wordEmbeds.shape[0], t = wordEmbeds.shape[1];
         var device = wordEmbeds.device;
         Tensor positions;
-        if (!robertaPositions) positions = arange(t, dtype: ScalarType.Int64, device: device).unsqueeze(0);
+        if (!robertaPositions) positions = ScalarFree.Range(0, t, device).unsqueeze(0);
         else if (inputIds is not null)
         {
             var notPad = inputIds.ne(padId).to(ScalarType.Int64);
             positions = notPad.cumsum(1) * notPad + padId;
         }
-        else positions = arange(padId + 1, padId + 1 + t, dtype: ScalarType.Int64, device: device).unsqueeze(0);
-        var x = wordEmbeds + position_embeddings.call(positions);
+        else positions = ScalarFree.Range(padId + 1, padId + 1 + t, device).unsqueeze(0);
+        var x = wordEmbeds.Plus(position_embeddings.call(positions));
         if (token_type_embeddings is not null)
-            x = x + token_type_embeddings.call(tokenTypeIds ?? zeros(b, t, ScalarType.Int64, device));
+            x = x.Plus(token_type_embeddings.call(tokenTypeIds ?? zeros(b, t, ScalarType.Int64, device)));
         return dropout.call(LayerNorm.call(x)).MoveToOuterDisposeScope();
     }
 }

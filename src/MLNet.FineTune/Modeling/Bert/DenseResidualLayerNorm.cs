@@ -26,6 +26,6 @@ public sealed class DenseResidualLayerNorm : nn.Module<Tensor, Tensor, Tensor>
     public override Tensor forward(Tensor x, Tensor residual)
     {
         using var scope = NewDisposeScope();
-        return layerNorm.call(dropout.call(dense.call(x)) + residual).MoveToOuterDisposeScope();
+        return layerNorm.call(dropout.call(dense.call(x)).Plus(residual)).MoveToOuterDisposeScope();
     }
 }

@@ -26,8 +26,8 @@ public sealed class DistilBertLayer : nn.Module<Tensor, Tensor, Tensor>
     public override Tensor forward(Tensor x, Tensor additiveMask)
     {
         using var scope = NewDisposeScope();
-        var sa = sa_layer_norm.call(attention.call(x, additiveMask) + x);   // (B, T, H)
-        return output_layer_norm.call(ffn.call(sa) + sa).MoveToOuterDisposeScope();
+        var sa = sa_layer_norm.call(attention.call(x, additiveMask).Plus(x));   // (B, T, H)
+        return output_layer_norm.call(ffn.call(sa).Plus(sa)).MoveToOuterDisposeScope();
     }
 
     sealed class DistilAttention : nn.Module<Tensor, Tensor, Tensor>

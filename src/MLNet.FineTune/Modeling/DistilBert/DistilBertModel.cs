@@ -66,8 +66,8 @@ public sealed class DistilBertModel : EncoderModel
         public Tensor Forward(Tensor words)
         {
             using var scope = NewDisposeScope();
-            var positions = arange(words.shape[1], dtype: ScalarType.Int64, device: words.device).unsqueeze(0);
-            return dropout.call(LayerNorm.call(words + position_embeddings.call(positions))).MoveToOuterDisposeScope();
+            var positions = ScalarFree.Range(0, words.shape[1], words.device).unsqueeze(0);
+            return dropout.call(LayerNorm.call(words.Plus(position_embeddings.call(positions)))).MoveToOuterDisposeScope();
         }
     }
 }
