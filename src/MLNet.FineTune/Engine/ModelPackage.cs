@@ -91,7 +91,7 @@ public sealed class ModelPackage
     /// <summary>The encoder with base weights (or HF-style random init for the built-in model) and one head module per task.</summary>
     public TaskNetwork BuildNetwork(IReadOnlyList<ITaskHead> heads, IReadOnlyList<double>? lossWeights, PeftOptions peftOptions)
     {
-        var peft = new PeftModel(peftOptions, Config.ModelType);
+        var peft = new PeftModel(peftOptions, Config.ModelType, heads.Select(h => h.Name).ToList());
         var network = BuildNetwork(heads, lossWeights, peft.Projection);
         peft.Attach(network.Encoder, network.HeadsModule);
         if (peft.Prompt is { } prompt)
