@@ -110,6 +110,10 @@ public sealed class PeftModel
         if (Prompt is not null) foreach (var p in Prompt.parameters()) p.requires_grad = true;
     }
 
+    /// <summary>Whether an encoder parameter is created by <see cref="Projection"/> (bottleneck adapters): no pretrained checkpoint holds it.</summary>
+    public bool IsAddedByProjection(string parameterName) =>
+        Options.Method is PeftMethod.Houlsby or PeftMethod.Pfeiffer && parameterName.Contains(".adapter_", StringComparison.Ordinal);
+
     bool EncoderParameterTrains(string name) => Options.Method switch
     {
         PeftMethod.Full => true,
