@@ -25,11 +25,12 @@ public class AdapterPerTaskCheckpointTests
     public void ZipReloadsOntoTheRegisteredBaseWithIdenticalScores(PeftMethod method, ModelWeights weights)
     {
         var baseFolder = SharedFixtures.HfReference("models/bert-wordpiece");
-        FineTuneModels.RegisterBaseModelFolder(baseFolder);
         var ml = new MLContext(seed: 1);
         var data = ml.Data.LoadFromEnumerable(MultiTaskRow.Generate(24, 16, seed: 3));
         using var model = ml.Transforms.FineTune(Options(baseFolder, method, weights)).Fit(data);
         var path = Path.Combine(Path.GetTempPath(), $"mlnft-{Guid.NewGuid():N}.zip");
+        // The registry is process-wide: other tests expect this base to be unregistered.
+        FineTuneModels.RegisterBaseModelFolder(baseFolder);
         try
         {
             ml.Model.Save(model, data.Schema, path);
@@ -37,7 +38,11 @@ public class AdapterPerTaskCheckpointTests
             AdapterPerTaskTests.AssertSameScores(model.Transform(data), loaded.Transform(data));
             ((IDisposable)loaded).Dispose();
         }
-        finally { File.Delete(path); }
+        finally
+        {
+            File.Delete(path);
+            FineTuneModels.UnregisterBaseModelFolder(baseFolder);
+        }
     }
 
     [TestMethod]
