@@ -26,6 +26,10 @@ public sealed class FineTuneEstimator : IEstimator<FineTuneTransformer>
         this.options = options ?? throw new ArgumentNullException(nameof(options));
         if (options.MaxSequenceLength < 8) throw new ArgumentOutOfRangeException(nameof(options), $"MaxSequenceLength must be at least 8 (got {options.MaxSequenceLength}).");
         if (options.ValidationFraction is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(options), $"ValidationFraction must be in [0, 1) (got {options.ValidationFraction}).");
+        int headCount = options.Heads?.Count ?? 1;
+        options.Peft.ValidateAdapterPerTask(headCount);
+        if (headCount > 31 && options.Training is { TaskSampling: not TaskSampling.Mixed })
+            throw new ArgumentException($"TrainingOptions.TaskSampling {options.Training.TaskSampling} supports at most 31 heads (task groups are bit masks of heads); got {headCount}.", nameof(options));
     }
 
     public FineTuneOptions Options => options;
@@ -135,14 +139,16 @@ public sealed class FineTuneEstimator : IEstimator<FineTuneTransformer>
         // 4. Train.
         var tokenLevel = heads.Select(h => h.IsTokenLevel).ToArray();
         var source = new ListBatchSource<TextExample, TextBatch>(train, e => e.Encoding.Length,
-            batch => TextBatchCollator.Collate(batch.Select(b => b.Encoding).ToArray(), batch.Select(b => b.Targets).ToArray(), package.Tokenizer.PadTokenId, tokenLevel));
+            batch => TextBatchCollator.Collate(batch.Select(b => b.Encoding).ToArray(), batch.Select(b => b.Targets).ToArray(), package.Tokenizer.PadTokenId, tokenLevel),
+            e => e.LabelledHeads(tokenLevel));
+        if (training.TaskSampling != TaskSampling.Mixed) log("FineTune: task groups are the heads a row is labelled for: " + DescribeTaskGroups(train, heads, tokenLevel) + ".");
         Func<IReadOnlyDictionary<string, double>>? evaluate = validation.Count == 0 ? null : () => Evaluate(network, validation, package.Tokenizer.PadTokenId, tokenLevel);
         var trainer = new Trainer<TextBatch>(training, options.Progress, log);
         var history = trainer.Train(network, source, evaluate, options.CancellationToken);
         network.eval();
         var metrics = evaluate?.Invoke() ?? new Dictionary<string, double>();
         log($"FineTune: done after {history.GlobalStep} steps ({history.StopReason}); " + string.Join(", ", metrics.Select(m => $"{m.Key}={m.Value:F4}")));
-        var card = ModelCard.Create(package, network, options, training, texts, pairs, labels, metrics, history, options.Peft.Method.ToString());
+        var card = ModelCard.Create(package, network, options, training, texts, pairs, labels, metrics, history, options.Peft.Method + (options.Peft.AdapterPerTask ? " (one adapter per task)" : ""));
         var settings = new ScoringSettings(InputColumns, options.OutputColumnPrefix, options.MaxSequenceLength, options.Truncation, options.ScoringBatchSize, options.Peft, options.WeightsInZip);
         return new FineTuneTransformer(context, package, network, settings, history, card);
     }
@@ -189,6 +195,10 @@ public sealed class FineTuneEstimator : IEstimator<FineTuneTransformer>
         if (network.Tasks.Count > 1) result["loss"] = result.Where(kv => kv.Key.EndsWith(".loss")).Sum(kv => kv.Value);
         return result;
     }
+
+    static string DescribeTaskGroups(IReadOnlyList<TextExample> rows, IReadOnlyList<ITaskHead> heads, bool[] tokenLevel) =>
+        string.Join(", ", rows.GroupBy(r => r.LabelledHeads(tokenLevel)).OrderBy(g => g.Key).Select(g =>
+            $"group {g.Key} = {(g.Key == 0 ? "(no label)" : string.Join("+", heads.Where((_, h) => (g.Key & (1 << h)) != 0).Select(h => h.Name)))}: {g.Count()} rows"));
 
     internal static string ParameterSummary(nn.Module module)
     {

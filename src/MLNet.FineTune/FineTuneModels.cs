@@ -15,6 +15,9 @@ public static class FineTuneModels
     /// <summary>Makes a checkpoint folder available to trainable-only model zips (its weights are hashed once, here).</summary>
     public static void RegisterBaseModelFolder(string folder) => folders[CheckpointFolder.WeightsSha256(folder)] = Path.GetFullPath(folder);
 
+    /// <summary>Forgets a registered folder (tests: the registry is process-wide).</summary>
+    internal static void UnregisterBaseModelFolder(string folder) => folders.TryRemove(CheckpointFolder.WeightsSha256(folder), out _);
+
     internal static string FindBaseModelFolder(string name, string sha256)
     {
         if (folders.TryGetValue(sha256, out var folder)) return folder;

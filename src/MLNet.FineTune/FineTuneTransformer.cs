@@ -65,6 +65,22 @@ public sealed partial class FineTuneTransformer : ZipPersistedTransformer, IZipP
         foreach (var name in InputColumnNames) DataViewColumns.RequireText(schema, name, "Text");
     }
 
+    /// <summary>
+    /// Writes a LoRA adapter and its head in Hugging Face PEFT's format (adapter_config.json, adapter_model.safetensors),
+    /// recording the base checkpoint's identity. With <see cref="Peft.PeftOptions.AdapterPerTask"/> name the task (head name)
+    /// whose adapter to write; otherwise the name may be left out (the model's adapter).
+    /// </summary>
+    /// <param name="folder">Created if missing.</param>
+    /// <param name="adapterName">Adapter to write: a task name with per-task adapters; default the active adapter.</param>
+    public void SaveLoraAdapter(string folder, string? adapterName = null)
+    {
+        var peft = Network.Peft ?? throw new InvalidOperationException("This model has no PEFT method.");
+        if (peft.TaskAdapters is { } tasks && (adapterName is null || !tasks.Contains(adapterName)))
+            throw new ArgumentException($"This model has one LoRA adapter per task; name one of: {string.Join(", ", tasks)} (got {adapterName ?? "null"}).", nameof(adapterName));
+        var identity = Package.BaseWeightsSha256 is { } sha ? new Peft.BaseModelIdentity(Package.BaseName, sha) : null;
+        Peft.LoraAdapterFile.Save(folder, peft, identity, adapterName);
+    }
+
     public void Dispose() => Network.Dispose();
 }
 

@@ -91,8 +91,8 @@ public sealed class ModelPackage
     /// <summary>The encoder with base weights (or HF-style random init for the built-in model) and one head module per task.</summary>
     public TaskNetwork BuildNetwork(IReadOnlyList<ITaskHead> heads, IReadOnlyList<double>? lossWeights, PeftOptions peftOptions)
     {
-        var peft = new PeftModel(peftOptions, Config.ModelType);
-        var network = BuildNetwork(heads, lossWeights, peft.Projection);
+        var peft = new PeftModel(peftOptions, Config.ModelType, heads.Select(h => h.Name).ToList());
+        var network = BuildNetwork(heads, lossWeights, peft.Projection, peft.IsAddedByProjection);
         peft.Attach(network.Encoder, network.HeadsModule);
         if (peft.Prompt is { } prompt)
         {
@@ -104,7 +104,7 @@ public sealed class ModelPackage
         return network;
     }
 
-    TaskNetwork BuildNetwork(IReadOnlyList<ITaskHead> heads, IReadOnlyList<double>? lossWeights, ProjectionFactory? projection)
+    TaskNetwork BuildNetwork(IReadOnlyList<ITaskHead> heads, IReadOnlyList<double>? lossWeights, ProjectionFactory? projection, Func<string, bool> addedByProjection)
     {
         EncoderModel encoder;
         IReadOnlyDictionary<string, Tensor> headTensors = new Dictionary<string, Tensor>();
@@ -115,7 +115,7 @@ public sealed class ModelPackage
         }
         else
         {
-            var loaded = PretrainedEncoder.Load(BaseFolder, projection);
+            var loaded = PretrainedEncoder.Load(BaseFolder, projection, addedByProjection);
             encoder = loaded.Encoder;
             headTensors = loaded.HeadTensors;
         }

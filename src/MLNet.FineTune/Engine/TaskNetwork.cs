@@ -10,7 +10,8 @@ namespace MLNet.FineTune.Engine;
 /// <summary>
 /// One encoder shared by one or more task heads. The encoder is registered under its model type (<c>bert.</c>,
 /// <c>roberta.</c>, <c>distilbert.</c>: Hugging Face's task-checkpoint prefixes) and each head under
-/// <c>heads.{name}.</c>. A batch runs through the encoder once, then through every head.
+/// <c>heads.{name}.</c>. A batch runs through the encoder once, then through every head; with per-task adapters
+/// (<see cref="Peft.PeftOptions.AdapterPerTask"/>) the frozen base is shared but each head needs its own encoder pass.
 /// </summary>
 public sealed class TaskNetwork : nn.Module, ITrainableModel<TextBatch>
 {
@@ -45,37 +46,51 @@ public sealed class TaskNetwork : nn.Module, ITrainableModel<TextBatch>
     nn.Module ITrainableModel<TextBatch>.Module => this;
 
     /// <summary>Logits of every head for a batch, (B, C) or (B, T, C) each.</summary>
-    public Tensor[] Forward(TextBatch batch)
+    public Tensor[] Forward(TextBatch batch) => Forward(batch, null)!;
+
+    /// <summary>
+    /// Logits of the heads in <paramref name="wanted"/> (null: all; the others' entries are null). Shared encoder: one
+    /// encoder pass for all heads. Per-task adapters: one pass per wanted head, with that head's adapter.
+    /// </summary>
+    Tensor?[] Forward(TextBatch batch, bool[]? wanted)
     {
         var input = new EncoderInput(batch.AttentionMask, batch.InputIds, batch.TokenTypeIds);
         if (InputTransform != null) input = InputTransform(input);
-        var encoded = encoder.Forward(input);
-        // Token-level heads see real tokens only; sequence heads read position 0 as PEFT does (the first virtual token under prompt tuning).
-        var realTokens = OutputTransform != null && Tasks.Any(t => t.IsTokenLevel) ? OutputTransform(encoded) : encoded;
-        return Tasks.Select((t, i) => Head(i).Forward(t.IsTokenLevel ? realTokens : encoded)).ToArray();
+        var logits = new Tensor?[Tasks.Count];
+        if (Peft?.TaskAdapters is null)
+        {
+            var encoded = encoder.Forward(input);
+            for (int i = 0; i < Tasks.Count; i++) logits[i] = HeadForward(i, encoded);
+            return logits;
+        }
+        for (int i = 0; i < Tasks.Count; i++)
+        {
+            if (wanted is not null && !wanted[i]) continue;
+            using (Peft.UseTaskAdapter(Tasks[i].Name)) logits[i] = HeadForward(i, encoder.Forward(input));
+        }
+        return logits;
     }
 
-    /// <summary>Sum over heads of each head's mean loss on the rows labelled for it (multi-task: rows may carry one task's label only).</summary>
+    // Token-level heads see real tokens only; sequence heads read position 0 as PEFT does (the first virtual token under prompt tuning).
+    Tensor HeadForward(int i, EncoderOutput encoded) =>
+        Head(i).Forward(Tasks[i].IsTokenLevel && OutputTransform != null ? OutputTransform(encoded) : encoded);
+
+    /// <summary>
+    /// Sum over heads of each head's mean loss on the rows labelled for it (multi-task: rows may carry one task's label only).
+    /// With per-task adapters, heads without a labelled row in the batch skip their encoder pass.
+    /// </summary>
     public Tensor ComputeLoss(TextBatch batch)
     {
-        var logits = Forward(batch);
+        var labelled = batch.Targets.Select(t => t.dim() == 1 ? t.isnan().logical_not() : t.ne(-100f)).ToArray();
+        var hasLabels = labelled.Select(l => l.any().item<bool>()).ToArray();
+        var logits = Forward(batch, hasLabels);
         Tensor? total = null;
         for (int h = 0; h < Tasks.Count; h++)
         {
+            if (!hasLabels[h]) continue;
             var targets = batch.Targets[h];
-            if (targets.dim() == 1)
-            {
-                var labelled = targets.isnan().logical_not();
-                if (!labelled.any().item<bool>()) continue;
-                var loss = Tasks[h].Loss(logits[h][labelled], targets[labelled]);
-                total = total is null ? loss * LossWeight(h) : total + loss * LossWeight(h);
-            }
-            else
-            {
-                if (!targets.ne(-100f).any().item<bool>()) continue;
-                var loss = Tasks[h].Loss(logits[h], targets);
-                total = total is null ? loss * LossWeight(h) : total + loss * LossWeight(h);
-            }
+            var loss = targets.dim() == 1 ? Tasks[h].Loss(logits[h]![labelled[h]], targets[labelled[h]]) : Tasks[h].Loss(logits[h]!, targets);
+            total = total is null ? loss * LossWeight(h) : total + loss * LossWeight(h);
         }
         return total ?? zeros(1, requires_grad: true).sum();
     }

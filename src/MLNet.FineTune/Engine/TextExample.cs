@@ -4,7 +4,24 @@ using static TorchSharp.torch;
 namespace MLNet.FineTune.Engine;
 
 /// <summary>One tokenized training row: its encoding and, per head, its targets (NaN: this row has no label for that head).</summary>
-public sealed record TextExample(EncodedInput Encoding, float[][] Targets);
+public sealed record TextExample(EncodedInput Encoding, float[][] Targets)
+{
+    /// <summary>
+    /// The heads this row is labelled for, as a bit mask (bit h: head h), which is the row's task group for
+    /// <see cref="Training.TaskSampling"/>. Sequence-level heads mark a missing label with NaN, token-level heads with -100 on every token.
+    /// </summary>
+    /// <param name="tokenLevel">Per head: whether its targets are per token.</param>
+    public int LabelledHeads(IReadOnlyList<bool> tokenLevel)
+    {
+        int mask = 0;
+        for (int h = 0; h < Targets.Length; h++)
+        {
+            bool labelled = tokenLevel[h] ? Targets[h].Any(t => t != -100f) : Targets[h].Length > 0 && !float.IsNaN(Targets[h][0]);
+            if (labelled) mask |= 1 << h;
+        }
+        return mask;
+    }
+}
 
 /// <summary>A padded batch: ids/mask/type ids (B, T) and, per head, targets (B) or (B, T).</summary>
 public sealed record TextBatch(Tensor InputIds, Tensor AttentionMask, Tensor TokenTypeIds, IReadOnlyList<Tensor> Targets, int Count);

@@ -14,14 +14,17 @@ public sealed class PretrainedEncoder
     public required string Folder { get; init; }
 
     /// <summary>Loads an encoder; projections are built through <paramref name="projection"/> (PEFT wrapping).</summary>
-    public static PretrainedEncoder Load(string folder, ProjectionFactory? projection = null)
+    /// <param name="folder">Checkpoint folder.</param>
+    /// <param name="projection">Builds every projection (LoRA and adapter wrapping); null: plain linear layers.</param>
+    /// <param name="addedByProjection">Parameters the projection factory adds (bottleneck adapters), which no checkpoint holds.</param>
+    public static PretrainedEncoder Load(string folder, ProjectionFactory? projection = null, Func<string, bool>? addedByProjection = null)
     {
         var config = TransformerConfig.Load(Path.Combine(folder, "config.json"));
         var checkpoint = CheckpointFolder.ReadStateDict(folder);
         var prefix = StateDictLoader.DetectPrefix(checkpoint, config.ModelType);
         bool hasPooler = checkpoint.ContainsKey(prefix + "pooler.dense.weight");
         var encoder = EncoderFactory.Create(config, projection, addPooler: hasPooler);
-        var report = StateDictLoader.Load(encoder, checkpoint, folder, prefix);
+        var report = StateDictLoader.Load(encoder, checkpoint, folder, prefix, addedByProjection);
         var heads = checkpoint.Where(kv => prefix.Length > 0 ? !kv.Key.StartsWith(prefix, StringComparison.Ordinal) : report.Unexpected.Contains(kv.Key))
             .ToDictionary(kv => kv.Key, kv => kv.Value);
         foreach (var (key, tensor) in checkpoint) if (!heads.ContainsKey(key)) tensor.Dispose();

@@ -24,7 +24,12 @@ public static class BottleneckAdapters
     };
 
     /// <summary>A projection factory that wraps the targeted output projections; <paramref name="built"/> collects them.</summary>
-    public static ProjectionFactory Factory(PeftMethod method, BottleneckOptions options, ICollection<BottleneckAdapterLinear>? built = null)
+    /// <param name="method">Houlsby or Pfeiffer.</param>
+    /// <param name="options">Adapter sizes.</param>
+    /// <param name="built">Receives every adapter layer built.</param>
+    /// <param name="taskAdapters">Per-task adapter names (<see cref="PeftOptions.AdapterPerTask"/>); null: one shared adapter.</param>
+    public static ProjectionFactory Factory(PeftMethod method, BottleneckOptions options, ICollection<BottleneckAdapterLinear>? built = null,
+        IReadOnlyList<string>? taskAdapters = null)
     {
         options.Validate();
         _ = IsTargeted(method, "");
@@ -32,7 +37,7 @@ public static class BottleneckAdapters
         {
             var linear = torch.nn.Linear(inFeatures, outFeatures);
             if (!IsTargeted(method, path)) return linear;
-            var adapter = new BottleneckAdapterLinear(path, linear, Math.Max(1, outFeatures / options.ReductionFactor), options.NonLinearity);
+            var adapter = new BottleneckAdapterLinear(path, linear, Math.Max(1, outFeatures / options.ReductionFactor), options.NonLinearity, taskAdapters);
             built?.Add(adapter);
             return adapter;
         };

@@ -20,7 +20,10 @@ public static class LoraAdapterFile
     public const string MetaBaseName = "mlnet_base_model", MetaBaseSha256 = "mlnet_base_model_sha256";
     const string Root = "base_model.model.";
 
-    /// <summary>Writes the adapter <paramref name="adapterName"/> (default: the first active one) of a LoRA <see cref="PeftModel"/>.</summary>
+    /// <summary>
+    /// Writes the adapter <paramref name="adapterName"/> (default: the first active one) of a LoRA <see cref="PeftModel"/>.
+    /// With per-task adapters (<see cref="PeftOptions.AdapterPerTask"/>) name a task: its adapter and its head are written.
+    /// </summary>
     public static void Save(string folder, PeftModel model, BaseModelIdentity? baseModel = null, string? adapterName = null)
     {
         var lora = model.Lora ?? throw new InvalidOperationException($"Only LoRA adapters are saved in PEFT's format; this model uses {model.Options.Method}.");
@@ -48,8 +51,12 @@ public static class LoraAdapterFile
         var modulesToSave = options.ModulesToSave.ToList();
         if (model.Head is not null)
         {
-            foreach (var (n, p) in model.Head.named_parameters()) tensors[Root + n] = p;
-            modulesToSave.AddRange(model.Head.named_children().Where(c => c.module.parameters().Any()).Select(c => c.name).Except(modulesToSave));
+            // Per-task adapters: the file holds that task's head only (heads are children named after their task).
+            bool taskAdapter = model.TaskAdapters?.Contains(name) == true;
+            foreach (var (n, p) in model.Head.named_parameters())
+                if (!taskAdapter || n.StartsWith(name + ".", StringComparison.Ordinal)) tensors[Root + n] = p;
+            modulesToSave.AddRange(model.Head.named_children().Where(c => c.module.parameters().Any() && (!taskAdapter || c.name == name))
+                .Select(c => c.name).Except(modulesToSave));
         }
 
         Directory.CreateDirectory(folder);

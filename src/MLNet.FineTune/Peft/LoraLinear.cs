@@ -122,10 +122,17 @@ public sealed class LoraLinear : nn.Module<Tensor, Tensor>
             if (merged.Count > 0) Unmerge();
             return base_layer.call(x);
         }
-        if (merged.Count > 0) return base_layer.call(x);
+        var taskAdapter = TaskAdapterScope.Current;
+        if (merged.Count > 0)
+        {
+            if (taskAdapter is not null)
+                throw new InvalidOperationException($"{Path}: adapters are merged into the base weight; unmerge them before computing with per-task adapter '{taskAdapter}'.");
+            return base_layer.call(x);
+        }
         using var scope = NewDisposeScope();
         var result = base_layer.call(x);
-        foreach (var name in active)
+        // A per-task adapter chosen on this thread replaces the active set (a layer it does not target adds nothing).
+        foreach (var name in taskAdapter is null ? active : [taskAdapter])
         {
             if (!lora_A.Contains(name)) continue;
             var update = lora_B[name].call(lora_A[name].call(lora_dropout[name].call(x)));

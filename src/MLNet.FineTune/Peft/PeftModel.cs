@@ -21,9 +21,19 @@ public sealed class PeftModel
 {
     readonly List<BottleneckAdapterLinear> bottlenecks = new();
 
-    public PeftModel(PeftOptions options, string modelType)
+    /// <summary>Prepares the method; build the encoder through <see cref="Projection"/> next.</summary>
+    /// <param name="options">The method and its settings.</param>
+    /// <param name="modelType">The encoder's model_type (LoRA's default targets).</param>
+    /// <param name="taskNames">The task heads' names: the adapter names when <see cref="PeftOptions.AdapterPerTask"/> is set (then required), else unused.</param>
+    public PeftModel(PeftOptions options, string modelType, IReadOnlyList<string>? taskNames = null)
     {
         Options = options;
+        if (options.AdapterPerTask)
+        {
+            options.ValidateAdapterPerTask(taskNames?.Count ?? 0);
+            if (taskNames!.Distinct().Count() != taskNames!.Count) throw new ArgumentException($"Task names must be unique for PeftOptions.AdapterPerTask; got {string.Join(", ", taskNames!)}.");
+            TaskAdapters = taskNames!.ToList();
+        }
         switch (options.Method)
         {
             case PeftMethod.Lora:
@@ -32,7 +42,7 @@ public sealed class PeftModel
                 Projection = Lora.Projection;
                 break;
             case PeftMethod.Houlsby or PeftMethod.Pfeiffer:
-                Projection = Peft.BottleneckAdapters.Factory(options.Method, options.Bottleneck, bottlenecks);
+                Projection = Peft.BottleneckAdapters.Factory(options.Method, options.Bottleneck, bottlenecks, TaskAdapters);
                 break;
             case PeftMethod.PromptTuning:
                 options.PromptTuning.Validate();
@@ -45,6 +55,8 @@ public sealed class PeftModel
     }
 
     public PeftOptions Options { get; }
+    /// <summary>One adapter per task, by task name (<see cref="PeftOptions.AdapterPerTask"/>), or null when adapters are shared.</summary>
+    public IReadOnlyList<string>? TaskAdapters { get; }
     /// <summary>Build the encoder through this (LoRA and bottleneck adapters wrap projections while it is built).</summary>
     public ProjectionFactory Projection { get; }
     /// <summary>The LoRA adapters (method Lora), else null.</summary>
@@ -64,9 +76,21 @@ public sealed class PeftModel
     {
         if (encoder is not null) throw new InvalidOperationException("Attach was already called.");
         encoder = encoderModel; Head = head;
-        if (Lora is not null) Lora.AddAdapter(Options.AdapterName, Options.Lora);
+        if (Lora is not null)
+            foreach (var name in TaskAdapters ?? [Options.AdapterName]) Lora.AddAdapter(name, Options.Lora);
         if (Options.Method == PeftMethod.PromptTuning) Prompt = new PromptEmbedding(encoderModel, Options.PromptTuning);
         RefreshTrainable();
+    }
+
+    /// <summary>
+    /// Computes with task <paramref name="task"/>'s adapter on this thread until disposed (per-task adapters). Only the
+    /// forward pass needs the scope: backward follows the graph that pass recorded.
+    /// </summary>
+    public IDisposable UseTaskAdapter(string task)
+    {
+        if (TaskAdapters is null) throw new InvalidOperationException("This model has no per-task adapters (PeftOptions.AdapterPerTask is false).");
+        if (!TaskAdapters.Contains(task)) throw new ArgumentException($"No adapter for task '{task}'; have: {string.Join(", ", TaskAdapters)}.", nameof(task));
+        return TaskAdapterScope.Use(task);
     }
 
     /// <summary>The encoder input for this method: prompt tuning prepends its virtual tokens; other methods change nothing.</summary>
@@ -86,6 +110,10 @@ public sealed class PeftModel
         if (Prompt is not null) foreach (var p in Prompt.parameters()) p.requires_grad = true;
     }
 
+    /// <summary>Whether an encoder parameter is created by <see cref="Projection"/> (bottleneck adapters): no pretrained checkpoint holds it.</summary>
+    public bool IsAddedByProjection(string parameterName) =>
+        Options.Method is PeftMethod.Houlsby or PeftMethod.Pfeiffer && parameterName.Contains(".adapter_", StringComparison.Ordinal);
+
     bool EncoderParameterTrains(string name) => Options.Method switch
     {
         PeftMethod.Full => true,
@@ -99,12 +127,13 @@ public sealed class PeftModel
     bool LoraParameterTrains(string name)
     {
         var lora = Options.Lora;
-        foreach (var adapter in Lora!.ActiveAdapters)
+        // Per-task adapters all train (each from its own task's loss), whichever is active.
+        foreach (var adapter in TaskAdapters ?? Lora!.ActiveAdapters)
             if (name.Contains($".lora_A.{adapter}.") || name.Contains($".lora_B.{adapter}.")) return true;
         if (name.Contains(".lora_")) return false;
         if (lora.Bias == LoraBias.All && name.EndsWith(".bias", StringComparison.Ordinal)) return true;
         if (lora.Bias == LoraBias.LoraOnly && name.EndsWith(".base_layer.bias", StringComparison.Ordinal)
-            && Lora.Layers.TryGetValue(name[..^".base_layer.bias".Length], out var layer) && layer.Adapters.Count > 0) return true;
+            && Lora!.Layers.TryGetValue(name[..^".base_layer.bias".Length], out var layer) && layer.Adapters.Count > 0) return true;
         return IsEncoderModuleToSave(name);
     }
 

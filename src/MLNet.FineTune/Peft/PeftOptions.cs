@@ -10,6 +10,31 @@ public sealed record PeftOptions
     public BottleneckOptions Bottleneck { get; init; } = new();
     /// <summary>Used when <see cref="Method"/> is <see cref="PeftMethod.PromptTuning"/>.</summary>
     public PromptTuningOptions PromptTuning { get; init; } = new();
-    /// <summary>Name of the LoRA adapter <see cref="PeftModel.Attach"/> adds (PEFT's "default").</summary>
+    /// <summary>Name of the LoRA adapter <see cref="PeftModel.Attach"/> adds (PEFT's "default"). Unused with <see cref="AdapterPerTask"/>.</summary>
     public string AdapterName { get; init; } = "default";
+
+    /// <summary>
+    /// AdapterHub-style multi-task training: every head gets its own adapter (LoRA, Houlsby or Pfeiffer), named after the head,
+    /// on one frozen base; head h's output is computed by the encoder with adapter h active, and head h's loss trains only
+    /// adapter h and head h. The base weights are shared in memory, but the encoder runs once per task and batch (as
+    /// AdapterHub's Parallel composition does) instead of once per batch; single-task batches
+    /// (<see cref="Training.TaskSampling.Proportional"/> or <see cref="Training.TaskSampling.RoundRobin"/>) need only one pass.
+    /// Needs at least two heads, an adapter method, and (LoRA) no shared trained weights: bias "none", no modules_to_save.
+    /// Default false: one adapter shared by all heads.
+    /// </summary>
+    public bool AdapterPerTask { get; init; }
+
+    /// <summary>Throws an <see cref="ArgumentException"/> naming <see cref="AdapterPerTask"/> when it is set but cannot apply.</summary>
+    /// <param name="headCount">Number of task heads the model has.</param>
+    public void ValidateAdapterPerTask(int headCount)
+    {
+        if (!AdapterPerTask) return;
+        if (Method is not (PeftMethod.Lora or PeftMethod.Houlsby or PeftMethod.Pfeiffer))
+            throw new ArgumentException($"PeftOptions.AdapterPerTask needs an adapter method (Lora, Houlsby or Pfeiffer); got Method = {Method}.", nameof(AdapterPerTask));
+        if (headCount < 2)
+            throw new ArgumentException($"PeftOptions.AdapterPerTask needs at least 2 task heads (FineTuneOptions.Heads); got {headCount}.", nameof(AdapterPerTask));
+        if (Method == PeftMethod.Lora && (Lora.Bias != LoraBias.None || Lora.ModulesToSave.Count > 0))
+            throw new ArgumentException("PeftOptions.AdapterPerTask keeps every task's trained weights separate, so LoraOptions.Bias must be None and " +
+                $"LoraOptions.ModulesToSave empty (they would be shared by all tasks); got Bias = {Lora.Bias}, ModulesToSave = [{string.Join(", ", Lora.ModulesToSave)}].", nameof(AdapterPerTask));
+    }
 }

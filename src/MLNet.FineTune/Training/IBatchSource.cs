@@ -14,6 +14,13 @@ public interface IBatchSource<out TBatch>
     int GetLength(int index);
 
     /// <summary>
+    /// Task group of an example, read by <see cref="TaskSampling.Proportional"/> and <see cref="TaskSampling.RoundRobin"/>
+    /// (a batch then holds one group's examples). Any stable integer works, e.g. a bit mask of the heads the example
+    /// is labelled for. Default: 0 for every example (one task).
+    /// </summary>
+    int GetTaskGroup(int index) => 0;
+
+    /// <summary>
     /// Builds the batch of the given examples, e.g. padded to the longest of them (dynamic padding).
     /// Called inside the step's dispose scope: tensors created here are freed after the step.
     /// </summary>

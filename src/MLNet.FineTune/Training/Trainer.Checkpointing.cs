@@ -19,6 +19,7 @@ public sealed partial class Trainer<TBatch>
             BatchSize = o.BatchSize,
             GradientAccumulationSteps = o.GradientAccumulationSteps,
             ExampleCount = exampleCount,
+            TaskSampling = o.TaskSampling,
             SchedulerStep = scheduler.CurrentStep,
             BestMetric = run.EarlyStopping.Best,
             BestStep = run.EarlyStopping.BestStep,
@@ -48,6 +49,8 @@ public sealed partial class Trainer<TBatch>
         RequireSame(folder, "GradientAccumulationSteps", state.GradientAccumulationSteps, o.GradientAccumulationSteps);
         RequireSame(folder, "Seed", state.Seed, o.Seed);
         RequireSame(folder, "example count", state.ExampleCount, exampleCount);
+        if (state.TaskSampling != o.TaskSampling)
+            throw new InvalidOperationException($"Cannot resume from {folder}: it was written with TaskSampling {state.TaskSampling}, this run uses {o.TaskSampling}.");
 
         WeightSnapshot.ReadInto(module, Path.Combine(folder, Checkpoints.ModelFile));
         optimizer.Load(Path.Combine(folder, Checkpoints.OptimizerFile));

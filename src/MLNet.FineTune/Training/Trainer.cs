@@ -52,7 +52,8 @@ public sealed partial class Trainer<TBatch>
         Parameter[] trainable = groups.SelectMany(g => g.Parameters).ToArray();
         if (trainable.Length == 0) throw new InvalidOperationException("The model has no trainable parameters (all have requires_grad = false).");
 
-        int batchesPerEpoch = (data.Count + o.BatchSize - 1) / o.BatchSize;
+        Func<int, int> taskGroup = data.GetTaskGroup;
+        int batchesPerEpoch = BatchPlanner.BatchesPerEpoch(data.Count, o.BatchSize, o.TaskSampling, taskGroup);
         int stepsPerEpoch = (batchesPerEpoch + o.GradientAccumulationSteps - 1) / o.GradientAccumulationSteps;
         int totalSteps = o.MaxSteps > 0 ? o.MaxSteps : stepsPerEpoch * o.Epochs;
         int epochs = o.MaxSteps > 0 ? (o.MaxSteps + stepsPerEpoch - 1) / stepsPerEpoch : o.Epochs;
@@ -68,6 +69,7 @@ public sealed partial class Trainer<TBatch>
 
         Log($"Training {trainable.Length} parameter tensors ({trainable.Sum(p => p.numel()):N0} values) for {totalSteps} steps, " +
             $"{data.Count} examples, batch {o.BatchSize} x {o.GradientAccumulationSteps} accumulation, warmup {warmup}.");
+        if (o.TaskSampling != TaskSampling.Mixed) Log(DescribeTaskSampling(data.Count, taskGroup, batchesPerEpoch));
         bool wasTraining = module.training;
         module.train();
         module.zero_grad();
@@ -80,7 +82,7 @@ public sealed partial class Trainer<TBatch>
         {
             for (; run.Epoch < epochs && run.Stop is null; run.Epoch++, run.BatchInEpoch = 0, plan = null)
             {
-                plan ??= BatchPlanner.Plan(data.Count, o.BatchSize, o.Seed, run.Epoch, o.Shuffle, lengths);
+                plan ??= BatchPlanner.Plan(data.Count, o.BatchSize, o.Seed, run.Epoch, o.Shuffle, lengths, o.TaskSampling, taskGroup);
                 while (run.BatchInEpoch < plan.Count && run.History.GlobalStep < totalSteps)
                 {
                     if (cancellationToken.IsCancellationRequested) { run.Stop = StopReason.Cancelled; break; }
@@ -195,6 +197,16 @@ public sealed partial class Trainer<TBatch>
     }
 
     void Log(string message) => _log?.Invoke(message);
+
+    string DescribeTaskSampling(int count, Func<int, int> taskGroup, int batchesPerEpoch)
+    {
+        var sizes = BatchPlanner.Groups(count, taskGroup).Select(g => (Group: taskGroup(g[0]), Rows: g.Length)).ToList();
+        string groups = string.Join(", ", sizes.Select(s => $"group {s.Group}: {s.Rows} rows"));
+        return Options.TaskSampling == TaskSampling.RoundRobin
+            ? $"Task sampling RoundRobin over {sizes.Count} task groups ({groups}): single-task batches taking turns; an epoch is one pass over " +
+              $"the largest group ({batchesPerEpoch} batches), smaller groups are reshuffled and restarted when they run out."
+            : $"Task sampling Proportional over {sizes.Count} task groups ({groups}): single-task batches in random order, {batchesPerEpoch} batches per epoch.";
+    }
 
     sealed class RunState(TrainingHistory history, EarlyStoppingTracker earlyStopping)
     {

@@ -14,6 +14,8 @@ internal sealed record TrainerState
     public int BatchSize { get; init; }
     public int GradientAccumulationSteps { get; init; }
     public int ExampleCount { get; init; }
+    /// <summary>Absent in older checkpoints, which were all written with Mixed.</summary>
+    public TaskSampling TaskSampling { get; init; } = TaskSampling.Mixed;
     public int SchedulerStep { get; init; }
     public double? BestMetric { get; init; }
     public int? BestStep { get; init; }

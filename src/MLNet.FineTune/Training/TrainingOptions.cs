@@ -54,6 +54,12 @@ public sealed record TrainingOptions
     /// <summary>Batch examples of similar length together to cut padding (deterministic). Default false.</summary>
     public bool GroupByLength { get; init; }
 
+    /// <summary>
+    /// Multi-task only: whether batches mix tasks (<see cref="TaskSampling.Mixed"/>, the default) or hold one task each,
+    /// drawn in proportion to the tasks' sizes or taking turns. A task is the set of heads a row is labelled for.
+    /// </summary>
+    public TaskSampling TaskSampling { get; init; } = TaskSampling.Mixed;
+
     /// <summary>Label smoothing for classification losses, in [0, 1). Read by the model's loss. Default 0.</summary>
     public double LabelSmoothing { get; init; }
 
@@ -118,6 +124,7 @@ public sealed record TrainingOptions
         Require(AdamBeta1 >= 0 && AdamBeta1 < 1, nameof(AdamBeta1), AdamBeta1, "in [0, 1)");
         Require(AdamBeta2 >= 0 && AdamBeta2 < 1, nameof(AdamBeta2), AdamBeta2, "in [0, 1)");
         Require(AdamEpsilon >= 0, nameof(AdamEpsilon), AdamEpsilon, ">= 0");
+        Require(Enum.IsDefined(TaskSampling), nameof(TaskSampling), TaskSampling, "Mixed, Proportional or RoundRobin");
         Require(LabelSmoothing >= 0 && LabelSmoothing < 1, nameof(LabelSmoothing), LabelSmoothing, "in [0, 1)");
         Require(EvaluationStrategy != EvaluationStrategy.Steps || EvalSteps >= 1, nameof(EvalSteps), EvalSteps, ">= 1 with EvaluationStrategy.Steps");
         Require(!string.IsNullOrWhiteSpace(MetricForBestModel), nameof(MetricForBestModel), MetricForBestModel, "a metric name");
