@@ -81,16 +81,25 @@ public sealed class TaskNetwork : nn.Module, ITrainableModel<TextBatch>
     /// </summary>
     public Tensor ComputeLoss(TextBatch batch)
     {
-        var labelled = batch.Targets.Select(t => t.dim() == 1 ? t.isnan().logical_not() : t.ne(-100f)).ToArray();
-        var hasLabels = labelled.Select(l => l.any().item<bool>()).ToArray();
-        var logits = Forward(batch, hasLabels);
+        // Scalar-free (see Modeling.ScalarFree): this runs every step.
+        using var ignored = ((float)Losses.IgnoreIndex).ToScalar();
+        var labelled = batch.Targets.Select(t => t.dim() == 1 ? t.isnan().logical_not() : t.ne(ignored)).ToArray();
+        var labelledCount = labelled.Select(l => l.count_nonzero().item<long>()).ToArray();
+        var logits = Forward(batch, labelledCount.Select(n => n > 0).ToArray());
         Tensor? total = null;
         for (int h = 0; h < Tasks.Count; h++)
         {
-            if (!hasLabels[h]) continue;
+            if (labelledCount[h] == 0) continue;
             var targets = batch.Targets[h];
-            var loss = targets.dim() == 1 ? Tasks[h].Loss(logits[h]![labelled[h]], targets[labelled[h]]) : Tasks[h].Loss(logits[h]!, targets);
-            total = total is null ? loss * LossWeight(h) : total + loss * LossWeight(h);
+            Tensor loss;
+            if (targets.dim() == 1 && labelledCount[h] < targets.size(0))
+            {
+                var rows = labelled[h].nonzero().squeeze(1); // multi-task: only the rows that carry this head's label
+                loss = Tasks[h].Loss(logits[h]!.index_select(0, rows), targets.index_select(0, rows));
+            }
+            else loss = Tasks[h].Loss(logits[h]!, targets);
+            if (LossWeight(h) != 1.0) loss = loss.Times(LossWeight(h));
+            total = total is null ? loss : total.Plus(loss);
         }
         return total ?? zeros(1, requires_grad: true).sum();
     }

@@ -32,7 +32,7 @@ public sealed class MultiHeadSelfAttention : nn.Module<Tensor, Tensor, Tensor>
     public override Tensor forward(Tensor x, Tensor additiveMask)
     {
         using var scope = NewDisposeScope();
-        long b = x.shape[0], t = x.shape[1];
+        long b = x.size(0), t = x.size(1); // size(d), not shape[d]: .shape allocates a finalizable native array (see ScalarFree)
         var q = query.call(x).view(b, t, heads, headDim).transpose(1, 2);   // (B, heads, T, headDim)
         var k = key.call(x).view(b, t, heads, headDim).transpose(1, 2);
         var v = value.call(x).view(b, t, heads, headDim).transpose(1, 2);

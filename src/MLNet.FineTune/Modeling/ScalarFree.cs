@@ -14,7 +14,7 @@ namespace MLNet.FineTune.Modeling;
 public static class ScalarFree
 {
     // Immutable native values, safe to share between threads for the process's lifetime.
-    static readonly Scalar One = 1.ToScalar();
+    internal static readonly Scalar One = 1.ToScalar();
 
     /// <summary><c>a + b</c> (broadcasting), without a finalizer-owned alpha.</summary>
     public static Tensor Plus(this Tensor a, Tensor b) => a.add(b, One);

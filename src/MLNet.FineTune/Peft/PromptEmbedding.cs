@@ -51,7 +51,7 @@ public sealed class PromptEmbedding : nn.Module
     public EncoderInput Prepend(EncoderModel encoder, EncoderInput input)
     {
         var words = input.InputsEmbeds ?? encoder.EmbedWords(input.InputIds ?? throw new ArgumentException("Give InputIds or InputsEmbeds."));
-        long b = words.shape[0], t = words.shape[1];
+        long b = words.size(0), t = words.size(1);
         if (t > MaxRealTokens)
             throw new ArgumentException($"Sequence length {t} plus {NumVirtualTokens} virtual tokens exceeds the encoder's positions; truncate texts to {MaxRealTokens} tokens.");
         var device = words.device;

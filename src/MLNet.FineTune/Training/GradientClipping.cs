@@ -1,3 +1,4 @@
+using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -17,9 +18,14 @@ public static class GradientClipping
         using var noGrad = no_grad();
         var grads = parameters.Select(p => p.grad).Where(g => g is not null).Select(g => g!).ToList();
         if (grads.Count == 0) return 0.0;
-        var total = stack(grads.Select(g => g.norm()).ToArray()).norm();
-        var coefficient = (maxNorm / (total + 1e-6)).clamp_max(1.0);
-        foreach (var g in grads) g.mul_(coefficient.to(g.device));
-        return total.item<float>();
+        float total = stack(grads.Select(g => g.norm()).ToArray()).norm().item<float>();
+        // float32 arithmetic, as torch computes the coefficient on a float32 tensor; the Scalar is disposed at once (see Modeling.ScalarFree).
+        float coefficient = (float)maxNorm / (total + 1e-6f);
+        if (coefficient < 1f)
+        {
+            using var factor = coefficient.ToScalar();
+            foreach (var g in grads) g.mul_(factor);
+        }
+        return total;
     }
 }

@@ -22,7 +22,7 @@ public static class Losses
             throw new ArgumentOutOfRangeException(nameof(labelSmoothing), labelSmoothing, "Label smoothing must be in [0, 1).");
         if (logits.dim() != labels.dim() + 1)
             throw new ArgumentException($"Cross-entropy expects logits with one more dimension than labels; got logits {Shape(logits)} and labels {Shape(labels)}.");
-        long classes = logits.shape[^1];
+        long classes = logits.size(-1);
         if (classWeights is not null && (classWeights.dim() != 1 || classWeights.shape[0] != classes))
             throw new ArgumentException($"Class weights must have shape [{classes}]; got {Shape(classWeights)}.", nameof(classWeights));
         using var flatLogits = logits.reshape(-1, classes);

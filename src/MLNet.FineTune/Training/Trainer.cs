@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using MLNet.FineTune.Modeling;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -160,7 +161,7 @@ public sealed partial class Trainer<TBatch>
             throw new InvalidOperationException($"ComputeLoss must return a scalar; got shape [{string.Join(", ", loss.shape)}].");
         double value = loss.item<float>();
         if (scale == 1.0) loss.backward();
-        else (loss * scale).backward();
+        else loss.Times(scale).backward();
         return value;
     }
 

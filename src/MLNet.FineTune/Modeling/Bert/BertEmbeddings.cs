@@ -36,14 +36,15 @@ public sealed class BertEmbeddings : nn.Module
     public Tensor Forward(Tensor wordEmbeds, Tensor? inputIds, Tensor? tokenTypeIds)
     {
         using var scope = NewDisposeScope();
-        long b = wordEmbeds.shape[0], t = wordEmbeds.shape[1];
+        long b = wordEmbeds.size(0), t = wordEmbeds.size(1);
         var device = wordEmbeds.device;
         Tensor positions;
         if (!robertaPositions) positions = ScalarFree.Range(0, t, device).unsqueeze(0);
         else if (inputIds is not null)
         {
-            var notPad = inputIds.ne(padId).to(ScalarType.Int64);
-            positions = notPad.cumsum(1) * notPad + padId;
+            using var pad = padId.ToScalar();
+            var notPad = inputIds.ne(pad).to(ScalarType.Int64);
+            positions = notPad.cumsum(1).mul_(notPad).add_(pad, ScalarFree.One);
         }
         else positions = ScalarFree.Range(padId + 1, padId + 1 + t, device).unsqueeze(0);
         var x = wordEmbeds.Plus(position_embeddings.call(positions));

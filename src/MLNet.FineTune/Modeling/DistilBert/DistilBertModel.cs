@@ -66,7 +66,7 @@ public sealed class DistilBertModel : EncoderModel
         public Tensor Forward(Tensor words)
         {
             using var scope = NewDisposeScope();
-            var positions = ScalarFree.Range(0, words.shape[1], words.device).unsqueeze(0);
+            var positions = ScalarFree.Range(0, words.size(1), words.device).unsqueeze(0);
             return dropout.call(LayerNorm.call(words.Plus(position_embeddings.call(positions)))).MoveToOuterDisposeScope();
         }
     }
