@@ -6,7 +6,7 @@ namespace MLNet.FineTune.Benchmarks;
 
 /// <summary>
 /// Built-in model sizes and training settings of a from-scratch FineTune run, read from the command line
-/// (--hidden --layers --heads --ffn --maxlen --epochs --lr); every run of one process that shares them is comparable.
+/// (--hidden --layers --heads --ffn --maxlen --epochs --lr --sampling mixed|proportional|roundrobin); every run of one process that shares them is comparable.
 /// </summary>
 public sealed record FineTuneSettings(BuiltInModelOptions BuiltInModel, TrainingOptions Training, int MaxSequenceLength)
 {
@@ -23,6 +23,7 @@ public sealed record FineTuneSettings(BuiltInModelOptions BuiltInModel, Training
             Epochs = Flag(args, "--epochs", 3),
             LearningRate = FlagDouble(args, "--lr", FineTuneDefaults.ForBuiltInModel.LearningRate),
             LoggingSteps = 1_000_000,
+            TaskSampling = Enum.Parse<TaskSampling>(FlagString(args, "--sampling", nameof(TaskSampling.Mixed)), ignoreCase: true),
         };
         return new FineTuneSettings(builtIn, training, Flag(args, "--maxlen", defaultMaxLength));
     }
@@ -41,12 +42,19 @@ public sealed record FineTuneSettings(BuiltInModelOptions BuiltInModel, Training
         ["batch"] = Training.BatchSize,
         ["warmup_ratio"] = Training.WarmupRatio,
         ["weight_decay"] = Training.WeightDecay,
+        ["task_sampling"] = Training.TaskSampling.ToString(),
     };
 
     internal static int Flag(string[] args, string flag, int fallback)
     {
         int i = Array.IndexOf(args, flag);
         return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
+    }
+
+    static string FlagString(string[] args, string flag, string fallback)
+    {
+        int i = Array.IndexOf(args, flag);
+        return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
     }
 
     static double FlagDouble(string[] args, string flag, double fallback)

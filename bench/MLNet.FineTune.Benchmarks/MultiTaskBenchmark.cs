@@ -19,8 +19,6 @@ public static class MultiTaskBenchmark
     const string SingleLabel = "PredictedLabel", SingleTags = "PredictedTags";
     const string MultiLabel = Sentiment + ".PredictedLabel", MultiTags = Ner + ".PredictedTags";
 
-    // TODO: pass --sampling through to FineTuneOptions once the task-sampling option (TaskSampling) exists; this
-    // tree has none, so each epoch visits every row of the union once, shuffled (proportional sampling).
     public static string Run(string[] args)
     {
         torch.set_num_threads(2);
@@ -78,7 +76,6 @@ public static class MultiTaskBenchmark
             ["single_task"] = single,
             ["multi_task"] = multiTask,
             ["scoring"] = scoring,
-            ["task_sampling"] = "none (every row of the union once per epoch, shuffled)",
             ["hyperparameters"] = settings.Describe(),
             ["peak_rss_mib"] = ProcessMemory.PeakRssMb(),
         });

@@ -9,7 +9,7 @@ using MLNet.FineTune.Benchmarks;
 //   soak [--predictions N]                        N single predictions on 4 threads (ThreadSafePredictor), RSS every N/10
 //   ner <conll2003|wikiann> [--rows N] [--test-rows N] [--epochs N] [--maxlen N] [--hidden N --layers N --heads N --ffn N] [--lr X]
 //                                                 built-in model from scratch, entity F1 (seqeval) on the test split (all rows by default)
-//   multitask [--rows-sst2 N] [--rows-ner N] [--test-rows N] [--epochs N] [...model flags as ner]
+//   multitask [--rows-sst2 N] [--rows-ner N] [--test-rows N] [--epochs N] [--sampling mixed|proportional|roundrobin] [...model flags as ner]
 //                                                 SST-2 alone, WikiANN alone, both heads on one encoder; quality and scoring time
 // "peft all" runs each method in its own child process, so every peak RSS (VmHWM) belongs to one method only.
 const string Usage = "usage: peft <method|all> [--quick] [--steps N] [--warmup N] | encoder | train <full|lora> [--steps N] | " +

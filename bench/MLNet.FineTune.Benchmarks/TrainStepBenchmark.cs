@@ -38,6 +38,7 @@ public static class TrainStepBenchmark
         using var finalizers = Environment.GetEnvironmentVariable("BENCH_FINALIZERS") == "1" ? new FinalizerCounter() : null;
         var times = new List<double>();
         var forwardMs = new List<double>(); var backwardMs = new List<double>(); var optimizerMs = new List<double>();
+        var rssEvery10 = new List<double>();
         double rssStep20 = -1, rssFirst = -1, loss = double.NaN;
         for (int step = 0; step < warmup + steps; step++)
         {
@@ -64,6 +65,7 @@ public static class TrainStepBenchmark
             if (measured >= 1 && measured <= 20) times.Add(ms);
             if (measured == 1) rssFirst = ProcessMemory.CurrentRssMb();
             if (measured == 20) rssStep20 = ProcessMemory.CurrentRssMb();
+            if (measured >= 1 && measured % 10 == 0) rssEvery10.Add(ProcessMemory.CurrentRssMb());
         }
         if (finalizers is not null)
         {
@@ -88,6 +90,7 @@ public static class TrainStepBenchmark
             ["rss_step20_mib"] = rssStep20,
             ["rss_last_step_mib"] = ProcessMemory.CurrentRssMb(),
             ["peak_rss_mib"] = ProcessMemory.PeakRssMb(),
+            ["rss_every_10_steps_mib"] = rssEvery10,
         });
     }
 }
