@@ -4,7 +4,7 @@ using MLNet.FineTune.Benchmarks;
 //   peft <full|headonly|bitfit|lora|houlsby|pfeiffer|prompt|all> [--quick] [--steps N] [--warmup N]   bert-base, 16x128
 //   encoder [--steps N] [--warmup N]              forward of bench.py's encoder, batch 32x128 and 1x128
 //   train <full|lora> [--steps N] [--warmup N] [--trim N]  one training step (malloc_trim every N steps, 0 never; default: the trainer's) of bench.py's workload, 32x128
-//   sst2 <baseline|finetune> [--rows N] [--epochs N] [--maxlen N] [--hidden N --layers N --heads N --ffn N] [--lr X]
+//   sst2 <baseline|finetune> [--rows N] [--epochs N] [--maxlen N] [--seed N] [--hidden N --layers N --heads N --ffn N] [--lr X]
 //   scoring <baseline|finetune>                   Transform rows/s and PredictionEngine latency of a reloaded model
 //   soak [--predictions N]                        N single predictions on 4 threads (ThreadSafePredictor), RSS every N/10
 //   ner <conll2003|wikiann> [--rows N] [--test-rows N] [--epochs N] [--maxlen N] [--hidden N --layers N --heads N --ffn N] [--lr X]
@@ -13,7 +13,7 @@ using MLNet.FineTune.Benchmarks;
 //                                                 SST-2 alone, WikiANN alone, both heads on one encoder; quality and scoring time
 // "peft all" runs each method in its own child process, so every peak RSS (VmHWM) belongs to one method only.
 const string Usage = "usage: peft <method|all> [--quick] [--steps N] [--warmup N] | encoder | train <full|lora> [--steps N] | " +
-    "sst2 <baseline|finetune> [--rows N] [--epochs N] [--maxlen N] | scoring <baseline|finetune> | soak [--predictions N] | " +
+    "sst2 <baseline|finetune> [--rows N] [--epochs N] [--maxlen N] [--seed N] | scoring <baseline|finetune> | soak [--predictions N] | " +
     "ner <conll2003|wikiann> [--rows N] [--epochs N] [--maxlen N] | multitask [--rows-sst2 N] [--rows-ner N] [--epochs N]";
 if (args.Length < 1) { Console.Error.WriteLine(Usage); return 2; }
 string Arg(int i) => i < args.Length ? args[i] : throw new ArgumentException(Usage);

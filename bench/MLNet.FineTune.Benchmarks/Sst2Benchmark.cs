@@ -38,6 +38,7 @@ public static class Sst2Benchmark
                 Epochs = Flag(args, "--epochs", 3),
                 LearningRate = FlagDouble(args, "--lr", FineTuneDefaults.ForBuiltInModel.LearningRate),
                 LoggingSteps = 1_000_000,
+                Seed = Flag(args, "--seed", FineTuneDefaults.ForBuiltInModel.Seed),
             };
             var options = new FineTuneOptions { MaxSequenceLength = Flag(args, "--maxlen", 64), BuiltInModel = builtIn, Training = training };
             pipeline = ml.Transforms.FineTune(options);
@@ -48,6 +49,7 @@ public static class Sst2Benchmark
             hyper["batch"] = training.BatchSize;
             hyper["warmup_ratio"] = training.WarmupRatio;
             hyper["weight_decay"] = training.WeightDecay;
+            hyper["seed"] = training.Seed;
         }
         else throw new ArgumentException($"Unknown sst2 system '{system}' (baseline, finetune).");
 
