@@ -1,0 +1,52 @@
+using System.Diagnostics;
+using static TorchSharp.torch;
+
+namespace MLNet.FineTune.Benchmarks;
+
+/// <summary>Times the rank-8 GEMMs of a LoRA layer (4096 x 256 activations) in several equivalent layouts.</summary>
+public static class LowRankGemmProbe
+{
+    public static string Run()
+    {
+        set_num_threads(2);
+        var x = randn(4096, 256); var a = randn(8, 256); var b = randn(256, 8); var g = randn(4096, 256); var h = randn(4096, 8);
+        var results = new Dictionary<string, double>
+        {
+            ["x@A^T (n=8)"] = Time(() => x.matmul(a.t())),
+            ["(A@x^T)^T (m=8)"] = Time(() => a.matmul(x.t()).t()),
+            ["h@B^T (k=8)"] = Time(() => h.matmul(b.t())),
+            ["h@B^T contiguous B^T"] = Time(() => h.matmul(b.t().contiguous())),
+            ["g@B (n=8)"] = Time(() => g.matmul(b)),
+            ["g^T@h (grad B, n=8)"] = Time(() => g.t().matmul(h)),
+            ["h^T@x (grad A, m=8)"] = Time(() => h.t().matmul(x)),
+            ["g@Bc^T (grad h, B column-major)"] = Time(() => g.matmul(b.t().contiguous().t())),
+            ["h^T@g (grad B, m=8)"] = Time(() => h.t().matmul(g)),
+            ["lora fwd+bwd, B row-major"] = Time(() => LoraStep(x, g, false)),
+            ["lora fwd+bwd, B column-major"] = Time(() => LoraStep(x, g, true)),
+            ["x@W^T (256x256 base)"] = Time(() => x.matmul(g[..256].t())),
+        };
+        return System.Text.Json.JsonSerializer.Serialize(results.ToDictionary(k => k.Key, k => Math.Round(k.Value, 3)));
+    }
+
+    static Tensor LoraStep(Tensor x, Tensor g, bool columnMajorB)
+    {
+        var a = randn(8, 256).requires_grad_(true);
+        var b = (columnMajorB ? randn(8, 256).t() : randn(256, 8)).requires_grad_(true);
+        var y = nn.functional.linear(nn.functional.linear(x.view(32, 128, 256), a), b);
+        y.backward(new[] { g.view(32, 128, 256) });
+        return y;
+    }
+
+    static double Time(Func<Tensor> f)
+    {
+        for (int i = 0; i < 5; i++) using (NewDisposeScope()) f();
+        var t = new List<double>();
+        for (int i = 0; i < 50; i++)
+        {
+            var c = Stopwatch.StartNew();
+            using (NewDisposeScope()) f();
+            t.Add(c.Elapsed.TotalMilliseconds);
+        }
+        return Stats.Median(t);
+    }
+}
