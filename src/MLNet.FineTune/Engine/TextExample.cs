@@ -29,7 +29,11 @@ public sealed record TextBatch(Tensor InputIds, Tensor AttentionMask, Tensor Tok
 /// <summary>Pads examples to the longest in their batch (dynamic padding) and stacks their targets.</summary>
 public static class TextBatchCollator
 {
+    /// <param name="encodings">the batch's tokenized rows, unpadded</param>
+    /// <param name="targets">per row, per head: the label(s); null when scoring</param>
+    /// <param name="padId">the tokenizer's padding id</param>
     /// <param name="tokenLevel">per head: targets are per token (padded with -100) rather than one per row</param>
+    /// <param name="device">where the tensors go (default CPU)</param>
     public static TextBatch Collate(IReadOnlyList<EncodedInput> encodings, IReadOnlyList<float[][]>? targets, int padId, IReadOnlyList<bool> tokenLevel, Device? device = null)
     {
         int b = encodings.Count, t = Math.Max(1, encodings.Max(e => e.Length));

@@ -12,6 +12,7 @@ public static class EntityEvaluator
     /// <param name="scored">output of a fitted FineTune model with a token-classification head</param>
     /// <param name="labelColumnName">the true tags (space-separated text or text vector)</param>
     /// <param name="predictedTagsColumnName">the predicted tags column (text vector)</param>
+    /// <param name="options">seqeval mode (default or strict) and tag scheme; null for seqeval's defaults</param>
     public static SeqevalReport Evaluate(IDataView scored, string labelColumnName = "Tags", string predictedTagsColumnName = "PredictedTags",
         SeqevalOptions? options = null)
     {
