@@ -84,7 +84,7 @@ public sealed class TaskNetwork : nn.Module, ITrainableModel<TextBatch>
         // Scalar-free (see Modeling.ScalarFree): this runs every step.
         using var ignored = ((float)Losses.IgnoreIndex).ToScalar();
         var labelled = batch.Targets.Select(t => t.dim() == 1 ? t.isnan().logical_not() : t.ne(ignored)).ToArray();
-        var labelledCount = labelled.Select(l => l.count_nonzero().item<long>()).ToArray();
+        var labelledCount = labelled.Select(l => l.count_nonzero().ItemInt64()).ToArray();
         var logits = Forward(batch, labelledCount.Select(n => n > 0).ToArray());
         Tensor? total = null;
         for (int h = 0; h < Tasks.Count; h++)

@@ -6,7 +6,8 @@ namespace MLNet.FineTune.Modeling;
 /// <summary>
 /// Tensor arithmetic for hot paths that leaves nothing to the finalizer. TorchSharp turns every C# number handed to a tensor op,
 /// and the implicit <c>alpha = 1</c> of <c>+</c>, <c>-</c> and <c>arange</c>'s bounds, into a native <see cref="Scalar"/>
-/// that no dispose scope tracks. Those few-byte native blocks live until a garbage collection, wedged between libtorch's
+/// that no dispose scope tracks (likewise <c>Tensor.shape</c>'s array and <c>item&lt;T&gt;()</c>'s accessor: use
+/// <c>size(d)</c> and <see cref="ItemSingle"/>). Those few-byte native blocks live until a garbage collection, wedged between libtorch's
 /// megabyte-sized activations, so glibc cannot coalesce and reuse the freed space: a training process's RSS grew by
 /// ~10 MiB per step without <c>malloc_trim</c>, and trimming after every step cost ~20% of the step time in page faults
 /// (measured, docs/benchmarks.md). These helpers pass a cached or immediately disposed Scalar instead.
@@ -40,6 +41,20 @@ public static class ScalarFree
         using var first = start.ToScalar();
         using var end = stop.ToScalar();
         return arange(first, end, One, ScalarType.Int64, device);
+    }
+
+    /// <summary>The value of a one-element tensor; <c>item&lt;T&gt;()</c> leaves a finalizable accessor behind on every call.</summary>
+    public static float ItemSingle(this Tensor t)
+    {
+        using var s = t.ToScalar();
+        return s.ToSingle();
+    }
+
+    /// <inheritdoc cref="ItemSingle(Tensor)"/>
+    public static long ItemInt64(this Tensor t)
+    {
+        using var s = t.ToScalar();
+        return s.ToInt64();
     }
 
     /// <summary>(B, T) 1/0 mask → <c>(1 - mask) * float.MinValue</c> in <paramref name="dtype"/>, shaped (B, 1, 1, T).</summary>

@@ -1,3 +1,4 @@
+using MLNet.FineTune.Modeling;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -18,7 +19,15 @@ public static class GradientClipping
         using var noGrad = no_grad();
         var grads = parameters.Select(p => p.grad).Where(g => g is not null).Select(g => g!).ToList();
         if (grads.Count == 0) return 0.0;
-        float total = stack(grads.Select(g => g.norm()).ToArray()).norm().item<float>();
+        // ‖(‖g₁‖, ‖g₂‖, …)‖ summed here rather than with torch.stack, which leaves a finalizable handle array per call.
+        double sumOfSquares = 0;
+        foreach (var g in grads)
+        {
+            using var norm = g.norm();
+            double n = norm.ItemSingle();
+            sumOfSquares += n * n;
+        }
+        float total = (float)Math.Sqrt(sumOfSquares);
         // float32 arithmetic, as torch computes the coefficient on a float32 tensor; the Scalar is disposed at once (see Modeling.ScalarFree).
         float coefficient = (float)maxNorm / (total + 1e-6f);
         if (coefficient < 1f)

@@ -159,7 +159,7 @@ public sealed partial class Trainer<TBatch>
         var loss = model.ComputeLoss(batch);
         if (loss.numel() != 1)
             throw new InvalidOperationException($"ComputeLoss must return a scalar; got shape [{string.Join(", ", loss.shape)}].");
-        double value = loss.item<float>();
+        double value = loss.ItemSingle();
         if (scale == 1.0) loss.backward();
         else loss.Times(scale).backward();
         return value;

@@ -63,4 +63,30 @@ public sealed class NativeMemoryHygieneTests
         // Before the fix: the residual '+'s, .shape, arange and the additive mask left ~5 per layer per step plus ~6.
         Assert.AreEqual(0, perTenSteps, $"{type}: 10 forward+backward steps left objects to the finalizer.");
     }
+
+    [TestMethod]
+    [DataRow(false)]
+    [DataRow(true)]
+    public void FineTuneTrainingSteps_LeaveNothingToTheFinalizer(bool multiTask)
+    {
+        // Whole pipeline (collation, TaskNetwork, heads, losses, clipping, AdamW, schedule): 30 more steps must leave
+        // (almost) nothing to the finalizer; fixed per-fit costs cancel in the difference. Before the fix: 4-5 per step.
+        using var counter = new FinalizedObjectCounter();
+        var ml = new Microsoft.ML.MLContext(seed: 1);
+        var rows = MLNet.FineTune.Data.SyntheticSentiment.Generate(64, seed: 5);
+        var data = ml.Data.LoadFromEnumerable(rows);
+        var options = MLNet.FineTune.Tests.FineTune.FineTunePersistenceTests.Quick;
+        if (multiTask)
+            options = options with
+            {
+                Heads = new MLNet.FineTune.Heads.ITaskHead[] { new MLNet.FineTune.Heads.ClassificationHead("a"), new MLNet.FineTune.Heads.ClassificationHead("b") },
+                HeadLossWeights = new[] { 1.0, 0.5 },
+            };
+        int Fit(int steps) => counter.CountFinalized(() =>
+            ml.Transforms.FineTune(options with { Training = options.Training! with { MaxSteps = steps, MaxGradNorm = 1.0 } }).Fit(data));
+        Fit(2); // warm-up: first-use costs (JIT, static caches)
+        int shortRun = Fit(10), longRun = Fit(40);
+        Console.WriteLine($"multiTask={multiTask}: 10 steps {shortRun}, 40 steps {longRun} objects finalized");
+        Assert.IsTrue(longRun - shortRun <= 6, $"30 extra training steps left {longRun - shortRun} objects to the finalizer (10 steps: {shortRun}, 40 steps: {longRun}).");
+    }
 }
