@@ -6,7 +6,7 @@ using MLNet.FineTune.Benchmarks;
 //   train <full|lora> [--steps N] [--warmup N] [--trim N]  one training step (malloc_trim every N steps, 0 never; default: the trainer's) of bench.py's workload, 32x128
 //   sst2 <baseline|finetune> [--rows N] [--epochs N] [--maxlen N] [--seed N] [--hidden N --layers N --heads N --ffn N] [--lr X]
 //   scoring <baseline|finetune>                   Transform rows/s and PredictionEngine latency of a reloaded model
-//   lowrank-gemm                                  times LoRA's rank-8 GEMM layouts (why LoRA trails PyTorch more than full)
+//   ops                                           times single ops: LoRA's rank-8 GEMM layouts, dropout, GELU, LayerNorm, softmax
 //   soak [--predictions N]                        N single predictions on 4 threads (ThreadSafePredictor), RSS every N/10
 //   ner <conll2003|wikiann> [--rows N] [--test-rows N] [--epochs N] [--maxlen N] [--hidden N --layers N --heads N --ffn N] [--lr X]
 //                                                 built-in model from scratch, entity F1 (seqeval) on the test split (all rows by default)
@@ -50,8 +50,8 @@ switch (args[0])
     case "ner":
         Console.WriteLine(NerBenchmark.Run(Arg(1), rest));
         return 0;
-    case "lowrank-gemm":
-        Console.WriteLine(LowRankGemmProbe.Run());
+    case "ops":
+        Console.WriteLine(OpProbe.Run());
         return 0;
     case "multitask":
         Console.WriteLine(MultiTaskBenchmark.Run(args.Skip(1).ToArray()));

@@ -3,13 +3,17 @@ using static TorchSharp.torch;
 
 namespace MLNet.FineTune.Benchmarks;
 
-/// <summary>Times the rank-8 GEMMs of a LoRA layer (4096 x 256 activations) in several equivalent layouts.</summary>
-public static class LowRankGemmProbe
+/// <summary>
+/// Times single ops of the bench.py training step (batch 32 x 128, hidden 256): LoRA's rank-8 GEMMs in several equivalent
+/// layouts, and the elementwise ops (dropout, GELU, LayerNorm, softmax), medians of 50 calls in ms.
+/// </summary>
+public static class OpProbe
 {
     public static string Run()
     {
         set_num_threads(2);
         var x = randn(4096, 256); var a = randn(8, 256); var b = randn(256, 8); var g = randn(4096, 256); var h = randn(4096, 8);
+        var scores = randn(32, 4, 128, 128); var wide = randn(32, 128, 1024);
         var results = new Dictionary<string, double>
         {
             ["x@A^T (n=8)"] = Time(() => x.matmul(a.t())),
@@ -23,6 +27,11 @@ public static class LowRankGemmProbe
             ["h^T@g (grad B, m=8)"] = Time(() => h.t().matmul(g)),
             ["lora fwd+bwd, B row-major"] = Time(() => LoraStep(x, g, false)),
             ["lora fwd+bwd, B column-major"] = Time(() => LoraStep(x, g, true)),
+            ["dropout 32x128x256"] = Time(() => nn.functional.dropout(x.view(32, 128, 256), 0.1, true)),
+            ["dropout 32x4x128x128"] = Time(() => nn.functional.dropout(scores, 0.1, true)),
+            ["gelu 32x128x1024"] = Time(() => nn.functional.gelu(wide)),
+            ["layernorm 256"] = Time(() => nn.functional.layer_norm(x.view(32, 128, 256), new long[] { 256 })),
+            ["softmax"] = Time(() => scores.softmax(-1)),
             ["x@W^T (256x256 base)"] = Time(() => x.matmul(g[..256].t())),
         };
         return System.Text.Json.JsonSerializer.Serialize(results.ToDictionary(k => k.Key, k => Math.Round(k.Value, 3)));
