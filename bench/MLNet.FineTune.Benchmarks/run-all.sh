@@ -23,7 +23,7 @@ $B sst2 baseline --rows 67349 >> "$out/sst2.jsonl"
 for seed in 42 1 7; do $B sst2 finetune --rows 67349 --epochs 2 --seed $seed >> "$out/sst2.jsonl"; done
 $B ops >> "$out/ops.jsonl"
 # NER from scratch (all train sentences, 3 epochs, MaxSequenceLength 128) and multi-task SST-2 + WikiANN (8000 rows each).
-# Estimated on 2 busy cores (~300 train ex/s): CoNLL-2003 ~2.5 min, WikiANN ~3.5 min, multitask ~7.5 min (three fits + scoring).
+# Measured on 2 idle cores: CoNLL-2003 fit 76 s, WikiANN 91 s, multitask ~2.5 min per run (three fits + scoring).
 # On a machine shared with other work, libgomp's spin-waiting made these 5-8x slower; OMP_WAIT_POLICY=PASSIVE avoided it.
 $B ner conll2003 >> "$out/ner.jsonl"
 $B ner wikiann >> "$out/ner.jsonl"
