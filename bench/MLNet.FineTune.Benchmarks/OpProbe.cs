@@ -13,6 +13,7 @@ public static class OpProbe
     {
         set_num_threads(2);
         var x = randn(4096, 256); var a = randn(8, 256); var b = randn(256, 8); var g = randn(4096, 256); var h = randn(4096, 8);
+        var big = randn(2048, 2048); var w1024 = randn(1024, 256);
         var scores = randn(32, 4, 128, 128); var wide = randn(32, 128, 1024);
         var results = new Dictionary<string, double>
         {
@@ -32,6 +33,8 @@ public static class OpProbe
             ["gelu 32x128x1024"] = Time(() => nn.functional.gelu(wide)),
             ["layernorm 256"] = Time(() => nn.functional.layer_norm(x.view(32, 128, 256), new long[] { 256 })),
             ["softmax"] = Time(() => scores.softmax(-1)),
+            ["matmul 2048^3"] = Time(() => big.matmul(big)),
+            ["linear 4096x256 -> 1024"] = Time(() => nn.functional.linear(x, w1024)),
             ["x@W^T (256x256 base)"] = Time(() => x.matmul(g[..256].t())),
         };
         return System.Text.Json.JsonSerializer.Serialize(results.ToDictionary(k => k.Key, k => Math.Round(k.Value, 3)));
