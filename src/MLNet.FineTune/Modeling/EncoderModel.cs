@@ -49,6 +49,9 @@ public abstract class EncoderModel : nn.Module
     /// </summary>
     protected static Tensor AdditiveMask(Tensor attentionMask, ScalarType dtype)
     {
-        return ScalarFree.AdditiveAttentionMask(attentionMask, dtype);
+        using var scope = NewDisposeScope();
+        using var minValue = float.MinValue.ToScalar(); // disposed at once, see ScalarFree
+        var m = attentionMask.to(dtype).unsqueeze(1).unsqueeze(2);
+        return m.neg().add_(ScalarFree.One, ScalarFree.One).mul_(minValue).MoveToOuterDisposeScope(); // (1 - m) * min
     }
 }

@@ -30,9 +30,9 @@ public static class ScalarFree
     /// <summary><c>a + b * factor</c>, the product rounded before the sum as in <c>a + b * factor</c>.</summary>
     public static Tensor PlusScaled(this Tensor a, Tensor b, double factor)
     {
-        using var scope = NewDisposeScope();
         using var s = factor.ToScalar();
-        return a.add(b.mul(s), One).MoveToOuterDisposeScope();
+        using var scaled = b.mul(s);
+        return a.add(scaled, One);
     }
 
     /// <summary><c>arange(start, stop)</c> as Int64 on <paramref name="device"/>.</summary>
@@ -55,14 +55,5 @@ public static class ScalarFree
     {
         using var s = t.ToScalar();
         return s.ToInt64();
-    }
-
-    /// <summary>(B, T) 1/0 mask → <c>(1 - mask) * float.MinValue</c> in <paramref name="dtype"/>, shaped (B, 1, 1, T).</summary>
-    public static Tensor AdditiveAttentionMask(Tensor attentionMask, ScalarType dtype)
-    {
-        using var scope = NewDisposeScope();
-        using var minValue = float.MinValue.ToScalar();
-        var m = attentionMask.to(dtype).unsqueeze(1).unsqueeze(2);
-        return m.neg().add_(One, One).mul_(minValue).MoveToOuterDisposeScope();
     }
 }

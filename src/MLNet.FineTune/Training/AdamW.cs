@@ -1,3 +1,4 @@
+using MLNet.FineTune.Modeling;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -87,7 +88,6 @@ public sealed class AdamW : IDisposable
         using var beta2 = Beta2.ToScalar();
         using var oneMinusBeta1 = (1 - Beta1).ToScalar();
         using var oneMinusBeta2 = (1 - Beta2).ToScalar();
-        using var one = 1.ToScalar();
         foreach (var s in _slots)
         {
             using var grad = s.Parameter.grad;
@@ -111,7 +111,7 @@ public sealed class AdamW : IDisposable
             using var scaledEpsilon = (Epsilon * biasCorrection2Sqrt).ToScalar();
             using var stepSize = (-(lr * biasCorrection2Sqrt / biasCorrection1)).ToScalar();
             using var denom = s.ExpAvgSq.sqrt();
-            denom.add_(scaledEpsilon, one);
+            denom.add_(scaledEpsilon, ScalarFree.One);
             s.Parameter.addcdiv_(s.ExpAvg, denom, value: stepSize);
         }
     }

@@ -19,15 +19,16 @@ public static class GradientClipping
         using var noGrad = no_grad();
         var grads = parameters.Select(p => p.grad).Where(g => g is not null).Select(g => g!).ToList();
         if (grads.Count == 0) return 0.0;
-        // ‖(‖g₁‖, ‖g₂‖, …)‖ summed here rather than with torch.stack, which leaves a finalizable handle array per call.
-        double sumOfSquares = 0;
-        foreach (var g in grads)
+        // ‖(‖g₁‖, ‖g₂‖, …)‖ accumulated on the gradients' device (one host sync, as torch's), without torch.stack,
+        // which leaves a finalizable handle array per call (see Modeling.ScalarFree).
+        var first = grads[0].norm();
+        var sumOfSquares = first.mul(first);
+        foreach (var g in grads.Skip(1))
         {
-            using var norm = g.norm();
-            double n = norm.ItemSingle();
-            sumOfSquares += n * n;
+            var norm = g.norm();
+            sumOfSquares.addcmul_(norm, norm, ScalarFree.One);
         }
-        float total = (float)Math.Sqrt(sumOfSquares);
+        float total = sumOfSquares.sqrt().ItemSingle();
         // float32 arithmetic, as torch computes the coefficient on a float32 tensor; the Scalar is disposed at once (see Modeling.ScalarFree).
         float coefficient = (float)maxNorm / (total + 1e-6f);
         if (coefficient < 1f)
