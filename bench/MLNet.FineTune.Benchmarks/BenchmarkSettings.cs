@@ -6,12 +6,7 @@ public sealed record BenchmarkSettings(bool Quick, int Warmup, int Steps, int Ba
     public static BenchmarkSettings Parse(string[] args)
     {
         bool quick = args.Contains("--quick");
-        int Value(string flag, int fallback)
-        {
-            int i = Array.IndexOf(args, flag);
-            return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1]) : fallback;
-        }
-        return new BenchmarkSettings(quick, Value("--warmup", quick ? 1 : 2), Value("--steps", quick ? 3 : 10),
+        return new BenchmarkSettings(quick, Flags.Int(args, "--warmup", quick ? 1 : 2), Flags.Int(args, "--steps", quick ? 3 : 10),
             quick ? 2 : 16, quick ? 16 : 128);
     }
 }

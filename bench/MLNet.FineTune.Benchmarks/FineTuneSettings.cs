@@ -1,4 +1,3 @@
-using System.Globalization;
 using MLNet.FineTune.Heads;
 using MLNet.FineTune.Training;
 
@@ -6,7 +5,7 @@ namespace MLNet.FineTune.Benchmarks;
 
 /// <summary>
 /// Built-in model sizes and training settings of a from-scratch FineTune run, read from the command line
-/// (--hidden --layers --heads --ffn --maxlen --epochs --lr --sampling mixed|proportional|roundrobin); every run of one process that shares them is comparable.
+/// (--hidden --layers --heads --ffn --maxlen --epochs --lr --seed --sampling mixed|proportional|roundrobin); every run of one process that shares them is comparable.
 /// </summary>
 public sealed record FineTuneSettings(BuiltInModelOptions BuiltInModel, TrainingOptions Training, int MaxSequenceLength)
 {
@@ -15,22 +14,23 @@ public sealed record FineTuneSettings(BuiltInModelOptions BuiltInModel, Training
     {
         var builtIn = new BuiltInModelOptions
         {
-            HiddenSize = Flag(args, "--hidden", 128), Layers = Flag(args, "--layers", 2),
-            AttentionHeads = Flag(args, "--heads", 2), IntermediateSize = Flag(args, "--ffn", 512),
+            HiddenSize = Flags.Int(args, "--hidden", 128), Layers = Flags.Int(args, "--layers", 2),
+            AttentionHeads = Flags.Int(args, "--heads", 2), IntermediateSize = Flags.Int(args, "--ffn", 512),
         };
         var training = FineTuneDefaults.ForBuiltInModel with
         {
-            Epochs = Flag(args, "--epochs", 3),
-            LearningRate = FlagDouble(args, "--lr", FineTuneDefaults.ForBuiltInModel.LearningRate),
+            Epochs = Flags.Int(args, "--epochs", 3),
+            LearningRate = Flags.Double(args, "--lr", FineTuneDefaults.ForBuiltInModel.LearningRate),
             LoggingSteps = 1_000_000,
-            TaskSampling = Enum.Parse<TaskSampling>(FlagString(args, "--sampling", nameof(TaskSampling.Mixed)), ignoreCase: true),
+            Seed = Flags.Int(args, "--seed", FineTuneDefaults.ForBuiltInModel.Seed),
+            TaskSampling = Enum.Parse<TaskSampling>(Flags.String(args, "--sampling", nameof(TaskSampling.Mixed)), ignoreCase: true),
         };
-        return new FineTuneSettings(builtIn, training, Flag(args, "--maxlen", defaultMaxLength));
+        return new FineTuneSettings(builtIn, training, Flags.Int(args, "--maxlen", defaultMaxLength));
     }
 
-    /// <summary>FineTune options training <paramref name="heads"/> over one built-in encoder with these settings.</summary>
+    /// <summary>FineTune options training <paramref name="heads"/> (none: the default head on "Label") over one built-in encoder.</summary>
     public FineTuneOptions Options(params ITaskHead[] heads) =>
-        new() { BuiltInModel = BuiltInModel, Training = Training, MaxSequenceLength = MaxSequenceLength, Heads = heads };
+        new() { BuiltInModel = BuiltInModel, Training = Training, MaxSequenceLength = MaxSequenceLength, Heads = heads.Length == 0 ? null : heads };
 
     /// <summary>The settings as they go into a result line.</summary>
     public Dictionary<string, object> Describe() => new()
@@ -42,24 +42,7 @@ public sealed record FineTuneSettings(BuiltInModelOptions BuiltInModel, Training
         ["batch"] = Training.BatchSize,
         ["warmup_ratio"] = Training.WarmupRatio,
         ["weight_decay"] = Training.WeightDecay,
+        ["seed"] = Training.Seed,
         ["task_sampling"] = Training.TaskSampling.ToString(),
     };
-
-    internal static int Flag(string[] args, string flag, int fallback)
-    {
-        int i = Array.IndexOf(args, flag);
-        return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
-    }
-
-    static string FlagString(string[] args, string flag, string fallback)
-    {
-        int i = Array.IndexOf(args, flag);
-        return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
-    }
-
-    static double FlagDouble(string[] args, string flag, double fallback)
-    {
-        int i = Array.IndexOf(args, flag);
-        return i >= 0 && i + 1 < args.Length ? double.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
-    }
 }

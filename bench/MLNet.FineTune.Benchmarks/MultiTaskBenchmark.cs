@@ -24,10 +24,10 @@ public static class MultiTaskBenchmark
         torch.set_num_threads(2);
         var ml = new MLContext(seed: 1);
         var settings = FineTuneSettings.Parse(args, defaultMaxLength: 128);
-        var sst2Train = MultiTaskData.Sst2Train(ml, FineTuneSettings.Flag(args, "--rows-sst2", 8000));
-        var nerTrain = MultiTaskData.WikiAnn("train", FineTuneSettings.Flag(args, "--rows-ner", 8000));
+        var sst2Train = MultiTaskData.Sst2Train(ml, Flags.Int(args, "--rows-sst2", 8000));
+        var nerTrain = MultiTaskData.WikiAnn("train", Flags.Int(args, "--rows-ner", 8000));
         var sst2Dev = MultiTaskData.Sst2Dev(ml);
-        var nerTest = MultiTaskData.WikiAnn("test", FineTuneSettings.Flag(args, "--test-rows", 0));
+        var nerTest = MultiTaskData.WikiAnn("test", Flags.Int(args, "--test-rows", 0));
         var allTexts = ml.Data.LoadFromEnumerable(sst2Dev.Concat(nerTest).ToList());
 
         var sentimentHead = () => new ClassificationHead(Sentiment, MultiTaskData.SentimentColumn);

@@ -19,8 +19,8 @@ public static class NerBenchmark
     {
         torch.set_num_threads(2);
         var ml = new MLContext(seed: 1);
-        var trainSentences = NerData.Subset(NerData.Load(dataset, "train"), FineTuneSettings.Flag(args, "--rows", 0));
-        var testSentences = NerData.Subset(NerData.Load(dataset, "test"), FineTuneSettings.Flag(args, "--test-rows", 0));
+        var trainSentences = NerData.Subset(NerData.Load(dataset, "train"), Flags.Int(args, "--rows", 0));
+        var testSentences = NerData.Subset(NerData.Load(dataset, "test"), Flags.Int(args, "--test-rows", 0));
         var settings = FineTuneSettings.Parse(args, defaultMaxLength: 128);
         var train = trainSentences.ToDataView(ml, ConllColumns.TextAndTags);
 

@@ -32,11 +32,11 @@ switch (args[0])
         Console.WriteLine(PeftBenchmark.Run(args[1], BenchmarkSettings.Parse(rest)));
         return 0;
     case "encoder":
-        Console.WriteLine(EncoderBenchmark.Run(Sst2Benchmark.Flag(args, "--warmup", 3), Sst2Benchmark.Flag(args, "--steps", 20)));
+        Console.WriteLine(EncoderBenchmark.Run(Flags.Int(args, "--warmup", 3), Flags.Int(args, "--steps", 20)));
         return 0;
     case "train":
-        Console.WriteLine(TrainStepBenchmark.Run(Arg(1), Sst2Benchmark.Flag(args, "--warmup", 3), Sst2Benchmark.Flag(args, "--steps", 20),
-            Sst2Benchmark.Flag(args, "--trim", new MLNet.FineTune.Training.TrainingOptions().TrimNativeMemoryEverySteps)));
+        Console.WriteLine(TrainStepBenchmark.Run(Arg(1), Flags.Int(args, "--warmup", 3), Flags.Int(args, "--steps", 20),
+            Flags.Int(args, "--trim", new MLNet.FineTune.Training.TrainingOptions().TrimNativeMemoryEverySteps)));
         return 0;
     case "sst2":
         Console.WriteLine(Sst2Benchmark.Run(Arg(1), rest));
@@ -45,7 +45,7 @@ switch (args[0])
         Console.WriteLine(ScoringBenchmark.Run(Arg(1)));
         return 0;
     case "soak":
-        Console.WriteLine(SoakBenchmark.Run(Sst2Benchmark.Flag(args, "--predictions", 100_000)));
+        Console.WriteLine(SoakBenchmark.Run(Flags.Int(args, "--predictions", 100_000)));
         return 0;
     case "ner":
         Console.WriteLine(NerBenchmark.Run(Arg(1), rest));

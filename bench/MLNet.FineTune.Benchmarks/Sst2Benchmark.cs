@@ -13,7 +13,7 @@ public static class Sst2Benchmark
 {
     public static string Run(string system, string[] args)
     {
-        int rows = Flag(args, "--rows", 8000);
+        int rows = Flags.Int(args, "--rows", 8000);
         var ml = new MLContext(seed: 1);
         var train = SentimentData.TrainSubset(ml, rows);
         var dev = SentimentData.Load(ml, "dev.tsv");
@@ -28,28 +28,9 @@ public static class Sst2Benchmark
         else if (system == "finetune")
         {
             torch.set_num_threads(2);
-            var builtIn = new BuiltInModelOptions
-            {
-                HiddenSize = Flag(args, "--hidden", 128), Layers = Flag(args, "--layers", 2),
-                AttentionHeads = Flag(args, "--heads", 2), IntermediateSize = Flag(args, "--ffn", 512),
-            };
-            var training = FineTuneDefaults.ForBuiltInModel with
-            {
-                Epochs = Flag(args, "--epochs", 3),
-                LearningRate = FlagDouble(args, "--lr", FineTuneDefaults.ForBuiltInModel.LearningRate),
-                LoggingSteps = 1_000_000,
-                Seed = Flag(args, "--seed", FineTuneDefaults.ForBuiltInModel.Seed),
-            };
-            var options = new FineTuneOptions { MaxSequenceLength = Flag(args, "--maxlen", 64), BuiltInModel = builtIn, Training = training };
-            pipeline = ml.Transforms.FineTune(options);
-            hyper["built_in_model"] = builtIn;
-            hyper["max_seq_len"] = options.MaxSequenceLength;
-            hyper["epochs"] = training.Epochs;
-            hyper["lr"] = training.LearningRate;
-            hyper["batch"] = training.BatchSize;
-            hyper["warmup_ratio"] = training.WarmupRatio;
-            hyper["weight_decay"] = training.WeightDecay;
-            hyper["seed"] = training.Seed;
+            var settings = FineTuneSettings.Parse(args, defaultMaxLength: 64);
+            pipeline = ml.Transforms.FineTune(settings.Options());
+            hyper = settings.Describe();
         }
         else throw new ArgumentException($"Unknown sst2 system '{system}' (baseline, finetune).");
 
@@ -73,17 +54,5 @@ public static class Sst2Benchmark
             ["hyperparameters"] = hyper,
             ["peak_rss_mib"] = ProcessMemory.PeakRssMb(),
         });
-    }
-
-    internal static int Flag(string[] args, string flag, int fallback)
-    {
-        int i = Array.IndexOf(args, flag);
-        return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1]) : fallback;
-    }
-
-    static double FlagDouble(string[] args, string flag, double fallback)
-    {
-        int i = Array.IndexOf(args, flag);
-        return i >= 0 && i + 1 < args.Length ? double.Parse(args[i + 1], System.Globalization.CultureInfo.InvariantCulture) : fallback;
     }
 }

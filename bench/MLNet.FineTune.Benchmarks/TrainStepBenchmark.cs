@@ -35,7 +35,7 @@ public static class TrainStepBenchmark
         using var optimizer = new AdamW(ParameterGroups.ForTransformer(trainable, ReferenceWorkload.WeightDecay), ReferenceWorkload.LearningRate);
         var (input, labels) = ReferenceWorkload.MakeBatch(ReferenceWorkload.Batch, ReferenceWorkload.SequenceLength);
 
-        using var finalizers = Environment.GetEnvironmentVariable("BENCH_FINALIZERS") == "1" ? new FinalizerCounter() : null;
+        using var finalizers = Environment.GetEnvironmentVariable("BENCH_FINALIZERS") == "1" ? new FinalizedObjectCounter() : null;
         var times = new List<double>();
         var forwardMs = new List<double>(); var backwardMs = new List<double>(); var optimizerMs = new List<double>();
         var rssEvery10 = new List<double>();
