@@ -1,3 +1,4 @@
+using MLNet.FineTune.Modeling;
 using MLNet.FineTune.Heads;
 using MLNet.FineTune.Training;
 

@@ -1,3 +1,4 @@
+using MLNet.FineTune.Modeling;
 using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.ML;

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.ML;
 using MLNet.FineTune.Data;
+using MLNet.FineTune.Samples;
 using MLNet.FineTune.Training;
 
 namespace MLNet.FineTune.Benchmarks;

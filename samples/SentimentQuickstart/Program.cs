@@ -8,6 +8,7 @@ using System.Diagnostics;
 using Microsoft.ML;
 using MLNet.FineTune;
 using MLNet.FineTune.Data;
+using MLNet.FineTune.Samples;
 using MLNet.FineTune.Training;
 
 string? baseFolder = Arg("--base"), trainFile = Arg("--train"), testFile = Arg("--test");

@@ -1,11 +1,10 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
-using MLNet.FineTune.Engine;
+using MLNet.FineTune.Data;
 using MLNet.FineTune.Heads;
 using MLNet.FineTune.Modeling;
-using MLNet.FineTune.Modeling.Checkpoints;
-using MLNet.FineTune.Tokenization;
+using MLNet.FineTune.Scoring;
 using MLNet.FineTune.Training;
 using static TorchSharp.torch;
 
@@ -24,24 +23,20 @@ public sealed class FineTuneEstimator : IEstimator<FineTuneTransformer>
     {
         this.context = context ?? throw new ArgumentNullException(nameof(context));
         this.options = options ?? throw new ArgumentNullException(nameof(options));
-        if (options.MaxSequenceLength < 8) throw new ArgumentOutOfRangeException(nameof(options), $"MaxSequenceLength must be at least 8 (got {options.MaxSequenceLength}).");
-        if (options.ValidationFraction is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(options), $"ValidationFraction must be in [0, 1) (got {options.ValidationFraction}).");
-        int headCount = options.Heads?.Count ?? 1;
-        options.Peft.ValidateAdapterPerTask(headCount);
-        if (headCount > 31 && options.Training is { TaskSampling: not TaskSampling.Mixed })
-            throw new ArgumentException($"TrainingOptions.TaskSampling {options.Training.TaskSampling} supports at most 31 heads (task groups are bit masks of heads); got {headCount}.", nameof(options));
+        FineTuneOptionsValidation.Validate(options);
     }
 
     public FineTuneOptions Options => options;
 
-    IReadOnlyList<ITaskHead> CreateHeads() => options.Heads ?? new ITaskHead[]
+    /// <summary>The heads to train: <see cref="FineTuneOptions.Heads"/>, or one head for <see cref="FineTuneOptions.Task"/>.</summary>
+    IReadOnlyList<ITaskHead> Heads => options.Heads ?? new ITaskHead[]
     {
-        options.Task switch
-        {
-            FineTuneTask.Regression => new RegressionHead("regression", options.LabelColumnName),
-            _ => new ClassificationHead("classification", options.LabelColumnName, options.Training?.LabelSmoothing ?? 0),
-        },
+        options.Task == FineTuneTask.Regression
+            ? new RegressionHead("regression", options.LabelColumnName)
+            : new ClassificationHead("classification", options.LabelColumnName),
     };
+
+    string OutputPrefix(ITaskHead head) => Heads.Count == 1 ? options.OutputColumnPrefix : options.OutputColumnPrefix + head.Name + ".";
 
     IReadOnlyList<string> InputColumns => options.SecondTextColumnName is null
         ? new[] { options.TextColumnName } : new[] { options.TextColumnName, options.SecondTextColumnName };
@@ -56,60 +51,20 @@ public sealed class FineTuneEstimator : IEstimator<FineTuneTransformer>
             if (col.Kind != SchemaShape.Column.VectorKind.Scalar || col.ItemType is not TextDataViewType)
                 throw new ArgumentOutOfRangeException(name, $"Text column '{name}' has type {col.ItemType}{(col.Kind == SchemaShape.Column.VectorKind.Scalar ? "" : " vector")}; expected String.");
         }
-        var heads = CreateHeads();
-        foreach (var head in heads)
+        var result = inputSchema.ToDictionary(c => c.Name);
+        foreach (var head in Heads)
         {
             if (!inputSchema.TryFindColumn(head.LabelColumnName, out var label))
                 throw new ArgumentOutOfRangeException(head.LabelColumnName, $"Label column '{head.LabelColumnName}' not found in the input schema.");
-            if (!head.IsTokenLevel && label.Kind != SchemaShape.Column.VectorKind.Scalar)
-                throw new ArgumentOutOfRangeException(head.LabelColumnName, $"Label column '{head.LabelColumnName}' is a vector; expected a scalar label.");
-            if (!head.IsTokenLevel) head.ValidateLabelType(label.IsKey ? new KeyDataViewType(typeof(uint), 2) : label.ItemType);
-            else head.ValidateLabelType(label.Kind == SchemaShape.Column.VectorKind.Scalar ? label.ItemType : new VectorDataViewType((PrimitiveDataViewType)label.ItemType));
-        }
-        var result = inputSchema.ToDictionary(c => c.Name);
-        // Output columns depend on labels seen in training; describe them by type as far as known before Fit.
-        foreach (var head in heads)
-        {
-            string prefix = heads.Count == 1 ? options.OutputColumnPrefix : options.OutputColumnPrefix + head.Name + ".";
-            foreach (var (name, kind, type, isKey) in PredictedShape(head, inputSchema, prefix))
-                result[name] = new SchemaShape.Column(name, kind, type, isKey, Annotations(kind, isKey));
+            head.ValidateLabel(label);
+            foreach (var column in head.OutputShape(label, OutputPrefix(head))) result[column.Name] = column;
         }
         return new SchemaShape(result.Values);
-    }
-
-    // Key outputs carry their label names (KeyValues) and score vectors their class names (SlotNames), so downstream
-    // estimators such as MapKeyToValue accept them before Fit.
-    static SchemaShape? Annotations(SchemaShape.Column.VectorKind kind, bool isKey) =>
-        isKey ? new SchemaShape(new[] { new SchemaShape.Column("KeyValues", SchemaShape.Column.VectorKind.Vector, TextDataViewType.Instance, false) })
-        : kind == SchemaShape.Column.VectorKind.Vector ? new SchemaShape(new[] { new SchemaShape.Column("SlotNames", SchemaShape.Column.VectorKind.Vector, TextDataViewType.Instance, false) })
-        : null;
-
-    static IEnumerable<(string, SchemaShape.Column.VectorKind, DataViewType, bool)> PredictedShape(ITaskHead head, SchemaShape input, string prefix)
-    {
-        input.TryFindColumn(head.LabelColumnName, out var label);
-        if (head is RegressionHead) { yield return (prefix + "Score", SchemaShape.Column.VectorKind.Scalar, NumberDataViewType.Single, false); yield break; }
-        if (head is ClassificationHead && label.ItemType is BooleanDataViewType)
-        {
-            yield return (prefix + "Score", SchemaShape.Column.VectorKind.Scalar, NumberDataViewType.Single, false);
-            yield return (prefix + "Probability", SchemaShape.Column.VectorKind.Scalar, NumberDataViewType.Single, false);
-            yield return (prefix + "PredictedLabel", SchemaShape.Column.VectorKind.Scalar, BooleanDataViewType.Instance, false);
-            yield break;
-        }
-        if (head is ClassificationHead)
-        {
-            yield return (prefix + "Score", SchemaShape.Column.VectorKind.Vector, NumberDataViewType.Single, false);
-            yield return (prefix + "PredictedLabel", SchemaShape.Column.VectorKind.Scalar, NumberDataViewType.UInt32, true);
-            yield break;
-        }
-        foreach (var c in head.OutputColumns(prefix))
-            yield return (c.Name, c.Type is VectorDataViewType ? SchemaShape.Column.VectorKind.VariableVector : SchemaShape.Column.VectorKind.Scalar, c.Type.GetItemType(), c.Type is KeyDataViewType);
     }
 
     public FineTuneTransformer Fit(IDataView input)
     {
         TorchRuntime.EnsureLoaded();
-        if (options.WeightsInZip == ModelWeights.TrainableOnly && options.BaseModelFolder is null)
-            throw new ArgumentException("WeightsInZip = TrainableOnly needs a BaseModelFolder: the built-in model has no pretrained base to share.", nameof(options));
         GetOutputSchema(SchemaShape.Create(input.Schema));
         // Messages go to MLContext.Log, like every ML.NET trainer's.
         using var channel = context.Register("FineTune").Start("Fit");
@@ -117,24 +72,30 @@ public sealed class FineTuneEstimator : IEstimator<FineTuneTransformer>
         var training = options.Training ?? (options.BaseModelFolder is null ? FineTuneDefaults.ForBuiltInModel : FineTuneDefaults.ForCheckpoint);
         manual_seed(training.Seed);
 
-        // 1. Data: texts and raw labels.
+        // 1. Data: texts and raw labels; each head learns its labels (the declarations are not modified).
         var texts = DataViewColumns.ReadText(input, options.TextColumnName);
         var pairs = options.SecondTextColumnName is null ? null : DataViewColumns.ReadText(input, options.SecondTextColumnName);
-        // Fresh copies: fitting learns label vocabularies, and the user's option objects are never modified.
-        var heads = CreateHeads().Select(h => h.Describe().Restore()).ToList();
-        var labels = heads.Select(h => DataViewColumns.ReadAny(input, h.LabelColumnName)).ToList();
-        for (int h = 0; h < heads.Count; h++) heads[h].FitLabels(input.Schema[heads[h].LabelColumnName], labels[h]);
         if (texts.Count == 0) throw new InvalidOperationException("The training data has no rows.");
+        var defaults = new HeadTrainingDefaults(training.LabelSmoothing);
+        var labels = Heads.Select(h => DataViewColumns.ReadAny(input, h.LabelColumnName)).ToList();
+        var heads = Heads.Select((h, i) => h.Fit(input.Schema[h.LabelColumnName], labels[i], defaults)).ToList();
 
         // 2. Base model: a user's checkpoint, or the built-in model with a vocabulary learnt from the texts.
-        var package = ModelPackage.Create(options, texts.Concat(pairs ?? Enumerable.Empty<string>()), log);
-        var network = package.BuildNetwork(heads, options.HeadLossWeights, options.Peft);
-        log($"FineTune: {package.Describe()}; {ParameterSummary(network)}; {texts.Count} training rows.");
+        ModelPackage package;
+        if (options.BaseModelFolder is { } folder) package = ModelPackage.FromCheckpoint(folder, options.Dropout);
+        else
+        {
+            package = ModelPackage.BuiltIn(options.BuiltInModel, texts.Concat(pairs ?? Enumerable.Empty<string>()));
+            log($"FineTune: no BaseModelFolder given; training the built-in model from scratch (vocabulary {package.Config.VocabSize} learnt from the training texts).");
+        }
+        var network = TaskNetworkBuilder.Build(package, heads, options.Peft);
+        log($"FineTune: {package.Describe()}; {ParameterCounts.Summary(network)}; {texts.Count} training rows.");
 
         // 3. Tokenize once; hold out validation rows.
-        var encodings = package.Scorer(network, InputColumns, options).Encode(texts, pairs);
+        var scorer = Scorer(package, network);
+        var encodings = scorer.Encode(texts, pairs);
         var examples = encodings.Select((e, r) => new TextExample(e, heads.Select((h, i) => h.EncodeTarget(labels[i][r], e)).ToArray())).ToList();
-        var (train, validation) = Split(examples, input, heads, package, network, training.Seed);
+        var (train, validation) = Split(examples, heads, scorer, training.Seed);
 
         // 4. Train.
         var tokenLevel = heads.Select(h => h.IsTokenLevel).ToArray();
@@ -148,20 +109,24 @@ public sealed class FineTuneEstimator : IEstimator<FineTuneTransformer>
         network.eval();
         var metrics = evaluate?.Invoke() ?? new Dictionary<string, double>();
         log($"FineTune: done after {history.GlobalStep} steps ({history.StopReason}); " + string.Join(", ", metrics.Select(m => $"{m.Key}={m.Value:F4}")));
-        var card = ModelCard.Create(package, network, options, training, texts, pairs, labels, metrics, history, options.Peft.Method + (options.Peft.AdapterPerTask ? " (one adapter per task)" : ""));
+        foreach (var warning in CollapsedTokenHeads(network, validation.Count > 0 ? validation : train, package.Tokenizer.PadTokenId, tokenLevel))
+            channel.Warning(warning);
+        var card = ModelCard.Create(package, network, training, texts, pairs, labels, metrics, history, options.Peft.Method + (options.Peft.AdapterPerTask ? " (one adapter per task)" : ""));
         var settings = new ScoringSettings(InputColumns, options.OutputColumnPrefix, options.MaxSequenceLength, options.Truncation, options.ScoringBatchSize, options.Peft, options.WeightsInZip);
         return new FineTuneTransformer(context, package, network, settings, history, card);
     }
 
-    (List<TextExample> Train, List<TextExample> Validation) Split(List<TextExample> examples, IDataView input, IReadOnlyList<ITaskHead> heads,
-        ModelPackage package, TaskNetwork network, int seed)
+    FineTuneScorer Scorer(ModelPackage package, TaskNetwork network) =>
+        new(network, package.Tokenizer, InputColumns, options.OutputColumnPrefix, options.MaxSequenceLength, options.Truncation, options.ScoringBatchSize);
+
+    (List<TextExample> Train, List<TextExample> Validation) Split(List<TextExample> examples, IReadOnlyList<IFittedHead> heads, FineTuneScorer scorer, int seed)
     {
         if (options.ValidationSet is { } valid)
         {
             var vTexts = DataViewColumns.ReadText(valid, options.TextColumnName);
             var vPairs = options.SecondTextColumnName is null ? null : DataViewColumns.ReadText(valid, options.SecondTextColumnName);
             var vLabels = heads.Select(h => DataViewColumns.ReadAny(valid, h.LabelColumnName)).ToList();
-            var vEnc = package.Scorer(network, InputColumns, options).Encode(vTexts, vPairs);
+            var vEnc = scorer.Encode(vTexts, vPairs);
             return (examples, vEnc.Select((e, r) => new TextExample(e, heads.Select((h, i) => h.EncodeTarget(vLabels[i][r], e)).ToArray())).ToList());
         }
         if (options.ValidationFraction <= 0) return (examples, new List<TextExample>());
@@ -196,14 +161,46 @@ public sealed class FineTuneEstimator : IEstimator<FineTuneTransformer>
         return result;
     }
 
-    static string DescribeTaskGroups(IReadOnlyList<TextExample> rows, IReadOnlyList<ITaskHead> heads, bool[] tokenLevel) =>
+    static string DescribeTaskGroups(IReadOnlyList<TextExample> rows, IReadOnlyList<IFittedHead> heads, bool[] tokenLevel) =>
         string.Join(", ", rows.GroupBy(r => r.LabelledHeads(tokenLevel)).OrderBy(g => g.Key).Select(g =>
             $"group {g.Key} = {(g.Key == 0 ? "(no label)" : string.Join("+", heads.Where((_, h) => (g.Key & (1 << h)) != 0).Select(h => h.Name)))}: {g.Count()} rows"));
 
-    internal static string ParameterSummary(nn.Module module)
+    /// <summary>
+    /// A token head that predicts one tag for (nearly) every token while its labels have several: typical of rare entities
+    /// (WNUT-17) with default settings, and otherwise silent. Checked on up to 256 held-out (or training) rows.
+    /// </summary>
+    static IEnumerable<string> CollapsedTokenHeads(TaskNetwork network, IReadOnlyList<TextExample> rows, int padId, bool[] tokenLevel)
     {
-        long all = 0, trainable = 0;
-        foreach (var (_, p) in module.named_parameters()) { all += p.numel(); if (p.requires_grad) trainable += p.numel(); }
-        return $"trainable params: {trainable:N0} || all params: {all:N0} || trainable%: {100.0 * trainable / Math.Max(1, all):F4}";
+        if (!tokenLevel.Any(t => t) || rows.Count == 0) yield break;
+        var sample = rows.Take(256).ToArray();
+        var predicted = new Dictionary<int, Dictionary<long, long>>();
+        var truthClasses = new Dictionary<int, HashSet<long>>();
+        using (no_grad())
+            foreach (var chunk in sample.Chunk(64))
+            {
+                using var scope = NewDisposeScope();
+                var batch = TextBatchCollator.Collate(chunk.Select(c => c.Encoding).ToArray(), chunk.Select(c => c.Targets).ToArray(), padId, tokenLevel);
+                var logits = network.Forward(batch);
+                for (int h = 0; h < tokenLevel.Length; h++)
+                {
+                    if (!tokenLevel[h]) continue;
+                    var targets = batch.Targets[h].to(ScalarType.Int64).flatten();
+                    var real = targets.ne(Losses.IgnoreIndex);
+                    var guesses = logits[h].argmax(-1).flatten().masked_select(real).data<long>().ToArray();
+                    var counts = predicted.TryGetValue(h, out var c) ? c : predicted[h] = new();
+                    foreach (var g in guesses) counts[g] = counts.GetValueOrDefault(g) + 1;
+                    var classes = truthClasses.TryGetValue(h, out var t) ? t : truthClasses[h] = new();
+                    classes.UnionWith(targets.masked_select(real).data<long>().ToArray());
+                }
+            }
+        foreach (var (h, counts) in predicted)
+        {
+            long total = counts.Values.Sum();
+            var (top, n) = counts.MaxBy(kv => kv.Value);
+            if (total >= 20 && truthClasses[h].Count > 1 && n >= 0.995 * total)
+                yield return $"FineTune: head '{network.Tasks[h].Name}' predicts '{network.Tasks[h].LabelNames[(int)top]}' for {100.0 * n / total:F1}% of tokens " +
+                    $"although its labels have {truthClasses[h].Count} tags: it has not learnt the entities. Train longer or with a higher learning rate, " +
+                    "or down-weight the common tag (TokenClassificationHead.TagWeights, e.g. { [\"O\"] = 0.1f }).";
+        }
     }
 }

@@ -1,4 +1,5 @@
 using MLNet.FineTune.Heads;
+using MLNet.FineTune.Modeling;
 using MLNet.FineTune.Peft;
 using MLNet.FineTune.Tokenization;
 using MLNet.FineTune.Training;
@@ -45,12 +46,10 @@ public sealed record FineTuneOptions
 
     /// <summary>
     /// Advanced: the task heads to train over the shared encoder (several heads = multi-task; each reads its own label
-    /// column). Default null: one head for <see cref="Task"/> on <see cref="LabelColumnName"/>.
+    /// column; each head carries its own loss weight and label smoothing). Default null: one head for <see cref="Task"/> on <see cref="LabelColumnName"/>.
     /// </summary>
     public IReadOnlyList<ITaskHead>? Heads { get; init; }
 
-    /// <summary>Per-head loss weights for multi-task training, in <see cref="Heads"/> order. Default null (all 1).</summary>
-    public IReadOnlyList<double>? HeadLossWeights { get; init; }
 
     /// <summary>Prefix for output column names (Score, PredictedLabel, Probability). Default "" (ML.NET's default names).</summary>
     public string OutputColumnPrefix { get; init; } = "";
@@ -60,6 +59,13 @@ public sealed record FineTuneOptions
     /// Houlsby or Pfeiffer bottleneck adapters, or prompt tuning. Frozen weights get no gradients and no optimizer state.
     /// </summary>
     public PeftOptions Peft { get; init; } = new();
+
+    /// <summary>
+    /// Dropout of the encoder's hidden states and attention probabilities, replacing the checkpoint's
+    /// <c>hidden_dropout_prob</c> / <c>attention_probs_dropout_prob</c> (as <c>from_pretrained(..., hidden_dropout_prob=p)</c>
+    /// does). Default null: the checkpoint's own values. The built-in model uses <see cref="BuiltInModelOptions.Dropout"/>.
+    /// </summary>
+    public double? Dropout { get; init; }
 
     /// <summary>Tokens per example after truncation, special tokens included. Default 128.</summary>
     public int MaxSequenceLength { get; init; } = 128;

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Microsoft.ML.Runtime;
-using MLNet.FineTune.Engine;
 using MLNet.FineTune.Heads;
+using MLNet.FineTune.Modeling;
 using MLNet.FineTune.Modeling.Checkpoints;
 using MLNet.FineTune.Persistence;
 using MLNet.FineTune.Training;
@@ -24,7 +24,7 @@ public sealed partial class FineTuneTransformer
 
     protected override void SavePayload(ZipPayloadWriter payload)
     {
-        payload.AddJson("finetune.json", new SavedModel(Settings, Network.Tasks.Select(t => t.Describe()).ToList(), Network.LossWeights,
+        payload.AddJson("finetune.json", new SavedModel(Settings, Network.Tasks.Select(t => t.Describe()).ToList(), Network.Tasks.Select(t => t.LossWeight).ToList(),
             Package.BaseName, Package.BaseWeightsSha256, TrainableOnly ? "trainable" : "full"));
         payload.AddJson("model_card.json", Card);
         foreach (var (name, bytes) in Package.Files) payload.AddBytes("tokenizer/" + name, bytes);
@@ -48,23 +48,23 @@ public sealed partial class FineTuneTransformer
         var package = ModelPackage.FromFiles(files, saved.BaseName, saved.BaseWeightsSha256);
         bool trainableOnly = saved.WeightMode == "trainable";
         if (trainableOnly) package = package.WithBaseFolder(FineTuneModels.FindBaseModelFolder(saved.BaseName, saved.BaseWeightsSha256!));
-        var heads = saved.Heads.Select(h => h.Restore()).ToList();
-        var network = package.BuildNetwork(heads, saved.LossWeights, saved.Settings.Peft);
+        // Zips written before heads saved their own loss weight carry them in the parallel LossWeights list.
+        var heads = saved.Heads.Select((h, i) => (saved.LossWeights is { } w && i < w.Count && h.LossWeight == 1 ? h with { LossWeight = w[i] } : h).Restore()).ToList();
+        var network = TaskNetworkBuilder.Build(package, heads, saved.Settings.Peft);
         LoadWeights(network, payload.ReadBytes("weights/model.safetensors").ToArray(), trainableOnly);
         return new FineTuneTransformer(env, package, network, saved.Settings, new TrainingHistory(), card);
     }
 
     static void LoadWeights(TaskNetwork network, byte[] safetensors, bool trainableOnly)
     {
-        var temp = Path.Combine(Path.GetTempPath(), "mlnet-finetune-" + Guid.NewGuid().ToString("N") + ".safetensors");
+        // Read in memory: loading a model never needs a writable temp folder.
+        const string where = "model zip (weights/model.safetensors)";
+        var tensors = SafetensorsReader.Open(safetensors, where).ReadAll();
         try
         {
-            File.WriteAllBytes(temp, safetensors);
-            var tensors = SafetensorsReader.Open(temp).ReadAll();
             // Trainable-only zips: the base weights came from the registered base folder; frozen ones are absent here.
-            StateDictLoader.Load(network, tensors, "model zip (weights/model.safetensors)", mayBeMissing: trainableOnly ? _ => true : null);
-            foreach (var t in tensors.Values) t.Dispose();
+            StateDictLoader.Load(network, tensors, where, mayBeMissing: trainableOnly ? _ => true : null);
         }
-        finally { File.Delete(temp); }
+        finally { foreach (var t in tensors.Values) t.Dispose(); }
     }
 }

@@ -1,8 +1,9 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
-using MLNet.FineTune.Engine;
+using MLNet.FineTune.Data;
 using MLNet.FineTune.Heads;
+using MLNet.FineTune.Modeling;
 using MLNet.FineTune.Persistence;
 using MLNet.FineTune.Scoring;
 using MLNet.FineTune.Tokenization;
@@ -35,7 +36,8 @@ public sealed partial class FineTuneTransformer : ZipPersistedTransformer, IZipP
     internal TaskNetwork Network { get; }
     internal ScoringSettings Settings { get; }
     public IReadOnlyList<string> InputColumnNames => Settings.InputColumns;
-    public IReadOnlyList<ITaskHead> Heads => Network.Tasks;
+    /// <summary>The fitted heads (class names, label columns), in output order.</summary>
+    public IReadOnlyList<IFittedHead> Heads => Network.Tasks;
     /// <summary>Losses, learning rates and evaluation metrics recorded during training (empty for a loaded model).</summary>
     public TrainingHistory History { get; }
     /// <summary>What this model is and how it was trained (also saved in the model zip).</summary>

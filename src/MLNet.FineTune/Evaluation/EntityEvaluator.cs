@@ -1,5 +1,5 @@
 using Microsoft.ML;
-using MLNet.FineTune.Engine;
+using MLNet.FineTune.Data;
 
 namespace MLNet.FineTune.Evaluation;
 

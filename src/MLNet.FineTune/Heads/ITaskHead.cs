@@ -1,8 +1,5 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using MLNet.FineTune.Modeling;
-using MLNet.FineTune.Tokenization;
-using static TorchSharp.torch;
 
 namespace MLNet.FineTune.Heads;
 
@@ -10,9 +7,10 @@ namespace MLNet.FineTune.Heads;
 public sealed record HeadOutputColumn(string Name, DataViewType Type, DataViewSchema.Annotations? Annotations = null);
 
 /// <summary>
-/// A task on top of the shared encoder: how labels become training targets, which network turns encoder states into
-/// logits, the loss, and how logits become ML.NET output columns. Tasks are classes implementing this interface
-/// (classification, regression, token tagging), so the trainer and the transformer never switch on a task enum.
+/// A task on top of the shared encoder, as the user declares it: which column holds its labels and how to train it.
+/// Declarations are immutable; <see cref="Fit"/> learns from the training labels and returns a new
+/// <see cref="IFittedHead"/>, which owns the label vocabulary, the module, the loss, decoding and saving. A new kind of
+/// head is one new folder: a declaration, a fitted head marked <see cref="HeadKindAttribute"/>, no switch to edit.
 /// </summary>
 public interface ITaskHead
 {
@@ -22,54 +20,29 @@ public interface ITaskHead
     /// <summary>The input column holding this head's labels.</summary>
     string LabelColumnName { get; }
 
-    /// <summary>Checks the label column's type before training; the message names the column, the expected and the actual type.</summary>
-    void ValidateLabelType(DataViewType actual);
-
-    /// <summary>Learns the label vocabulary (class names) from the training labels, in the column's own representation.</summary>
-    void FitLabels(DataViewSchema.Column column, IReadOnlyList<object?> values);
-
-    /// <summary>Number of logits per example (or per token).</summary>
-    int OutputSize { get; }
-
-    /// <summary>Class names in logit order; empty for regression.</summary>
-    IReadOnlyList<string> LabelNames { get; }
-
-    /// <summary>True when the head predicts one label per token (entity tagging) rather than one per text.</summary>
-    bool IsTokenLevel { get; }
+    /// <summary>Weight of this head's loss in multi-task training. Default 1.</summary>
+    double LossWeight { get; }
 
     /// <summary>
-    /// The label of one training row as numeric targets: one value (class index or regression value) for a
-    /// sequence-level head, or one per token of <paramref name="encoding"/> (-100 = ignored in the loss) for a token-level head.
+    /// Checks the label column before training (also before any data is read, from the schema alone); the message
+    /// names the column, the expected and the actual type.
     /// </summary>
-    float[] EncodeTarget(object? value, EncodedInput encoding);
+    void ValidateLabel(SchemaShape.Column label);
 
-    ClassifierModule CreateModule(TransformerConfig config);
+    /// <summary>The columns the fitted head will add, as far as the label column tells before Fit.</summary>
+    IReadOnlyList<SchemaShape.Column> OutputShape(SchemaShape.Column label, string outputPrefix);
 
-    /// <summary>Mean loss of a batch. <paramref name="targets"/> holds <see cref="EncodeTarget"/> values: (B) or (B, T).</summary>
-    Tensor Loss(Tensor logits, Tensor targets);
-
-    /// <summary>The columns this head adds when scoring, named from <paramref name="outputPrefix"/> ("" for the default names).</summary>
-    IReadOnlyList<HeadOutputColumn> OutputColumns(string outputPrefix);
-
-    /// <summary>Per output column, one value per row of the batch (arrays of the columns' .NET types).</summary>
-    Array[] Decode(Tensor logits, IReadOnlyList<EncodedInput> encodings, IReadOnlyList<string> texts);
-
-    /// <summary>The metric a validation set reports for this head (accuracy, or negative mean squared error).</summary>
-    IReadOnlyDictionary<string, double> Evaluate(Tensor logits, Tensor targets);
-
-    /// <summary>Serialisable description (kind, label column, class names) for saving and the model card.</summary>
-    HeadDescription Describe();
+    /// <summary>Learns what the head needs from the training labels (class names) and returns the fitted head; this declaration is not changed.</summary>
+    IFittedHead Fit(DataViewSchema.Column column, IReadOnlyList<object?> values, HeadTrainingDefaults defaults);
 }
 
-/// <summary>What is saved of a head besides its weights.</summary>
-public sealed record HeadDescription(string Kind, string Name, string LabelColumnName, IReadOnlyList<string> LabelNames, string LabelKind, double LabelSmoothing = 0, float[]? ClassWeights = null,
-    bool LabelAllSubwords = false)
+/// <summary>Settings of <see cref="Training.TrainingOptions"/> that act as defaults for every head that leaves them unset.</summary>
+/// <param name="LabelSmoothing">Label smoothing of classification heads (Hugging Face's <c>label_smoothing_factor</c>).</param>
+public sealed record HeadTrainingDefaults(double LabelSmoothing = 0);
+
+/// <summary>Marks an <see cref="IFittedHead"/> as the loader of saved heads of <see cref="Kind"/>.</summary>
+[AttributeUsage(AttributeTargets.Class)]
+public sealed class HeadKindAttribute(string kind) : Attribute
 {
-    public ITaskHead Restore() => Kind switch
-    {
-        ClassificationHead.KindName => ClassificationHead.Restore(this),
-        RegressionHead.KindName => new RegressionHead(Name, LabelColumnName),
-        TokenClassificationHead.KindName => TokenClassificationHead.Restore(this),
-        _ => throw new InvalidDataException($"Unknown head kind '{Kind}' in the saved model (this library knows: {ClassificationHead.KindName}, {RegressionHead.KindName})."),
-    };
+    public string Kind { get; } = kind;
 }

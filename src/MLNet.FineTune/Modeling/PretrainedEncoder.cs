@@ -17,9 +17,10 @@ public sealed class PretrainedEncoder
     /// <param name="folder">Checkpoint folder.</param>
     /// <param name="projection">Builds every projection (LoRA and adapter wrapping); null: plain linear layers.</param>
     /// <param name="addedByProjection">Parameters the projection factory adds (bottleneck adapters), which no checkpoint holds.</param>
-    public static PretrainedEncoder Load(string folder, ProjectionFactory? projection = null, Func<string, bool>? addedByProjection = null)
+    /// <param name="config">The model config to build (e.g. with dropout overridden); null: the folder's config.json.</param>
+    public static PretrainedEncoder Load(string folder, ProjectionFactory? projection = null, Func<string, bool>? addedByProjection = null, TransformerConfig? config = null)
     {
-        var config = TransformerConfig.Load(Path.Combine(folder, "config.json"));
+        config ??= TransformerConfig.Load(Path.Combine(folder, "config.json"));
         var checkpoint = CheckpointFolder.ReadStateDict(folder);
         var prefix = StateDictLoader.DetectPrefix(checkpoint, config.ModelType);
         bool hasPooler = checkpoint.ContainsKey(prefix + "pooler.dense.weight");

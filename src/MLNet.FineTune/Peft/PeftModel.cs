@@ -1,5 +1,5 @@
-using MLNet.FineTune.Heads;
 using MLNet.FineTune.Modeling;
+using MLNet.FineTune.Peft.Tuners;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -15,11 +15,14 @@ namespace MLNet.FineTune.Peft;
 /// var optimizer = torch.optim.AdamW(peft.TrainableParameters());
 /// var output = encoder.Forward(peft.PrepareInput(input));                 // prompt tuning prepends its tokens
 /// </code>
+/// The method itself is an <see cref="ITuner"/> (one class per method, found by <see cref="TunerRegistry"/>); this class
+/// holds what every method shares: freezing, per-task adapter scopes and PEFT's parameter report.
 /// Frozen parameters get requires_grad = false, so backward allocates no gradient for them.
 /// </summary>
 public sealed class PeftModel
 {
-    readonly List<BottleneckAdapterLinear> bottlenecks = new();
+    readonly ITuner tuner;
+    EncoderModel? encoder;
 
     /// <summary>Prepares the method; build the encoder through <see cref="Projection"/> next.</summary>
     /// <param name="options">The method and its settings.</param>
@@ -34,51 +37,39 @@ public sealed class PeftModel
             if (taskNames!.Distinct().Count() != taskNames!.Count) throw new ArgumentException($"Task names must be unique for PeftOptions.AdapterPerTask; got {string.Join(", ", taskNames!)}.");
             TaskAdapters = taskNames!.ToList();
         }
-        switch (options.Method)
-        {
-            case PeftMethod.Lora:
-                options.Lora.Validate();
-                Lora = new LoraModel(modelType);
-                Projection = Lora.Projection;
-                break;
-            case PeftMethod.Houlsby or PeftMethod.Pfeiffer:
-                Projection = Peft.BottleneckAdapters.Factory(options.Method, options.Bottleneck, bottlenecks, TaskAdapters);
-                break;
-            case PeftMethod.PromptTuning:
-                options.PromptTuning.Validate();
-                Projection = Projections.Plain;
-                break;
-            default:
-                Projection = Projections.Plain;
-                break;
-        }
+        tuner = TunerRegistry.Create(new TunerContext(options, modelType, TaskAdapters));
     }
 
     public PeftOptions Options { get; }
     /// <summary>One adapter per task, by task name (<see cref="PeftOptions.AdapterPerTask"/>), or null when adapters are shared.</summary>
     public IReadOnlyList<string>? TaskAdapters { get; }
     /// <summary>Build the encoder through this (LoRA and bottleneck adapters wrap projections while it is built).</summary>
-    public ProjectionFactory Projection { get; }
+    public ProjectionFactory Projection => tuner.Projection;
     /// <summary>The LoRA adapters (method Lora), else null.</summary>
-    public LoraModel? Lora { get; }
+    public LoraModel? Lora => (tuner as LoraTuner)?.Model;
     /// <summary>The learned prompt (method PromptTuning, after <see cref="Attach"/>), else null.</summary>
-    public PromptEmbedding? Prompt { get; private set; }
+    public PromptEmbedding? Prompt => (tuner as PromptTuner)?.Prompt;
     /// <summary>The bottleneck adapters built (methods Houlsby, Pfeiffer).</summary>
-    public IReadOnlyList<BottleneckAdapterLinear> Bottlenecks => bottlenecks;
+    public IReadOnlyList<BottleneckAdapterLinear> Bottlenecks => (tuner as BottleneckTuner)?.Adapters ?? [];
     public EncoderModel Encoder => encoder ?? throw new InvalidOperationException("Call Attach(encoder, head) first.");
     public nn.Module? Head { get; private set; }
+    /// <summary>A trainable module the method adds beside the encoder (prompt tuning's virtual tokens), after <see cref="Attach"/>.</summary>
+    public nn.Module? Auxiliary => tuner.Auxiliary;
     /// <summary>How many positions the encoder output has in front of the first real token (prompt tuning: N, else 0).</summary>
     public int VirtualTokens => Prompt?.NumVirtualTokens ?? 0;
-    EncoderModel? encoder;
+    /// <summary>PEFT's task_type for the head: TOKEN_CLS, SEQ_CLS, or null without a head.</summary>
+    public string? TaskType { get; private set; }
 
     /// <summary>Adds the method's trainable pieces (LoRA adapter, prompt) and freezes everything else.</summary>
-    public void Attach(EncoderModel encoderModel, nn.Module? head = null)
+    /// <param name="encoderModel">The encoder built through <see cref="Projection"/>.</param>
+    /// <param name="head">The task head(s), which always train.</param>
+    /// <param name="taskType">PEFT's task_type recorded in adapter files; default SEQ_CLS when a head is given.</param>
+    public void Attach(EncoderModel encoderModel, nn.Module? head = null, string? taskType = null)
     {
         if (encoder is not null) throw new InvalidOperationException("Attach was already called.");
         encoder = encoderModel; Head = head;
-        if (Lora is not null)
-            foreach (var name in TaskAdapters ?? [Options.AdapterName]) Lora.AddAdapter(name, Options.Lora);
-        if (Options.Method == PeftMethod.PromptTuning) Prompt = new PromptEmbedding(encoderModel, Options.PromptTuning);
+        TaskType = head is null ? null : taskType ?? "SEQ_CLS";
+        tuner.Attach(encoderModel);
         RefreshTrainable();
     }
 
@@ -94,10 +85,10 @@ public sealed class PeftModel
     }
 
     /// <summary>The encoder input for this method: prompt tuning prepends its virtual tokens; other methods change nothing.</summary>
-    public EncoderInput PrepareInput(EncoderInput input) => Prompt is null ? input : Prompt.Prepend(Encoder, input);
+    public EncoderInput PrepareInput(EncoderInput input) => tuner.PrepareInput(Encoder, input);
 
     /// <summary>Per-token states of the real tokens only (B, T, H): drops prompt tuning's virtual positions.</summary>
-    public Tensor RealTokenStates(EncoderOutput output) => Prompt is null ? output.LastHiddenState : Prompt.DropVirtualTokens(output.LastHiddenState);
+    public Tensor RealTokenStates(EncoderOutput output) => tuner.RealTokenStates(output);
 
     /// <summary>
     /// Sets requires_grad on every parameter for the method. Call again after changing LoRA adapters (only the active
@@ -105,49 +96,16 @@ public sealed class PeftModel
     /// </summary>
     public void RefreshTrainable()
     {
-        foreach (var (name, p) in Encoder.named_parameters()) p.requires_grad = EncoderParameterTrains(name);
+        foreach (var (name, p) in Encoder.named_parameters()) p.requires_grad = tuner.Trains(name);
         if (Head is not null) foreach (var p in Head.parameters()) p.requires_grad = true; // every method trains the task head
-        if (Prompt is not null) foreach (var p in Prompt.parameters()) p.requires_grad = true;
+        if (tuner.Auxiliary is { } auxiliary) foreach (var p in auxiliary.parameters()) p.requires_grad = true;
     }
 
     /// <summary>Whether an encoder parameter is created by <see cref="Projection"/> (bottleneck adapters): no pretrained checkpoint holds it.</summary>
-    public bool IsAddedByProjection(string parameterName) =>
-        Options.Method is PeftMethod.Houlsby or PeftMethod.Pfeiffer && parameterName.Contains(".adapter_", StringComparison.Ordinal);
-
-    bool EncoderParameterTrains(string name) => Options.Method switch
-    {
-        PeftMethod.Full => true,
-        PeftMethod.HeadOnly or PeftMethod.PromptTuning => false,
-        PeftMethod.BitFit => name.EndsWith(".bias", StringComparison.Ordinal),
-        PeftMethod.Houlsby or PeftMethod.Pfeiffer => name.Contains(".adapter_", StringComparison.Ordinal),
-        PeftMethod.Lora => LoraParameterTrains(name),
-        _ => throw new NotSupportedException(Options.Method.ToString()),
-    };
-
-    bool LoraParameterTrains(string name)
-    {
-        var lora = Options.Lora;
-        // Per-task adapters all train (each from its own task's loss), whichever is active.
-        foreach (var adapter in TaskAdapters ?? Lora!.ActiveAdapters)
-            if (name.Contains($".lora_A.{adapter}.") || name.Contains($".lora_B.{adapter}.")) return true;
-        if (name.Contains(".lora_")) return false;
-        if (lora.Bias == LoraBias.All && name.EndsWith(".bias", StringComparison.Ordinal)) return true;
-        if (lora.Bias == LoraBias.LoraOnly && name.EndsWith(".base_layer.bias", StringComparison.Ordinal)
-            && Lora!.Layers.TryGetValue(name[..^".base_layer.bias".Length], out var layer) && layer.Adapters.Count > 0) return true;
-        return IsEncoderModuleToSave(name);
-    }
+    public bool IsAddedByProjection(string parameterName) => tuner.IsAddedByProjection(parameterName);
 
     /// <summary>Whether an encoder parameter belongs to a module listed in LoRA's modules_to_save.</summary>
-    public bool IsEncoderModuleToSave(string parameterName)
-    {
-        if (Options.Method != PeftMethod.Lora || Options.Lora.ModulesToSave.Count == 0) return false;
-        var parts = StateDictPath(parameterName).Split('.');
-        for (int i = parts.Length - 1; i > 0; i--) // every enclosing module path, innermost first
-            if (TargetModules.MatchesList(string.Join('.', parts[..i]), Options.Lora.ModulesToSave)) return true;
-        return false;
-    }
-
-    static string StateDictPath(string name) => name.Replace(".base_layer.", ".");
+    public bool IsEncoderModuleToSave(string parameterName) => tuner is LoraTuner lora && lora.IsModuleToSave(parameterName);
 
     /// <summary>Every parameter the optimizer should update (requires_grad = true), encoder first, then prompt, then head.</summary>
     public IReadOnlyList<Parameter> TrainableParameters() => NamedParameters().Where(p => p.Parameter.requires_grad).Select(p => p.Parameter).ToList();
@@ -156,7 +114,7 @@ public sealed class PeftModel
     public IEnumerable<(string Name, Parameter Parameter)> NamedParameters()
     {
         foreach (var (n, p) in Encoder.named_parameters()) yield return (n, p);
-        if (Prompt is not null) foreach (var (n, p) in Prompt.named_parameters()) yield return ("prompt." + n, p);
+        if (tuner.Auxiliary is { } auxiliary) foreach (var (n, p) in auxiliary.named_parameters()) yield return ("prompt." + n, p);
         if (Head is not null) foreach (var (n, p) in Head.named_parameters()) yield return ("head." + n, p);
     }
 
@@ -164,16 +122,12 @@ public sealed class PeftModel
     public TrainableParameterReport ParameterReport()
     {
         long all = 0, trainable = 0, savedCopies = 0;
-        bool peftKeepsOriginals = Options.Method is PeftMethod.Lora or PeftMethod.PromptTuning;
         foreach (var (name, p) in NamedParameters())
         {
             all += p.numel();
             if (p.requires_grad) trainable += p.numel();
-            if (peftKeepsOriginals && (name.StartsWith("head.", StringComparison.Ordinal) || IsEncoderModuleToSave(name))) savedCopies += p.numel();
+            if (tuner.CountsSavedModuleCopies && (name.StartsWith("head.", StringComparison.Ordinal) || IsEncoderModuleToSave(name))) savedCopies += p.numel();
         }
         return new TrainableParameterReport(trainable, all + savedCopies);
     }
-
-    /// <summary>PEFT's task_type for the head: TOKEN_CLS, SEQ_CLS, or null without a head.</summary>
-    public string? TaskType => Head switch { null => null, TokenClassifier => "TOKEN_CLS", _ => "SEQ_CLS" };
 }

@@ -24,6 +24,14 @@ public sealed record PeftOptions
     /// </summary>
     public bool AdapterPerTask { get; init; }
 
+    /// <summary>Checks the chosen method's settings (by building its tuner, which validates them) and <see cref="AdapterPerTask"/>.</summary>
+    /// <param name="headCount">Number of task heads the model has.</param>
+    internal void Validate(int headCount)
+    {
+        ValidateAdapterPerTask(headCount);
+        _ = Tuners.TunerRegistry.Create(new Tuners.TunerContext(this, "bert", AdapterPerTask ? Enumerable.Range(0, headCount).Select(i => "task" + i).ToList() : null));
+    }
+
     /// <summary>Throws an <see cref="ArgumentException"/> naming <see cref="AdapterPerTask"/> when it is set but cannot apply.</summary>
     /// <param name="headCount">Number of task heads the model has.</param>
     public void ValidateAdapterPerTask(int headCount)

@@ -31,11 +31,11 @@ internal sealed class ByteLevelBpe
     public string? Token(int id) => tokensById.GetValueOrDefault(id);
 
     /// <summary>Reads vocab.json (token → id).</summary>
-    public static Dictionary<string, int> ReadVocabJson(string path)
+    public static Dictionary<string, int> ReadVocabJson(string json, string path)
     {
         try
         {
-            return JsonSerializer.Deserialize<Dictionary<string, int>>(File.ReadAllText(path))
+            return JsonSerializer.Deserialize<Dictionary<string, int>>(json)
                 ?? throw new FormatException($"'{path}' holds JSON null; expected an object of token → id.");
         }
         catch (JsonException e)
@@ -48,9 +48,9 @@ internal sealed class ByteLevelBpe
     /// Reads merges.txt like HF's slow tokenizer: the first line (<c>#version</c>) and the text after the last newline are
     /// skipped; every other non-blank line must hold exactly two symbols; rank = order in the file.
     /// </summary>
-    public static Dictionary<(string, string), int> ReadMerges(string path)
+    public static Dictionary<(string, string), int> ReadMerges(string text, string path)
     {
-        var lines = File.ReadAllText(path).Split('\n');
+        var lines = text.Split('\n');
         var merges = new List<(string, string)>();
         for (int i = 1; i < lines.Length - 1; i++)
         {

@@ -20,11 +20,11 @@ internal sealed class SentencePieceTransformerTokenizer : TransformerTokenizer
         tokensById = model.Vocabulary.GroupBy(kv => kv.Value).ToDictionary(g => g.Key, g => g.First().Key);
     }
 
-    public static SentencePieceTokenizer Load(string path)
+    public static SentencePieceTokenizer Load(byte[] model, string path)
     {
         try
         {
-            using var stream = File.OpenRead(path);
+            using var stream = new MemoryStream(model, writable: false);
             return SentencePieceTokenizer.Create(stream, false, false);
         }
         catch (Exception e) when (e is not IOException and not UnauthorizedAccessException)

@@ -22,7 +22,7 @@ public sealed class TokenizeTransformer : ZipPersistedTransformer, IZipPersisted
     internal TokenizeTransformer(IHostEnvironment env, Settings settings, IReadOnlyDictionary<string, byte[]> files) : base(env, "TokenizeForTransformer")
     {
         Options = settings; this.files = files;
-        Tokenizer = Engine.ModelPackage.TokenizerFromFiles(files);
+        Tokenizer = TransformerTokenizer.FromFiles(files, "model zip tokenizer");
     }
 
     public Settings Options { get; }

@@ -49,9 +49,9 @@ internal static class TokenizerFactory
                 config.SpecialTokens[key] = new AddedToken(token, -1, true, LStrip: key == "mask_token" && token == "<mask>", false);
     }
 
-    public static TransformerTokenizer SentencePiece(TokenizerFolderConfig config, string modelPath, string folder)
+    public static TransformerTokenizer SentencePiece(TokenizerFolderConfig config, byte[] modelBytes, string modelPath, string folder)
     {
-        var model = SentencePieceTransformerTokenizer.Load(modelPath);
+        var model = SentencePieceTransformerTokenizer.Load(modelBytes, modelPath);
         var settings = Settings(config, "sentencepiece", t => model.Vocabulary.TryGetValue(t, out int id) ? id : null,
             model.Vocabulary.Count, [modelPath], folder);
         return new SentencePieceTransformerTokenizer(settings, model);

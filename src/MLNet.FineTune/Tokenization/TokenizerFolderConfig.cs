@@ -27,7 +27,7 @@ internal sealed class TokenizerFolderConfig
 
     public List<string> FilesRead { get; } = [];
 
-    public static TokenizerFolderConfig Read(string folder)
+    public static TokenizerFolderConfig Read(TokenizerFiles folder)
     {
         var config = new TokenizerFolderConfig();
         config.TokenizerConfig = config.ReadJson(folder, TokenizerConfigFile);
@@ -39,7 +39,7 @@ internal sealed class TokenizerFolderConfig
                 foreach (var entry in decoder.EnumerateObject())
                 {
                     if (!int.TryParse(entry.Name, out int id))
-                        throw new FormatException($"{Path.Combine(folder, TokenizerConfigFile)}: added_tokens_decoder key '{entry.Name}' is not a token id.");
+                        throw new FormatException($"{folder.PathOf(TokenizerConfigFile)}: added_tokens_decoder key '{entry.Name}' is not a token id.");
                     var t = ParseToken(entry.Value, TokenizerConfigFile, $"added_tokens_decoder.{entry.Name}")!;
                     config.AddedTokens.Add(t with { Id = id, Special = Bool(entry.Value, "special") ?? false });
                 }
@@ -85,13 +85,13 @@ internal sealed class TokenizerFolderConfig
     static bool? Bool(JsonElement json, string name) =>
         json.TryGetProperty(name, out var v) ? v.ValueKind switch { JsonValueKind.True => true, JsonValueKind.False => false, _ => null } : null;
 
-    JsonElement? ReadJson(string folder, string file)
+    JsonElement? ReadJson(TokenizerFiles folder, string file)
     {
-        var path = Path.Combine(folder, file);
-        if (!File.Exists(path)) return null;
+        var path = folder.PathOf(file);
+        if (!folder.Exists(file)) return null;
         try
         {
-            using var doc = JsonDocument.Parse(File.ReadAllText(path));
+            using var doc = JsonDocument.Parse(folder.ReadAllText(file));
             if (doc.RootElement.ValueKind != JsonValueKind.Object)
                 throw new FormatException($"'{path}' should hold a JSON object, got {doc.RootElement.ValueKind}.");
             FilesRead.Add(path);

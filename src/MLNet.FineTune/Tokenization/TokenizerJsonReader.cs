@@ -8,10 +8,10 @@ namespace MLNet.FineTune.Tokenization;
 /// </summary>
 internal static class TokenizerJsonReader
 {
-    public static TransformerTokenizer Read(TokenizerFolderConfig config, string path, string folder)
+    public static TransformerTokenizer Read(TokenizerFolderConfig config, string json, string path, string folder)
     {
         JsonElement root;
-        try { using var doc = JsonDocument.Parse(File.ReadAllText(path)); root = doc.RootElement.Clone(); }
+        try { using var doc = JsonDocument.Parse(json); root = doc.RootElement.Clone(); }
         catch (JsonException e) { throw new FormatException($"'{path}' is not valid JSON: {e.Message}", e); }
 
         if (!root.TryGetProperty("model", out var model) || !model.TryGetProperty("type", out var typeElement))

@@ -17,30 +17,39 @@ public abstract partial class TransformerTokenizer
     {
         ArgumentException.ThrowIfNullOrEmpty(folder);
         if (!Directory.Exists(folder)) throw new DirectoryNotFoundException($"Tokenizer folder '{folder}' does not exist.");
-        var config = TokenizerFolderConfig.Read(folder);
-        string vocabTxt = Path.Combine(folder, "vocab.txt"), vocabJson = Path.Combine(folder, "vocab.json"),
-            merges = Path.Combine(folder, "merges.txt"), tokenizerJson = Path.Combine(folder, "tokenizer.json");
+        return FromFiles(TokenizerFiles.Folder(folder));
+    }
 
-        if (File.Exists(vocabTxt))
-            return TokenizerFactory.WordPiece(config, WordPieceVocabulary.ReadVocabTxt(vocabTxt), [vocabTxt], folder);
-        if (File.Exists(vocabJson) && File.Exists(merges))
-            return TokenizerFactory.ByteLevelBpe(config, ByteLevelBpe.ReadVocabJson(vocabJson), ByteLevelBpe.ReadMerges(merges), [vocabJson, merges], folder);
-        if (FindSentencePieceModel(folder) is { } model)
-            return TokenizerFactory.SentencePiece(config, model, folder);
-        if (File.Exists(tokenizerJson))
-            return TokenizerJsonReader.Read(config, tokenizerJson, folder);
+    /// <summary>The same as <see cref="FromFolder"/> over files held in memory (a model zip's tokenizer entries): nothing touches the disk.</summary>
+    internal static TransformerTokenizer FromFiles(IReadOnlyDictionary<string, byte[]> files, string where) => FromFiles(TokenizerFiles.InMemory(files, where));
 
-        var hint = File.Exists(vocabJson) ? " (vocab.json is there but merges.txt is missing)" : File.Exists(merges) ? " (merges.txt is there but vocab.json is missing)" : "";
+    internal static TransformerTokenizer FromFiles(TokenizerFiles files)
+    {
+        var folder = files.Where;
+        var config = TokenizerFolderConfig.Read(files);
+        const string vocabTxt = "vocab.txt", vocabJson = "vocab.json", merges = "merges.txt", tokenizerJson = "tokenizer.json";
+
+        if (files.Exists(vocabTxt))
+            return TokenizerFactory.WordPiece(config, WordPieceVocabulary.ReadVocabTxt(files.ReadAllText(vocabTxt), files.PathOf(vocabTxt)), [files.PathOf(vocabTxt)], folder);
+        if (files.Exists(vocabJson) && files.Exists(merges))
+            return TokenizerFactory.ByteLevelBpe(config, ByteLevelBpe.ReadVocabJson(files.ReadAllText(vocabJson), files.PathOf(vocabJson)),
+                ByteLevelBpe.ReadMerges(files.ReadAllText(merges), files.PathOf(merges)), [files.PathOf(vocabJson), files.PathOf(merges)], folder);
+        if (FindSentencePieceModel(files) is { } model)
+            return TokenizerFactory.SentencePiece(config, files.ReadAllBytes(model), files.PathOf(model), folder);
+        if (files.Exists(tokenizerJson))
+            return TokenizerJsonReader.Read(config, files.ReadAllText(tokenizerJson), files.PathOf(tokenizerJson), folder);
+
+        var hint = files.Exists(vocabJson) ? " (vocab.json is there but merges.txt is missing)" : files.Exists(merges) ? " (merges.txt is there but vocab.json is missing)" : "";
         throw new FileNotFoundException(
             $"No tokenizer files in '{folder}'{hint}. Looked for: vocab.txt (WordPiece), vocab.json + merges.txt (byte-level BPE), " +
             "*.model (SentencePiece), tokenizer.json.");
     }
 
-    static string? FindSentencePieceModel(string folder)
+    static string? FindSentencePieceModel(TokenizerFiles files)
     {
         string[] preferred = ["tokenizer.model", "spiece.model", "sentencepiece.bpe.model"];
         foreach (var name in preferred)
-            if (File.Exists(Path.Combine(folder, name))) return Path.Combine(folder, name);
-        return Directory.GetFiles(folder, "*.model").OrderBy(f => f, StringComparer.Ordinal).FirstOrDefault();
+            if (files.Exists(name)) return name;
+        return files.Names.FirstOrDefault(n => n.EndsWith(".model", StringComparison.Ordinal));
     }
 }

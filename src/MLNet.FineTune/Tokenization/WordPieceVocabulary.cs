@@ -27,11 +27,12 @@ internal sealed class WordPieceVocabulary
     public int Count => idsByToken.Count == 0 ? 0 : Math.Max(idsByToken.Count, idsByToken.Values.Max() + 1);
 
     /// <summary>Reads vocab.txt like HF <c>load_vocab</c>: one token per line, id = line number, later duplicates win.</summary>
-    public static Dictionary<string, int> ReadVocabTxt(string path)
+    public static Dictionary<string, int> ReadVocabTxt(string text, string path)
     {
         var vocabulary = new Dictionary<string, int>(StringComparer.Ordinal);
         int index = 0;
-        foreach (var line in File.ReadLines(path)) vocabulary[line] = index++;
+        using var reader = new StringReader(text); // line breaks as File.ReadLines: \n, \r\n or \r
+        for (var line = reader.ReadLine(); line != null; line = reader.ReadLine()) vocabulary[line] = index++;
         if (vocabulary.Count == 0) throw new FormatException($"WordPiece vocabulary '{path}' is empty.");
         return vocabulary;
     }

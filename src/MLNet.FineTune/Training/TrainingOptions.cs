@@ -60,7 +60,7 @@ public sealed record TrainingOptions
     /// </summary>
     public TaskSampling TaskSampling { get; init; } = TaskSampling.Mixed;
 
-    /// <summary>Label smoothing for classification losses, in [0, 1). Read by the model's loss. Default 0.</summary>
+    /// <summary>Label smoothing in [0, 1) for every classification and token-classification head that sets none itself (Hugging Face's label_smoothing_factor). Default 0.</summary>
     public double LabelSmoothing { get; init; }
 
     /// <summary>When the evaluation callback runs (only if one is given). Default each epoch.</summary>

@@ -1,6 +1,8 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using MLNet.FineTune.Engine;
+using MLNet.FineTune.Heads;
+using MLNet.FineTune.Data;
+using MLNet.FineTune.Scoring;
 using MLNet.FineTune.Peft;
 using MLNet.FineTune.Training;
 using static TorchSharp.torch;

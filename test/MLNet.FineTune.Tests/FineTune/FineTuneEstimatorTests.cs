@@ -1,6 +1,8 @@
+using MLNet.FineTune.Modeling;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using MLNet.FineTune.Data;
+using MLNet.FineTune.Samples;
 using MLNet.FineTune.Training;
 
 namespace MLNet.FineTune.Tests.FineTune;

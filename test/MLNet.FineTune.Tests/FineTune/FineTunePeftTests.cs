@@ -1,6 +1,7 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using MLNet.FineTune.Data;
+using MLNet.FineTune.Samples;
 using MLNet.FineTune.Peft;
 using static TorchSharp.torch;
 

@@ -3,6 +3,7 @@ using System.Globalization;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using MLNet.FineTune.Data;
+using MLNet.FineTune.Samples;
 
 namespace MLNet.FineTune.Tests.FineTune;
 

@@ -1,6 +1,8 @@
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
-using MLNet.FineTune.Engine;
+using MLNet.FineTune.Heads;
+using MLNet.FineTune.Data;
+using MLNet.FineTune.Scoring;
 using MLNet.FineTune.Heads;
 using MLNet.FineTune.Modeling;
 using MLNet.FineTune.Modeling.Checkpoints;

@@ -73,14 +73,13 @@ public sealed class NativeMemoryHygieneTests
         // (almost) nothing to the finalizer; fixed per-fit costs cancel in the difference. Before the fix: 4-5 per step.
         using var counter = new FinalizedObjectCounter();
         var ml = new Microsoft.ML.MLContext(seed: 1);
-        var rows = MLNet.FineTune.Data.SyntheticSentiment.Generate(64, seed: 5);
+        var rows = MLNet.FineTune.Samples.SyntheticSentiment.Generate(64, seed: 5);
         var data = ml.Data.LoadFromEnumerable(rows);
         var options = MLNet.FineTune.Tests.FineTune.FineTunePersistenceTests.Quick;
         if (multiTask)
             options = options with
             {
-                Heads = new MLNet.FineTune.Heads.ITaskHead[] { new MLNet.FineTune.Heads.ClassificationHead("a"), new MLNet.FineTune.Heads.ClassificationHead("b") },
-                HeadLossWeights = new[] { 1.0, 0.5 },
+                Heads = new MLNet.FineTune.Heads.ITaskHead[] { new MLNet.FineTune.Heads.ClassificationHead("a"), new MLNet.FineTune.Heads.ClassificationHead("b") { LossWeight = 0.5 } },
             };
         int Fit(int steps) => counter.CountFinalized(() =>
             ml.Transforms.FineTune(options with { Training = options.Training! with { MaxSteps = steps, MaxGradNorm = 1.0 } }).Fit(data));

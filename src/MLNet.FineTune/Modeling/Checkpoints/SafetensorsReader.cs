@@ -25,16 +25,25 @@ public sealed class SafetensorsReader
     public IReadOnlyDictionary<string, SafetensorsEntry> Entries { get; }
     public IReadOnlyDictionary<string, string> Metadata { get; }
     readonly long dataStart;
+    readonly Func<Stream> open;
 
-    SafetensorsReader(string path, Dictionary<string, SafetensorsEntry> entries, Dictionary<string, string> metadata, long dataStart)
+    SafetensorsReader(string path, Func<Stream> open, Dictionary<string, SafetensorsEntry> entries, Dictionary<string, string> metadata, long dataStart)
     {
-        Path = path; Entries = entries; Metadata = metadata; this.dataStart = dataStart;
+        Path = path; this.open = open; Entries = entries; Metadata = metadata; this.dataStart = dataStart;
     }
 
     public static SafetensorsReader Open(string path)
     {
         if (!File.Exists(path)) throw new CheckpointException($"{path}: file not found.");
-        using var stream = File.OpenRead(path);
+        return Open(() => File.OpenRead(path), path);
+    }
+
+    /// <summary>A safetensors file held in memory (a model zip entry); <paramref name="description"/> names it in errors.</summary>
+    public static SafetensorsReader Open(byte[] bytes, string description) => Open(() => new MemoryStream(bytes, writable: false), description);
+
+    static SafetensorsReader Open(Func<Stream> open, string path)
+    {
+        using var stream = open();
         long fileLength = stream.Length;
         if (fileLength < 8) throw new CheckpointException($"{path}: truncated safetensors file ({fileLength} bytes; the 8-byte header length alone needs 8).");
         Span<byte> lenBytes = stackalloc byte[8];
@@ -62,7 +71,7 @@ public sealed class SafetensorsReader
             }
             entries[name] = ParseEntry(path, name, node, dataLength);
         }
-        return new SafetensorsReader(path, entries, metadata, dataStart);
+        return new SafetensorsReader(path, open, entries, metadata, dataStart);
     }
 
     static SafetensorsEntry ParseEntry(string path, string name, JsonNode? node, long dataLength)
@@ -94,7 +103,7 @@ public sealed class SafetensorsReader
     {
         if (!Entries.TryGetValue(name, out var e)) throw new CheckpointException($"{Path}: no tensor named '{name}'.");
         var bytes = new byte[e.End - e.Begin];
-        using (var stream = File.OpenRead(Path))
+        using (var stream = open())
         {
             stream.Seek(dataStart + e.Begin, SeekOrigin.Begin);
             stream.ReadExactly(bytes);

@@ -1,4 +1,4 @@
-namespace MLNet.FineTune.Data;
+namespace MLNet.FineTune.Samples;
 
 /// <summary>One labelled review.</summary>
 public sealed class SentimentRow

@@ -1,8 +1,9 @@
+using System.Text;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using MLNet.FineTune.Modeling;
 
-namespace MLNet.FineTune.Engine;
+namespace MLNet.FineTune.Modeling;
 
 /// <summary>
 /// Writes a Hugging Face-style folder (config.json, vocab.txt, tokenizer_config.json) for the built-in model, so that it
@@ -10,7 +11,7 @@ namespace MLNet.FineTune.Engine;
 /// BERT specials, every character seen (as word start and as ##continuation, so nothing is [UNK]), then the most
 /// frequent lower-cased words and punctuation of the training texts.
 /// </summary>
-public static class BuiltInModel
+internal static class BuiltInModel
 {
     static readonly Regex Words = new(@"\w+|[^\w\s]", RegexOptions.Compiled);
 
@@ -21,22 +22,37 @@ public static class BuiltInModel
         AttentionDropout = o.Dropout, PadTokenId = 0, Architectures = new[] { "BertModel" },
     };
 
-    /// <summary>Creates the folder and returns the model config written into it.</summary>
-    public static TransformerConfig WriteFolder(string folder, BuiltInModelOptions options, IEnumerable<string> texts)
+    /// <summary>
+    /// The model's files as a Hugging Face folder would hold them (config.json, vocab.txt, tokenizer_config.json), in
+    /// memory: the package reads them like any checkpoint's files and saves them in the model zip.
+    /// </summary>
+    public static (TransformerConfig Config, Dictionary<string, byte[]> Files) CreateFiles(BuiltInModelOptions options, IEnumerable<string> texts)
     {
-        Directory.CreateDirectory(folder);
         var vocab = BuildVocabulary(texts, options.VocabularySize);
-        File.WriteAllLines(Path.Combine(folder, "vocab.txt"), vocab);
         var config = Config(options, vocab.Count);
         var json = config.ToJson();
         json["architectures"] = new JsonArray("BertModel");
         json["mlnet_finetune_builtin"] = true;
-        File.WriteAllText(Path.Combine(folder, "config.json"), json.ToJsonString(new() { WriteIndented = true }));
-        File.WriteAllText(Path.Combine(folder, "tokenizer_config.json"), new JsonObject
+        var indented = new System.Text.Json.JsonSerializerOptions { WriteIndented = true };
+        var files = new Dictionary<string, byte[]>
         {
-            ["tokenizer_class"] = "BertTokenizer", ["do_lower_case"] = true, ["model_max_length"] = options.MaxPositions,
-            ["cls_token"] = "[CLS]", ["sep_token"] = "[SEP]", ["pad_token"] = "[PAD]", ["unk_token"] = "[UNK]", ["mask_token"] = "[MASK]",
-        }.ToJsonString(new() { WriteIndented = true }));
+            ["vocab.txt"] = Encoding.UTF8.GetBytes(string.Concat(vocab.Select(v => v + "\n"))),
+            ["config.json"] = Encoding.UTF8.GetBytes(json.ToJsonString(indented)),
+            ["tokenizer_config.json"] = Encoding.UTF8.GetBytes(new JsonObject
+            {
+                ["tokenizer_class"] = "BertTokenizer", ["do_lower_case"] = true, ["model_max_length"] = options.MaxPositions,
+                ["cls_token"] = "[CLS]", ["sep_token"] = "[SEP]", ["pad_token"] = "[PAD]", ["unk_token"] = "[UNK]", ["mask_token"] = "[MASK]",
+            }.ToJsonString(indented)),
+        };
+        return (config, files);
+    }
+
+    /// <summary>Writes <see cref="CreateFiles"/> into a folder (to inspect or reuse the generated tokenizer) and returns the config.</summary>
+    public static TransformerConfig WriteFolder(string folder, BuiltInModelOptions options, IEnumerable<string> texts)
+    {
+        Directory.CreateDirectory(folder);
+        var (config, files) = CreateFiles(options, texts);
+        foreach (var (name, bytes) in files) File.WriteAllBytes(Path.Combine(folder, name), bytes);
         return config;
     }
 

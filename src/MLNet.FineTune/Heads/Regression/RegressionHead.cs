@@ -7,25 +7,38 @@ using static TorchSharp.torch;
 namespace MLNet.FineTune.Heads;
 
 /// <summary>Regression on one or two texts (e.g. STS-B similarity): one output, mean squared error, an ML.NET <c>Score</c> column.</summary>
-public sealed class RegressionHead : ITaskHead
+public sealed record RegressionHead : ITaskHead
 {
     public const string KindName = "regression";
 
     public RegressionHead(string name = "regression", string labelColumnName = "Label") { Name = name; LabelColumnName = labelColumnName; }
 
-    public string Name { get; }
-    public string LabelColumnName { get; }
-    public int OutputSize => 1;
-    public IReadOnlyList<string> LabelNames => Array.Empty<string>();
+    public string Name { get; init; }
+    public string LabelColumnName { get; init; }
+    /// <inheritdoc/>
+    public double LossWeight { get; init; } = 1;
 
-    public void ValidateLabelType(DataViewType actual)
+    public void ValidateLabel(SchemaShape.Column label)
     {
-        if (actual != NumberDataViewType.Single && actual != NumberDataViewType.Double)
-            throw new ArgumentOutOfRangeException(LabelColumnName, $"Label column '{LabelColumnName}' has type {actual}; regression expects Single or Double.");
+        if (label.Kind != SchemaShape.Column.VectorKind.Scalar || label.IsKey || (label.ItemType != NumberDataViewType.Single && label.ItemType != NumberDataViewType.Double))
+            throw new ArgumentOutOfRangeException(LabelColumnName, $"Label column '{LabelColumnName}' has type {HeadShapes.Describe(label)}; regression expects Single or Double.");
     }
 
-    public void FitLabels(DataViewSchema.Column column, IReadOnlyList<object?> values) { }
+    public IReadOnlyList<SchemaShape.Column> OutputShape(SchemaShape.Column label, string prefix) => [HeadShapes.Scalar(prefix + "Score", NumberDataViewType.Single)];
 
+    public IFittedHead Fit(DataViewSchema.Column column, IReadOnlyList<object?> values, HeadTrainingDefaults defaults) =>
+        new FittedRegressionHead(Name, LabelColumnName, LossWeight);
+}
+
+/// <summary>A fitted <see cref="RegressionHead"/> (nothing is learnt from the labels but their type).</summary>
+[HeadKind(RegressionHead.KindName)]
+internal sealed class FittedRegressionHead(string name, string labelColumnName, double lossWeight = 1) : IFittedHead, IRestorableHead<FittedRegressionHead>
+{
+    public string Name => name;
+    public string LabelColumnName => labelColumnName;
+    public double LossWeight => lossWeight;
+    public int OutputSize => 1;
+    public IReadOnlyList<string> LabelNames => Array.Empty<string>();
     public bool IsTokenLevel => false;
 
     public float[] EncodeTarget(object? value, EncodedInput encoding) => new[] { EncodeOne(value, LabelColumnName) };
@@ -52,5 +65,7 @@ public sealed class RegressionHead : ITaskHead
         return new Dictionary<string, double> { ["mse"] = mse, ["loss"] = mse };
     }
 
-    public HeadDescription Describe() => new(KindName, Name, LabelColumnName, Array.Empty<string>(), "number");
+    public HeadDescription Describe() => new(RegressionHead.KindName, Name, LabelColumnName, Array.Empty<string>(), "number", LossWeight: LossWeight);
+
+    public static FittedRegressionHead Restore(HeadDescription d) => new(d.Name, d.LabelColumnName, d.LossWeight);
 }

@@ -1,47 +1,48 @@
-using MLNet.FineTune.Heads;
+using MLNet.FineTune.Data;
 using MLNet.FineTune.Modeling;
+using MLNet.FineTune.Peft;
 using MLNet.FineTune.Training;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace MLNet.FineTune.Engine;
+namespace MLNet.FineTune.Heads;
 
 /// <summary>
 /// One encoder shared by one or more task heads. The encoder is registered under its model type (<c>bert.</c>,
 /// <c>roberta.</c>, <c>distilbert.</c>: Hugging Face's task-checkpoint prefixes) and each head under
 /// <c>heads.{name}.</c>. A batch runs through the encoder once, then through every head; with per-task adapters
-/// (<see cref="Peft.PeftOptions.AdapterPerTask"/>) the frozen base is shared but each head needs its own encoder pass.
+/// (<see cref="PeftOptions.AdapterPerTask"/>) the frozen base is shared but each head needs its own encoder pass.
 /// </summary>
 public sealed class TaskNetwork : nn.Module, ITrainableModel<TextBatch>
 {
     readonly EncoderModel encoder;
     readonly ModuleDict<ClassifierModule> heads = new();
 
-    public TaskNetwork(EncoderModel encoder, IReadOnlyList<ITaskHead> tasks, IReadOnlyList<ClassifierModule> headModules) : base(nameof(TaskNetwork))
+    /// <param name="encoder">The encoder, built through <paramref name="peft"/>'s projection factory when a method is given.</param>
+    /// <param name="tasks">The fitted heads, in order.</param>
+    /// <param name="headModules">One module per head.</param>
+    /// <param name="peft">The parameter-efficient method: attached here (adapters added, weights frozen, its prompt registered as <c>prompt.</c>); null trains everything.</param>
+    public TaskNetwork(EncoderModel encoder, IReadOnlyList<IFittedHead> tasks, IReadOnlyList<ClassifierModule> headModules, PeftModel? peft = null) : base(nameof(TaskNetwork))
     {
         this.encoder = encoder;
         Tasks = tasks;
         for (int i = 0; i < tasks.Count; i++) heads.Add(tasks[i].Name, headModules[i]);
         register_module(encoder.Config.ModelType, encoder);
         register_module("heads", heads);
+        Peft = peft;
+        if (peft is null) return;
+        peft.Attach(encoder, heads, tasks.Count == 1 && tasks[0].IsTokenLevel ? "TOKEN_CLS" : "SEQ_CLS");
+        if (peft.Auxiliary is { } auxiliary) register_module("prompt", auxiliary);
     }
 
     public EncoderModel Encoder => encoder;
     /// <summary>All head modules (what PEFT methods always train).</summary>
     public nn.Module HeadsModule => heads;
 
-    /// <summary>Registers extra trainable modules that live outside the encoder (prompt tuning's virtual tokens) under <paramref name="name"/>.</summary>
-    public void AddAuxiliary(string name, nn.Module module) => register_module(name, module);
-    public IReadOnlyList<ITaskHead> Tasks { get; }
+    public IReadOnlyList<IFittedHead> Tasks { get; }
     public ClassifierModule Head(int index) => heads[Tasks[index].Name];
     public string EncoderPrefix => encoder.Config.ModelType + ".";
-
-    /// <summary>Optional input rewrite applied before the encoder (prompt tuning prepends virtual tokens here).</summary>
-    public Func<EncoderInput, EncoderInput>? InputTransform { get; set; }
-
-    /// <summary>Optional output rewrite applied before token-level heads (prompt tuning drops its virtual positions).</summary>
-    public Func<EncoderOutput, EncoderOutput>? OutputTransform { get; set; }
 
     nn.Module ITrainableModel<TextBatch>.Module => this;
 
@@ -55,7 +56,7 @@ public sealed class TaskNetwork : nn.Module, ITrainableModel<TextBatch>
     Tensor?[] Forward(TextBatch batch, bool[]? wanted)
     {
         var input = new EncoderInput(batch.AttentionMask, batch.InputIds, batch.TokenTypeIds);
-        if (InputTransform != null) input = InputTransform(input);
+        if (Peft is not null) input = Peft.PrepareInput(input); // prompt tuning prepends its virtual tokens
         var logits = new Tensor?[Tasks.Count];
         if (Peft?.TaskAdapters is null)
         {
@@ -73,7 +74,7 @@ public sealed class TaskNetwork : nn.Module, ITrainableModel<TextBatch>
 
     // Token-level heads see real tokens only; sequence heads read position 0 as PEFT does (the first virtual token under prompt tuning).
     Tensor HeadForward(int i, EncoderOutput encoded) =>
-        Head(i).Forward(Tasks[i].IsTokenLevel && OutputTransform != null ? OutputTransform(encoded) : encoded);
+        Head(i).Forward(Tasks[i].IsTokenLevel && Peft is not null ? new EncoderOutput(Peft.RealTokenStates(encoded), encoded.Pooled) : encoded);
 
     /// <summary>
     /// Sum over heads of each head's mean loss on the rows labelled for it (multi-task: rows may carry one task's label only).
@@ -98,16 +99,12 @@ public sealed class TaskNetwork : nn.Module, ITrainableModel<TextBatch>
                 loss = Tasks[h].Loss(logits[h]!.index_select(0, rows), targets.index_select(0, rows));
             }
             else loss = Tasks[h].Loss(logits[h]!, targets);
-            if (LossWeight(h) != 1.0) loss = loss.Times(LossWeight(h));
+            if (Tasks[h].LossWeight != 1.0) loss = loss.Times(Tasks[h].LossWeight);
             total = total is null ? loss : total.Plus(loss);
         }
         return total ?? zeros(1, requires_grad: true).sum();
     }
 
-    /// <summary>The parameter-efficient method applied to this network (which weights train, adapters, prompt).</summary>
-    public Peft.PeftModel? Peft { get; set; }
-
-    /// <summary>Per-head loss weights for multi-task training (default 1).</summary>
-    public IReadOnlyList<double>? LossWeights { get; set; }
-    double LossWeight(int h) => LossWeights is { } w && h < w.Count ? w[h] : 1.0;
+    /// <summary>The parameter-efficient method applied to this network (which weights train, adapters, prompt), or null.</summary>
+    public PeftModel? Peft { get; }
 }

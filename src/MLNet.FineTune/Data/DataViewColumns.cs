@@ -1,7 +1,7 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
-namespace MLNet.FineTune.Engine;
+namespace MLNet.FineTune.Data;
 
 /// <summary>Reads whole columns out of an IDataView (training data is small next to the model), and checks column types.</summary>
 public static class DataViewColumns

@@ -1,16 +1,16 @@
+using MLNet.FineTune.Data;
 using MLNet.FineTune.Heads;
-using MLNet.FineTune.Scoring;
 using MLNet.FineTune.Tokenization;
 using static TorchSharp.torch;
 
-namespace MLNet.FineTune.Engine;
+namespace MLNet.FineTune.Scoring;
 
 /// <summary>
 /// Scores batches of texts with a fitted <see cref="TaskNetwork"/>: tokenize, pad to the longest row, one encoder pass
 /// under no_grad in eval mode, then every head decodes its own output columns. Holds no per-call mutable state, so
 /// several threads may score at once (each call runs in its own dispose scope).
 /// </summary>
-public sealed class FineTuneScorer : IBatchScorer
+internal sealed class FineTuneScorer : IBatchScorer
 {
     readonly TaskNetwork network;
     readonly TransformerTokenizer tokenizer;

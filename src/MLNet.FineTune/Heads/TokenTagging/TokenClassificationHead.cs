@@ -15,12 +15,9 @@ namespace MLNet.FineTune.Heads;
 /// <see cref="LabelAllSubwords"/>, continuation sub-words get the tag with B- turned into I-). Output: predicted tags per
 /// word and entity spans (type, character start/end in the text, text, confidence).
 /// </summary>
-public sealed class TokenClassificationHead : ITaskHead
+public sealed record TokenClassificationHead : ITaskHead
 {
     public const string KindName = "token-classification";
-    string[] labels = Array.Empty<string>();
-    Dictionary<string, int> index = new();
-    SubwordLabelAligner? aligner;
 
     public TokenClassificationHead(string name = "ner", string labelColumnName = "Tags", bool labelAllSubwords = false,
         TagScheme scheme = TagScheme.Iob2, InvalidTagHandling invalidTags = InvalidTagHandling.Repair)
@@ -28,34 +25,84 @@ public sealed class TokenClassificationHead : ITaskHead
         Name = name; LabelColumnName = labelColumnName; LabelAllSubwords = labelAllSubwords; Scheme = scheme; InvalidTags = invalidTags;
     }
 
+    public string Name { get; init; }
+    public string LabelColumnName { get; init; }
+    public bool LabelAllSubwords { get; init; }
+    public TagScheme Scheme { get; init; }
+    /// <summary>What to do with tags that break <see cref="Scheme"/> (an I- without its B-): repair (default) or throw.</summary>
+    public InvalidTagHandling InvalidTags { get; init; }
+    /// <inheritdoc/>
+    public double LossWeight { get; init; } = 1;
+    /// <summary>Label smoothing in [0, 1). Default null: <see cref="TrainingOptions.LabelSmoothing"/>.</summary>
+    public double? LabelSmoothing { get; init; }
+    /// <summary>
+    /// Loss weight per tag (e.g. <c>{ ["O"] = 0.1 }</c>), tags not named weigh 1. Entities are rare next to "O" (WNUT-17:
+    /// ~93% of words), and a model can settle on predicting "O" everywhere; down-weighting "O" counters that. Default null.
+    /// </summary>
+    public IReadOnlyDictionary<string, float>? TagWeights { get; init; }
+
+    public void ValidateLabel(SchemaShape.Column label)
+    {
+        bool text = label.ItemType is TextDataViewType && !label.IsKey;
+        if (!text)
+            throw new ArgumentOutOfRangeException(LabelColumnName, $"Tag column '{LabelColumnName}' has type {HeadShapes.Describe(label)}; expected String (space-separated tags) or a vector of String.");
+    }
+
+    public IReadOnlyList<SchemaShape.Column> OutputShape(SchemaShape.Column label, string prefix) =>
+    [
+        HeadShapes.VariableVector(prefix + "PredictedTags", TextDataViewType.Instance),
+        HeadShapes.VariableVector(prefix + "EntityTypes", TextDataViewType.Instance),
+        HeadShapes.VariableVector(prefix + "EntityStarts", NumberDataViewType.Int32),
+        HeadShapes.VariableVector(prefix + "EntityEnds", NumberDataViewType.Int32),
+        HeadShapes.VariableVector(prefix + "EntityTexts", TextDataViewType.Instance),
+        HeadShapes.VariableVector(prefix + "EntityScores", NumberDataViewType.Single),
+    ];
+
+    public IFittedHead Fit(DataViewSchema.Column column, IReadOnlyList<object?> values, HeadTrainingDefaults defaults)
+    {
+        var sentences = values.Select(FittedTokenClassificationHead.Tags).Where(t => t.Length > 0).ToList();
+        sentences = TagSchemeValidator.Enforce(sentences, Scheme, InvalidTags).ToList();
+        var seen = sentences.SelectMany(t => t).Distinct().Where(t => t != "O").OrderBy(t => t.Length > 2 ? t[2..] : t, StringComparer.Ordinal).ThenBy(t => t, StringComparer.Ordinal);
+        var labels = new[] { "O" }.Concat(seen).ToArray();
+        if (TagWeights is { } weights && weights.Keys.FirstOrDefault(k => !labels.Contains(k)) is { } unknown)
+            throw new ArgumentException($"TokenClassificationHead '{Name}': TagWeights names tag '{unknown}', which the training data does not have (tags: {string.Join(", ", labels.Take(30))}).");
+        return new FittedTokenClassificationHead(Name, LabelColumnName, labels, LabelAllSubwords, Scheme, InvalidTags,
+            LabelSmoothing ?? defaults.LabelSmoothing, TagWeights, LossWeight);
+    }
+}
+
+/// <summary>A fitted <see cref="TokenClassificationHead"/>: the tag set learnt from the training data, per-token cross-entropy, tags and entity spans out.</summary>
+[HeadKind(TokenClassificationHead.KindName)]
+internal sealed class FittedTokenClassificationHead : IFittedHead, IRestorableHead<FittedTokenClassificationHead>
+{
+    readonly string[] labels;
+    readonly Dictionary<string, int> index;
+    readonly SubwordLabelAligner aligner;
+    readonly float[]? classWeights;
+
+    public FittedTokenClassificationHead(string name, string labelColumnName, string[] labels, bool labelAllSubwords, TagScheme scheme,
+        InvalidTagHandling invalidTags, double labelSmoothing, IReadOnlyDictionary<string, float>? tagWeights, double lossWeight)
+    {
+        Name = name; LabelColumnName = labelColumnName; this.labels = labels; LabelAllSubwords = labelAllSubwords; Scheme = scheme;
+        InvalidTags = invalidTags; LabelSmoothing = labelSmoothing; TagWeights = tagWeights; LossWeight = lossWeight;
+        index = labels.Select((l, i) => (l, i)).ToDictionary(p => p.l, p => p.i);
+        aligner = new SubwordLabelAligner(labels);
+        classWeights = tagWeights is null ? null : labels.Select(l => tagWeights.TryGetValue(l, out var w) ? w : 1f).ToArray();
+    }
+
     public string Name { get; }
     public string LabelColumnName { get; }
     public bool LabelAllSubwords { get; }
     public TagScheme Scheme { get; }
-    /// <summary>What to do with tags that break <see cref="Scheme"/> (an I- without its B-): repair (default) or throw.</summary>
     public InvalidTagHandling InvalidTags { get; }
+    public double LabelSmoothing { get; }
+    public IReadOnlyDictionary<string, float>? TagWeights { get; }
+    public double LossWeight { get; }
     public bool IsTokenLevel => true;
     public int OutputSize => labels.Length;
     public IReadOnlyList<string> LabelNames => labels;
 
-    public void ValidateLabelType(DataViewType actual)
-    {
-        if (actual is not TextDataViewType && actual is not VectorDataViewType { ItemType: TextDataViewType })
-            throw new ArgumentOutOfRangeException(LabelColumnName, $"Tag column '{LabelColumnName}' has type {actual}; expected String (space-separated tags) or a vector of String.");
-    }
-
-    public void FitLabels(DataViewSchema.Column column, IReadOnlyList<object?> values)
-    {
-        ValidateLabelType(column.Type);
-        var sentences = values.Select(Tags).Where(t => t.Length > 0).ToList();
-        sentences = TagSchemeValidator.Enforce(sentences, Scheme, InvalidTags).ToList();
-        var seen = sentences.SelectMany(t => t).Distinct().Where(t => t != "O").OrderBy(t => t.Length > 2 ? t[2..] : t, StringComparer.Ordinal).ThenBy(t => t, StringComparer.Ordinal);
-        labels = new[] { "O" }.Concat(seen).ToArray();
-        index = labels.Select((l, i) => (l, i)).ToDictionary(p => p.l, p => p.i);
-        aligner = new SubwordLabelAligner(labels);
-    }
-
-    static string[] Tags(object? value) => value switch
+    internal static string[] Tags(object? value) => value switch
     {
         string s => s.Split(' ', StringSplitOptions.RemoveEmptyEntries),
         string[] a => a,
@@ -73,12 +120,16 @@ public sealed class TokenClassificationHead : ITaskHead
             throw new InvalidDataException($"Tag column '{LabelColumnName}': {tags.Length} tags for {words}+ words (\"{string.Join(' ', tags.Take(8))}…\"); give one tag per space-separated word.");
         var ids = tags.Select(t => index.TryGetValue(t, out var i) ? i
             : throw new InvalidDataException($"Tag column '{LabelColumnName}': tag '{t}' was not seen in training.")).ToArray();
-        return aligner!.Align(encoding.WordIds, ids, LabelAllSubwords).Select(x => (float)x).ToArray();
+        return aligner.Align(encoding.WordIds, ids, LabelAllSubwords).Select(x => (float)x).ToArray();
     }
 
     public ClassifierModule CreateModule(TransformerConfig config) => new TokenClassifier(config, OutputSize);
 
-    public Tensor Loss(Tensor logits, Tensor targets) => Losses.CrossEntropy(logits, targets.to(ScalarType.Int64));
+    public Tensor Loss(Tensor logits, Tensor targets)
+    {
+        using var weight = classWeights is null ? null : tensor(classWeights, device: logits.device);
+        return Losses.CrossEntropy(logits, targets.to(ScalarType.Int64), weight, LabelSmoothing);
+    }
 
     public IReadOnlyList<HeadOutputColumn> OutputColumns(string prefix)
     {
@@ -139,14 +190,10 @@ public sealed class TokenClassificationHead : ITaskHead
         return new Dictionary<string, double> { ["token_accuracy"] = (double)correct / total, ["loss"] = Loss(logits, targets).item<float>() };
     }
 
-    public HeadDescription Describe() => new(KindName, Name, LabelColumnName, labels, Scheme.ToString(), LabelAllSubwords: LabelAllSubwords);
+    public HeadDescription Describe() => new(TokenClassificationHead.KindName, Name, LabelColumnName, labels, Scheme.ToString(), LabelSmoothing,
+        LabelAllSubwords: LabelAllSubwords, LossWeight: LossWeight, TagWeights: TagWeights);
 
-    internal static TokenClassificationHead Restore(HeadDescription d)
-    {
-        var head = new TokenClassificationHead(d.Name, d.LabelColumnName, d.LabelAllSubwords, Enum.TryParse<TagScheme>(d.LabelKind, out var s) ? s : TagScheme.Iob2);
-        head.labels = d.LabelNames.ToArray();
-        head.index = head.labels.Select((l, i) => (l, i)).ToDictionary(p => p.l, p => p.i);
-        head.aligner = new SubwordLabelAligner(head.labels);
-        return head;
-    }
+    public static FittedTokenClassificationHead Restore(HeadDescription d) =>
+        new(d.Name, d.LabelColumnName, d.LabelNames.ToArray(), d.LabelAllSubwords, Enum.TryParse<TagScheme>(d.LabelKind, out var s) ? s : TagScheme.Iob2,
+            InvalidTagHandling.Repair, d.LabelSmoothing, d.TagWeights, d.LossWeight);
 }

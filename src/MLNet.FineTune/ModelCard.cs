@@ -2,9 +2,11 @@ using System.Reflection;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.ML;
+using MLNet.FineTune.Heads;
+using MLNet.FineTune.Modeling;
 using MLNet.FineTune.Training;
 
-namespace MLNet.FineTune.Engine;
+namespace MLNet.FineTune;
 
 /// <summary>What a fitted model is and how it was made; saved inside the model zip as model_card.json.</summary>
 public sealed record ModelCard
@@ -27,12 +29,12 @@ public sealed record ModelCard
     public string LibraryVersion { get; init; } = "";
     public DateTimeOffset CreatedUtc { get; init; }
 
-    internal static ModelCard Create(ModelPackage package, TaskNetwork network, FineTuneOptions options, TrainingOptions training,
+    internal static ModelCard Create(ModelPackage package, TaskNetwork network, TrainingOptions training,
         IReadOnlyList<string> texts, IReadOnlyList<string>? pairs, IReadOnlyList<List<object?>> labels, IReadOnlyDictionary<string, double> metrics,
         TrainingHistory history, string peftMethod = "full") => new()
     {
         BaseModel = package.BaseName, BaseWeightsSha256 = package.BaseWeightsSha256, ModelType = package.Config.ModelType, PeftMethod = peftMethod,
-        Parameters = FineTuneEstimator.ParameterSummary(network),
+        Parameters = ParameterCounts.Summary(network),
         Heads = network.Tasks.Select(t => $"{t.Describe().Kind}:{t.Name} on '{t.LabelColumnName}' ({t.LabelNames.Count} labels)").ToArray(),
         TrainingRows = texts.Count, TrainingDataSha256 = HashRows(texts, pairs, labels), Steps = history.GlobalStep, StopReason = history.StopReason.ToString(),
         FinalMetrics = metrics, LearningRate = training.LearningRate, Epochs = training.Epochs, BatchSize = training.BatchSize, Seed = training.Seed,

@@ -2,7 +2,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace MLNet.FineTune.Engine;
+namespace MLNet.FineTune.Modeling;
 
 /// <summary>
 /// Hugging Face's <c>_init_weights</c> for BERT-family models: Linear and Embedding weights ~ N(0, 0.02), biases 0,

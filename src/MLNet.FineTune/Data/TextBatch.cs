@@ -1,7 +1,7 @@
 using MLNet.FineTune.Tokenization;
 using static TorchSharp.torch;
 
-namespace MLNet.FineTune.Engine;
+namespace MLNet.FineTune.Data;
 
 /// <summary>One tokenized training row: its encoding and, per head, its targets (NaN: this row has no label for that head).</summary>
 public sealed record TextExample(EncodedInput Encoding, float[][] Targets)

@@ -1,4 +1,4 @@
-namespace MLNet.FineTune;
+namespace MLNet.FineTune.Modeling;
 
 /// <summary>
 /// The small BERT-style model MLNet.FineTune trains from scratch when no pretrained checkpoint folder is given

@@ -7,44 +7,43 @@ using static TorchSharp.torch;
 namespace MLNet.FineTune.Heads;
 
 /// <summary>
-/// Single-text or sentence-pair classification. Labels arrive as ML.NET users pass them: string, bool, key, or
+/// A fitted <see cref="ClassificationHead"/>: the classes learnt from the training labels, cross-entropy, and ML.NET's
+/// classifier columns. Single-text or sentence-pair classification. Labels arrive as ML.NET users pass them: string, bool, key, or
 /// number. Output follows ML.NET: a Boolean label gives binary-classifier columns (<c>Score</c> = logit margin,
 /// <c>Probability</c>, <c>PredictedLabel</c> bool) for <c>BinaryClassification.Evaluate</c>; any other label gives
 /// multiclass columns (<c>Score</c> = vector of class probabilities with slot names, <c>PredictedLabel</c> = key whose
 /// key values are the original labels) for <c>MulticlassClassification.Evaluate</c>.
 /// </summary>
-public sealed class ClassificationHead : ITaskHead
+[HeadKind(ClassificationHead.KindName)]
+internal sealed class FittedClassificationHead : IFittedHead, IRestorableHead<FittedClassificationHead>
 {
-    public const string KindName = "classification";
-    string[] labels = Array.Empty<string>();
-    string labelKind = "";                 // "bool", "key", "text" or "number": how raw labels map to classes
-    Dictionary<string, int> index = new();
+    readonly string[] labels;
+    readonly string labelKind;                 // "bool", "key", "text" or "number": how raw labels map to classes
+    readonly Dictionary<string, int> index;
 
-    public ClassificationHead(string name = "classification", string labelColumnName = "Label", double labelSmoothing = 0, float[]? classWeights = null)
+    public FittedClassificationHead(string name, string labelColumnName, string[] labels, string labelKind, double labelSmoothing, float[]? classWeights, double lossWeight = 1)
     {
-        Name = name; LabelColumnName = labelColumnName; LabelSmoothing = labelSmoothing; ClassWeights = classWeights;
+        Name = name; LabelColumnName = labelColumnName; this.labels = labels; this.labelKind = labelKind;
+        LabelSmoothing = labelSmoothing; ClassWeights = classWeights; LossWeight = lossWeight;
+        index = labels.Select((l, i) => (l, i)).ToDictionary(p => p.l, p => p.i);
     }
 
     public string Name { get; }
     public string LabelColumnName { get; }
     public double LabelSmoothing { get; }
+    public double LossWeight { get; }
     /// <summary>Optional per-class loss weights (imbalanced labels), in <see cref="LabelNames"/> order.</summary>
-    public float[]? ClassWeights { get; set; }
+    public float[]? ClassWeights { get; }
     public bool IsBinary => labelKind == "bool";
     public int OutputSize => labels.Length;
     public IReadOnlyList<string> LabelNames => labels;
 
-    public void ValidateLabelType(DataViewType actual)
-    {
-        bool ok = actual is TextDataViewType or BooleanDataViewType or KeyDataViewType
-            || actual == NumberDataViewType.Single || actual == NumberDataViewType.Double || actual == NumberDataViewType.Int32 || actual == NumberDataViewType.Int64;
-        if (!ok) throw new ArgumentOutOfRangeException(LabelColumnName,
-            $"Label column '{LabelColumnName}' has type {actual}; expected String, Boolean, a key type, or a number (Single, Double, Int32, Int64).");
-    }
-
-    public void FitLabels(DataViewSchema.Column column, IReadOnlyList<object?> values)
+    /// <summary>The classes in logit order and how raw labels map to them, learnt from the training labels.</summary>
+    public static (string[] Labels, string Kind) LearnLabels(DataViewSchema.Column column, IReadOnlyList<object?> values, string labelColumnName)
     {
         var type = column.Type;
+        string[] labels;
+        string labelKind;
         if (type is BooleanDataViewType) { labelKind = "bool"; labels = new[] { "False", "True" }; }
         else if (type is KeyDataViewType key)
         {
@@ -63,8 +62,8 @@ public sealed class ClassificationHead : ITaskHead
             labels = values.Where(v => v != null).Select(Raw).Where(r => r.Length > 0).Distinct().OrderBy(s => s, labelKind == "number" ? NumericOrder : StringComparer.Ordinal).ToArray();
         }
         if (labels.Length < 2)
-            throw new InvalidOperationException($"Label column '{LabelColumnName}' has {labels.Length} distinct value(s) in the training data; classification needs at least 2.");
-        index = labels.Select((l, i) => (l, i)).ToDictionary(p => p.l, p => p.i);
+            throw new InvalidOperationException($"Label column '{labelColumnName}' has {labels.Length} distinct value(s) in the training data; classification needs at least 2.");
+        return (labels, labelKind);
     }
 
     static readonly Comparer<string> NumericOrder = Comparer<string>.Create((a, b) => double.Parse(a).CompareTo(double.Parse(b)));
@@ -162,15 +161,8 @@ public sealed class ClassificationHead : ITaskHead
         return new Dictionary<string, double> { ["accuracy"] = correct, ["loss"] = loss };
     }
 
-    public HeadDescription Describe() => new(KindName, Name, LabelColumnName, labels, labelKind, LabelSmoothing, ClassWeights);
+    public HeadDescription Describe() => new(ClassificationHead.KindName, Name, LabelColumnName, labels, labelKind, LabelSmoothing, ClassWeights, LossWeight: LossWeight);
 
-    internal static ClassificationHead Restore(HeadDescription d)
-    {
-        var head = new ClassificationHead(d.Name, d.LabelColumnName, d.LabelSmoothing, d.ClassWeights)
-        {
-            labels = d.LabelNames.ToArray(), labelKind = d.LabelKind,
-        };
-        head.index = head.labels.Select((l, i) => (l, i)).ToDictionary(p => p.l, p => p.i);
-        return head;
-    }
+    public static FittedClassificationHead Restore(HeadDescription d) =>
+        new(d.Name, d.LabelColumnName, d.LabelNames.ToArray(), d.LabelKind, d.LabelSmoothing, d.ClassWeights, d.LossWeight);
 }

@@ -1,8 +1,9 @@
 using MLNet.FineTune.Data;
-using MLNet.FineTune.Engine;
+using MLNet.FineTune.Samples;
+using MLNet.FineTune.Modeling;
 using MLNet.FineTune.Tokenization;
 
-namespace MLNet.FineTune.Tests.Engine;
+namespace MLNet.FineTune.Tests.Modeling;
 
 [TestClass]
 public class BuiltInModelTests

@@ -1,0 +1,71 @@
+using MLNet.FineTune.Modeling.Checkpoints;
+using MLNet.FineTune.Tokenization;
+
+namespace MLNet.FineTune.Modeling;
+
+/// <summary>
+/// Everything about the base model that training and scoring need besides trained weights: its config, tokenizer (and
+/// the tokenizer files, kept in memory so a model zip is self-contained), and its identity (folder name and weight
+/// hash) for the model card and for adapter-only saves. Nothing here writes to disk.
+/// </summary>
+internal sealed class ModelPackage
+{
+    public required TransformerConfig Config { get; init; }
+    public required TransformerTokenizer Tokenizer { get; init; }
+    /// <summary>Tokenizer and config files by file name (config.json, vocab.txt, tokenizer_config.json, …).</summary>
+    public required IReadOnlyDictionary<string, byte[]> Files { get; init; }
+    /// <summary>Checkpoint folder name, or "builtin" for the model trained from scratch.</summary>
+    public required string BaseName { get; init; }
+    /// <summary>sha256 of the base weights; null for the built-in model (it has no pretrained weights).</summary>
+    public string? BaseWeightsSha256 { get; init; }
+    /// <summary>The checkpoint folder when there is one (base weights are read from it when the network is built).</summary>
+    public string? BaseFolder { get; init; }
+
+    public bool IsBuiltIn => BaseFolder is null;
+
+    /// <summary>A Hugging Face checkpoint folder; <paramref name="dropout"/> (when set) replaces its hidden and attention dropout.</summary>
+    public static ModelPackage FromCheckpoint(string folder, double? dropout = null)
+    {
+        if (!Directory.Exists(folder)) throw new DirectoryNotFoundException($"BaseModelFolder '{folder}' does not exist.");
+        var config = TransformerConfig.Load(Path.Combine(folder, "config.json"));
+        if (dropout is { } p) config = config with { HiddenDropout = p, AttentionDropout = p };
+        var tokenizer = TransformerTokenizer.FromFolder(folder);
+        return new ModelPackage
+        {
+            Config = config, Tokenizer = tokenizer, Files = ReadFiles(tokenizer.SourceFiles.Append(Path.Combine(folder, "config.json"))),
+            BaseName = Path.GetFileName(Path.GetFullPath(folder).TrimEnd(Path.DirectorySeparatorChar)),
+            BaseWeightsSha256 = CheckpointFolder.WeightsSha256(folder), BaseFolder = folder,
+        };
+    }
+
+    /// <summary>The built-in model with a vocabulary learnt from <paramref name="trainingTexts"/>.</summary>
+    public static ModelPackage BuiltIn(BuiltInModelOptions options, IEnumerable<string> trainingTexts)
+    {
+        var (config, files) = BuiltInModel.CreateFiles(options, trainingTexts);
+        return new ModelPackage { Config = config, Tokenizer = TransformerTokenizer.FromFiles(files, "built-in model"), Files = files, BaseName = "builtin" };
+    }
+
+    /// <summary>Rebuilds a package from saved files (model zip loading), in memory.</summary>
+    public static ModelPackage FromFiles(IReadOnlyDictionary<string, byte[]> files, string baseName, string? baseSha256)
+    {
+        if (!files.TryGetValue("config.json", out var configBytes)) throw new InvalidDataException("The saved model has no tokenizer/config.json entry.");
+        var config = TransformerConfig.FromJson(System.Text.Json.Nodes.JsonNode.Parse(configBytes)!.AsObject(), "model zip tokenizer/config.json");
+        return new ModelPackage
+        {
+            Config = config, Tokenizer = TransformerTokenizer.FromFiles(files, "model zip tokenizer"), Files = files, BaseName = baseName, BaseWeightsSha256 = baseSha256,
+        };
+    }
+
+    /// <summary>This package with its pretrained weights read from <paramref name="folder"/> (trainable-only model zips).</summary>
+    public ModelPackage WithBaseFolder(string folder) => new()
+    {
+        Config = Config, Tokenizer = Tokenizer, Files = Files, BaseName = BaseName, BaseWeightsSha256 = BaseWeightsSha256, BaseFolder = folder,
+    };
+
+    static Dictionary<string, byte[]> ReadFiles(IEnumerable<string> paths) =>
+        paths.Where(File.Exists).DistinctBy(Path.GetFileName).ToDictionary(p => Path.GetFileName(p)!, File.ReadAllBytes);
+
+    public string Describe() => IsBuiltIn
+        ? $"built-in {Config.ModelType} (hidden {Config.HiddenSize}, {Config.NumLayers} layers, vocab {Config.VocabSize}) trained from scratch"
+        : $"{Config.ModelType} checkpoint '{BaseName}' (hidden {Config.HiddenSize}, {Config.NumLayers} layers, weights sha256 {BaseWeightsSha256?[..12]}…)";
+}
