@@ -7,7 +7,7 @@ namespace MLNet.FineTune.Benchmarks;
 /// The workload of /work/shared/bench/pytorch-reference/bench.py, so our figures sit beside PyTorch's: a bert-mini-sized
 /// encoder (vocab 30522, hidden 256, 4 layers, 4 heads, FFN 1024, 512 positions, dropout 0.1), batch 32 x 128.
 /// </summary>
-public static class ReferenceWorkload
+internal static class ReferenceWorkload
 {
     public const int Batch = 32, SequenceLength = 128, Classes = 2;
     public const double LearningRate = 2e-5, WeightDecay = 0.01;

@@ -22,7 +22,7 @@ public sealed partial class FineTuneTransformer
 
     static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
 
-    protected override void SavePayload(ZipPayloadWriter payload)
+    private protected override void SavePayload(ZipPayloadWriter payload)
     {
         payload.AddJson("finetune.json", new SavedModel(Settings, Network.Tasks.Select(t => t.Describe()).ToList(), Network.Tasks.Select(t => t.LossWeight).ToList(),
             Package.BaseName, Package.BaseWeightsSha256, TrainableOnly ? "trainable" : "full"));
@@ -38,7 +38,7 @@ public sealed partial class FineTuneTransformer
 
     bool TrainableOnly => Settings.WeightsInZip == ModelWeights.TrainableOnly && !Package.IsBuiltIn;
 
-    public static FineTuneTransformer Load(IHostEnvironment env, ZipPayloadReader payload)
+    static FineTuneTransformer IZipPersistedLoadable<FineTuneTransformer>.Load(IHostEnvironment env, ZipPayloadReader payload)
     {
         Modeling.TorchRuntime.EnsureLoaded();
         var saved = payload.ReadJson<SavedModel>("finetune.json");

@@ -36,8 +36,8 @@ public sealed partial class FineTuneTransformer : ZipPersistedTransformer, IZipP
     internal TaskNetwork Network { get; }
     internal ScoringSettings Settings { get; }
     public IReadOnlyList<string> InputColumnNames => Settings.InputColumns;
-    /// <summary>The fitted heads (class names, label columns), in output order.</summary>
-    public IReadOnlyList<IFittedHead> Heads => Network.Tasks;
+    /// <summary>What each fitted head is (kind, name, label column, class names in score order), in output order.</summary>
+    public IReadOnlyList<HeadDescription> Heads => Network.Tasks.Select(t => t.Describe()).ToList();
     /// <summary>Losses, learning rates and evaluation metrics recorded during training (empty for a loaded model).</summary>
     public TrainingHistory History { get; }
     /// <summary>What this model is and how it was trained (also saved in the model zip).</summary>
@@ -56,7 +56,7 @@ public sealed partial class FineTuneTransformer : ZipPersistedTransformer, IZipP
         return new BatchedScoringDataView(input, scorer);
     }
 
-    protected override IRowToRowMapper CreateRowToRowMapper(DataViewSchema inputSchema)
+    private protected override IRowToRowMapper CreateRowToRowMapper(DataViewSchema inputSchema)
     {
         ValidateInput(inputSchema);
         return new ScoringRowMapper(inputSchema, scorer);
@@ -87,5 +87,5 @@ public sealed partial class FineTuneTransformer : ZipPersistedTransformer, IZipP
 }
 
 /// <summary>How a fitted model reads its inputs and names its outputs; saved with the model.</summary>
-public sealed record ScoringSettings(IReadOnlyList<string> InputColumns, string OutputColumnPrefix, int MaxSequenceLength,
+internal sealed record ScoringSettings(IReadOnlyList<string> InputColumns, string OutputColumnPrefix, int MaxSequenceLength,
     TruncationStrategy Truncation, int ScoringBatchSize, Peft.PeftOptions Peft, ModelWeights WeightsInZip = ModelWeights.Full);

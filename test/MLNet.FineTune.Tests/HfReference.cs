@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace MLNet.FineTune.Tests;
 
 /// <summary>One case of ../shared/fixtures/hf-reference/outputs/&lt;name&gt;.json with Hugging Face's inputs and outputs.</summary>
-public sealed record HfCase(string Id, string Kind, JsonNode? Text, JsonNode? TextPair, string? Truncation,
+internal sealed record HfCase(string Id, string Kind, JsonNode? Text, JsonNode? TextPair, string? Truncation,
     long[][] InputIds, long[][] AttentionMask, long[][]? TokenTypeIds, IReadOnlyDictionary<string, string> OutputTensors)
 {
     public Tensor Ids => Matrix(InputIds);
@@ -14,7 +14,7 @@ public sealed record HfCase(string Id, string Kind, JsonNode? Text, JsonNode? Te
     static Tensor Matrix(long[][] rows) => tensor(rows.SelectMany(r => r).ToArray(), new long[] { rows.Length, rows[0].Length });
 }
 
-public static class HfReference
+internal static class HfReference
 {
     public static (IReadOnlyList<HfCase> Cases, SafetensorsReader Outputs) Load(string name)
     {

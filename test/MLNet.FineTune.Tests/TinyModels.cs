@@ -3,7 +3,7 @@ using MLNet.FineTune.Modeling;
 namespace MLNet.FineTune.Tests;
 
 /// <summary>Tiny odd-sized configs (as Hugging Face's BERT tests use) that expose shape bugs in milliseconds.</summary>
-public static class TinyModels
+internal static class TinyModels
 {
     public static TransformerConfig Bert(string modelType = "bert") => new()
     {

@@ -1,7 +1,7 @@
 namespace MLNet.FineTune.Data;
 
 /// <summary>One sentence as an ML.NET row; <see cref="ConllDataView"/> keeps only the requested columns.</summary>
-public sealed class ConllRow
+internal sealed class ConllRow
 {
     /// <summary>Words joined by single spaces.</summary>
     public string Text { get; set; } = "";

@@ -4,7 +4,7 @@ using Microsoft.ML.Data;
 namespace MLNet.FineTune.Data;
 
 /// <summary>Reads whole columns out of an IDataView (training data is small next to the model), and checks column types.</summary>
-public static class DataViewColumns
+internal static class DataViewColumns
 {
     public static DataViewSchema.Column Require(DataViewSchema schema, string name, string role)
     {

@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace MLNet.FineTune.Data;
 
 /// <summary>One tokenized training row: its encoding and, per head, its targets (NaN: this row has no label for that head).</summary>
-public sealed record TextExample(EncodedInput Encoding, float[][] Targets)
+internal sealed record TextExample(EncodedInput Encoding, float[][] Targets)
 {
     /// <summary>
     /// The heads this row is labelled for, as a bit mask (bit h: head h), which is the row's task group for
@@ -24,10 +24,10 @@ public sealed record TextExample(EncodedInput Encoding, float[][] Targets)
 }
 
 /// <summary>A padded batch: ids/mask/type ids (B, T) and, per head, targets (B) or (B, T).</summary>
-public sealed record TextBatch(Tensor InputIds, Tensor AttentionMask, Tensor TokenTypeIds, IReadOnlyList<Tensor> Targets, int Count);
+internal sealed record TextBatch(Tensor InputIds, Tensor AttentionMask, Tensor TokenTypeIds, IReadOnlyList<Tensor> Targets, int Count);
 
 /// <summary>Pads examples to the longest in their batch (dynamic padding) and stacks their targets.</summary>
-public static class TextBatchCollator
+internal static class TextBatchCollator
 {
     /// <param name="encodings">the batch's tokenized rows, unpadded</param>
     /// <param name="targets">per row, per head: the label(s); null when scoring</param>

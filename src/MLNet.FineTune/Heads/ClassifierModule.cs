@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace MLNet.FineTune.Heads;
 
 /// <summary>A task head's network: encoder output → logits. Parameter names follow Hugging Face's *For* classes.</summary>
-public abstract class ClassifierModule : nn.Module
+internal abstract class ClassifierModule : nn.Module
 {
     protected ClassifierModule(string name) : base(name) { }
 
@@ -26,7 +26,7 @@ public abstract class ClassifierModule : nn.Module
 }
 
 /// <summary>BertForSequenceClassification: <c>classifier</c> on dropout(pooler_output). Without a pooler it reads [CLS].</summary>
-public sealed class PooledLinearClassifier : ClassifierModule
+internal sealed class PooledLinearClassifier : ClassifierModule
 {
     readonly nn.Module<Tensor, Tensor> dropout, classifier;
 
@@ -46,7 +46,7 @@ public sealed class PooledLinearClassifier : ClassifierModule
 }
 
 /// <summary>RobertaClassificationHead: <c>classifier.dense</c>, tanh, <c>classifier.out_proj</c> on the first token.</summary>
-public sealed class RobertaClassifier : ClassifierModule
+internal sealed class RobertaClassifier : ClassifierModule
 {
     readonly Inner classifier;
 
@@ -79,7 +79,7 @@ public sealed class RobertaClassifier : ClassifierModule
 }
 
 /// <summary>DistilBertForSequenceClassification: <c>pre_classifier</c>, ReLU, dropout, <c>classifier</c> on [CLS].</summary>
-public sealed class DistilBertClassifier : ClassifierModule
+internal sealed class DistilBertClassifier : ClassifierModule
 {
     readonly nn.Module<Tensor, Tensor> pre_classifier, dropout, classifier;
 
@@ -100,7 +100,7 @@ public sealed class DistilBertClassifier : ClassifierModule
 }
 
 /// <summary>*ForTokenClassification: <c>classifier</c> on dropout(every token's state) → (B, T, labels).</summary>
-public sealed class TokenClassifier : ClassifierModule
+internal sealed class TokenClassifier : ClassifierModule
 {
     readonly nn.Module<Tensor, Tensor> dropout, classifier;
 

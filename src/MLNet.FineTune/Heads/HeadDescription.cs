@@ -7,7 +7,7 @@ public sealed record HeadDescription(string Kind, string Name, string LabelColum
     bool LabelAllSubwords = false, double LossWeight = 1, IReadOnlyDictionary<string, float>? TagWeights = null)
 {
     /// <summary>The fitted head again, through the kind's registered loader (<see cref="HeadKindAttribute"/>).</summary>
-    public IFittedHead Restore() => HeadKinds.Restore(this);
+    internal IFittedHead Restore() => HeadKinds.Restore(this);
 }
 
 /// <summary>Every fitted head kind this assembly declares, found by <see cref="HeadKindAttribute"/>.</summary>

@@ -11,7 +11,7 @@ namespace MLNet.FineTune.Heads;
 /// transformer work only through this interface, so they never switch on a task kind. A fitted head class carries
 /// <see cref="HeadKindAttribute"/> and a static <c>Restore(HeadDescription)</c> (<see cref="IRestorableHead{TSelf}"/>).
 /// </summary>
-public interface IFittedHead
+internal interface IFittedHead
 {
     string Name { get; }
     string LabelColumnName { get; }
@@ -51,7 +51,7 @@ public interface IFittedHead
 }
 
 /// <summary>How a fitted head kind is rebuilt from its saved description.</summary>
-public interface IRestorableHead<TSelf> where TSelf : IFittedHead
+internal interface IRestorableHead<TSelf> where TSelf : IFittedHead
 {
     static abstract TSelf Restore(HeadDescription description);
 }

@@ -4,7 +4,7 @@ using Microsoft.ML.Data;
 namespace MLNet.FineTune.Heads;
 
 /// <summary>One output column a head adds to the scored data.</summary>
-public sealed record HeadOutputColumn(string Name, DataViewType Type, DataViewSchema.Annotations? Annotations = null);
+internal sealed record HeadOutputColumn(string Name, DataViewType Type, DataViewSchema.Annotations? Annotations = null);
 
 /// <summary>
 /// A task on top of the shared encoder, as the user declares it: which column holds its labels and how to train it.
@@ -33,16 +33,16 @@ public interface ITaskHead
     IReadOnlyList<SchemaShape.Column> OutputShape(SchemaShape.Column label, string outputPrefix);
 
     /// <summary>Learns what the head needs from the training labels (class names) and returns the fitted head; this declaration is not changed.</summary>
-    IFittedHead Fit(DataViewSchema.Column column, IReadOnlyList<object?> values, HeadTrainingDefaults defaults);
+    internal IFittedHead Fit(DataViewSchema.Column column, IReadOnlyList<object?> values, HeadTrainingDefaults defaults);
 }
 
 /// <summary>Settings of <see cref="Training.TrainingOptions"/> that act as defaults for every head that leaves them unset.</summary>
 /// <param name="LabelSmoothing">Label smoothing of classification heads (Hugging Face's <c>label_smoothing_factor</c>).</param>
-public sealed record HeadTrainingDefaults(double LabelSmoothing = 0);
+internal sealed record HeadTrainingDefaults(double LabelSmoothing = 0);
 
 /// <summary>Marks an <see cref="IFittedHead"/> as the loader of saved heads of <see cref="Kind"/>.</summary>
 [AttributeUsage(AttributeTargets.Class)]
-public sealed class HeadKindAttribute(string kind) : Attribute
+internal sealed class HeadKindAttribute(string kind) : Attribute
 {
     public string Kind { get; } = kind;
 }

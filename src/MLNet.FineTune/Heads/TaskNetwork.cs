@@ -14,7 +14,7 @@ namespace MLNet.FineTune.Heads;
 /// <c>heads.{name}.</c>. A batch runs through the encoder once, then through every head; with per-task adapters
 /// (<see cref="PeftOptions.AdapterPerTask"/>) the frozen base is shared but each head needs its own encoder pass.
 /// </summary>
-public sealed class TaskNetwork : nn.Module, ITrainableModel<TextBatch>
+internal sealed class TaskNetwork : nn.Module, ITrainableModel<TextBatch>
 {
     readonly EncoderModel encoder;
     readonly ModuleDict<ClassifierModule> heads = new();

@@ -3,7 +3,7 @@ using static TorchSharp.torch;
 namespace MLNet.FineTune.Modeling;
 
 /// <summary>The activations Hugging Face names in <c>hidden_act</c> / <c>activation</c>.</summary>
-public static class Activations
+internal static class Activations
 {
     public static Func<Tensor, Tensor> Get(string name) => name switch
     {

@@ -4,7 +4,7 @@ using MLNet.FineTune.Modeling.DistilBert;
 namespace MLNet.FineTune.Modeling;
 
 /// <summary>Builds the encoder a config describes (random weights; load a checkpoint into it afterwards).</summary>
-public static class EncoderFactory
+internal static class EncoderFactory
 {
     public static EncoderModel Create(TransformerConfig config, ProjectionFactory? projection = null, bool addPooler = true) =>
         config.ModelType switch

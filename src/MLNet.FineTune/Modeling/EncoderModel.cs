@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace MLNet.FineTune.Modeling;
 
 /// <summary>What an encoder computes for a batch: per-token states (B, T, H) and, where the architecture has one, the pooled [CLS] state (B, H).</summary>
-public sealed class EncoderOutput : IDisposable
+internal sealed class EncoderOutput : IDisposable
 {
     public EncoderOutput(Tensor lastHiddenState, Tensor? pooled, IReadOnlyList<Tensor>? hiddenStates = null)
     {
@@ -23,13 +23,13 @@ public sealed class EncoderOutput : IDisposable
 }
 
 /// <summary>A batch for an encoder. Either token ids or word-level embeddings (prompt tuning prepends virtual tokens there).</summary>
-public sealed record EncoderInput(Tensor AttentionMask, Tensor? InputIds = null, Tensor? TokenTypeIds = null, Tensor? InputsEmbeds = null);
+internal sealed record EncoderInput(Tensor AttentionMask, Tensor? InputIds = null, Tensor? TokenTypeIds = null, Tensor? InputsEmbeds = null);
 
 /// <summary>
 /// The common surface of the BERT-family encoders. Parameter names are Hugging Face's base-model names
 /// (<c>embeddings.word_embeddings.weight</c>, <c>encoder.layer.0.attention.self.query.weight</c>…), so checkpoints load by name.
 /// </summary>
-public abstract class EncoderModel : nn.Module
+internal abstract class EncoderModel : nn.Module
 {
     protected EncoderModel(string name, TransformerConfig config) : base(name) { Config = config; }
 

@@ -9,7 +9,7 @@ namespace MLNet.FineTune.Modeling;
 /// LayerNorm weight 1 / bias 0, the padding row of embeddings 0. Used for the built-in model trained from scratch and
 /// for new task heads, so they start like a transformers model would.
 /// </summary>
-public static class HuggingFaceInit
+internal static class HuggingFaceInit
 {
     public static void Apply(nn.Module module, double std = 0.02)
     {

@@ -8,7 +8,7 @@ namespace MLNet.FineTune.Modeling;
 /// Mirrors BertSelfAttention (modeling_bert.py) and DistilBERT's MultiHeadSelfAttention minus the output projection,
 /// using the fused kernel (13–30% faster than matmul + softmax on CPU, see docs/benchmarks.md).
 /// </summary>
-public sealed class MultiHeadSelfAttention : nn.Module<Tensor, Tensor, Tensor>
+internal sealed class MultiHeadSelfAttention : nn.Module<Tensor, Tensor, Tensor>
 {
     readonly nn.Module<Tensor, Tensor> query, key, value;
     readonly int heads, headDim;

@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace MLNet.FineTune.Modeling;
 
 /// <summary>An encoder built from a checkpoint folder's config.json and filled with its safetensors weights.</summary>
-public sealed class PretrainedEncoder
+internal sealed class PretrainedEncoder
 {
     public required EncoderModel Encoder { get; init; }
     public required TransformerConfig Config { get; init; }

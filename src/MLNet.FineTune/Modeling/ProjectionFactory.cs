@@ -10,9 +10,9 @@ namespace MLNet.FineTune.Modeling;
 /// factory that wraps the base layer (LoRA, bottleneck adapters) when the path matches their target modules. Deciding
 /// the wrapping while the module is built avoids replacing submodules after RegisterComponents, which is fragile.
 /// </summary>
-public delegate nn.Module<Tensor, Tensor> ProjectionFactory(string path, long inFeatures, long outFeatures);
+internal delegate nn.Module<Tensor, Tensor> ProjectionFactory(string path, long inFeatures, long outFeatures);
 
-public static class Projections
+internal static class Projections
 {
     public static readonly ProjectionFactory Plain = (_, inFeatures, outFeatures) => nn.Linear(inFeatures, outFeatures);
 }

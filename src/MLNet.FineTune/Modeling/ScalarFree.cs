@@ -12,7 +12,7 @@ namespace MLNet.FineTune.Modeling;
 /// ~10 MiB per step without <c>malloc_trim</c>, and trimming after every step cost ~20% of the step time in page faults
 /// (measured, docs/benchmarks.md). These helpers pass a cached or immediately disposed Scalar instead.
 /// </summary>
-public static class ScalarFree
+internal static class ScalarFree
 {
     // Immutable native values, safe to share between threads for the process's lifetime.
     internal static readonly Scalar One = 1.ToScalar();

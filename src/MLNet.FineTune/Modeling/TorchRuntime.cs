@@ -6,7 +6,7 @@ namespace MLNet.FineTune.Modeling;
 /// Loads TorchSharp's native libraries once and turns the many ways that can fail (missing libtorch package, a
 /// libstdc++ too old for libLibTorchSharp.so, wrong architecture) into one message naming the cause and the fix.
 /// </summary>
-public static class TorchRuntime
+internal static class TorchRuntime
 {
     static readonly Lazy<Exception?> failure = new(TryLoad);
 

@@ -8,7 +8,7 @@ namespace MLNet.FineTune.Modeling;
 /// size is ever hard-coded. BERT/RoBERTa spell fields <c>hidden_size</c>, <c>num_hidden_layers</c>…; DistilBERT spells
 /// them <c>dim</c>, <c>n_layers</c>…; both are normalised here into one vocabulary.
 /// </summary>
-public sealed record TransformerConfig
+internal sealed record TransformerConfig
 {
     /// <summary><c>model_type</c>: bert, roberta or distilbert.</summary>
     public string ModelType { get; init; } = "bert";

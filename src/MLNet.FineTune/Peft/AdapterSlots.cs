@@ -7,7 +7,7 @@ namespace MLNet.FineTune.Peft;
 /// Submodules by adapter name that can be added and removed after construction (TorchSharp's ModuleDict registers its
 /// children only once). Parameter names come out as <c>&lt;slot&gt;.&lt;adapter&gt;.weight</c>, as PEFT's ModuleDicts.
 /// </summary>
-public sealed class AdapterSlots : nn.Module
+internal sealed class AdapterSlots : nn.Module
 {
     readonly Dictionary<string, nn.Module<Tensor, Tensor>> slots = new();
 

@@ -3,7 +3,7 @@ using MLNet.FineTune.Modeling.Checkpoints;
 namespace MLNet.FineTune.Peft;
 
 /// <summary>Which base checkpoint an adapter was trained on: the folder's name and the sha256 of its weight files.</summary>
-public sealed record BaseModelIdentity(string Name, string WeightsSha256)
+internal sealed record BaseModelIdentity(string Name, string WeightsSha256)
 {
     /// <summary>The identity of a checkpoint folder (hashes its safetensors files).</summary>
     public static BaseModelIdentity FromFolder(string folder) =>

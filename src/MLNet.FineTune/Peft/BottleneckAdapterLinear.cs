@@ -13,7 +13,7 @@ namespace MLNet.FineTune.Peft;
 /// With per-task adapters (<see cref="PeftOptions.AdapterPerTask"/>) it holds one adapter per task, named
 /// <c>adapter_down.&lt;task&gt;</c> / <c>adapter_up.&lt;task&gt;</c>, and computes with the task chosen on the calling thread.
 /// </summary>
-public sealed class BottleneckAdapterLinear : nn.Module<Tensor, Tensor>
+internal sealed class BottleneckAdapterLinear : nn.Module<Tensor, Tensor>
 {
     readonly Linear base_layer;
     readonly Linear? adapter_down, adapter_up;    // a single adapter

@@ -10,7 +10,7 @@ namespace MLNet.FineTune.Peft;
 /// <c>encoder.layer.N.attention.output.dense</c>, <c>encoder.layer.N.output.dense</c>; DistilBERT:
 /// <c>transformer.layer.N.attention.out_lin</c>, <c>transformer.layer.N.ffn.lin2</c>.
 /// </summary>
-public static class BottleneckAdapters
+internal static class BottleneckAdapters
 {
     static readonly Regex FeedForwardOutput = new(@"^(encoder|transformer)\.layer\.\d+\.(output\.dense|ffn\.lin2)\z");
     static readonly Regex AttentionOutput = new(@"^(encoder|transformer)\.layer\.\d+\.attention\.(output\.dense|out_lin)\z");

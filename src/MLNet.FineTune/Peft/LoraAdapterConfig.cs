@@ -9,7 +9,7 @@ namespace MLNet.FineTune.Peft;
 /// version passes every field to the dataclass constructor and fails on unknown ones, so our own data (the base
 /// checkpoint's hash) goes into the safetensors metadata instead.
 /// </summary>
-public static class LoraAdapterConfig
+internal static class LoraAdapterConfig
 {
     public const string FileName = "adapter_config.json";
 

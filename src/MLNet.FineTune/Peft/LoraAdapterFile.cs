@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace MLNet.FineTune.Peft;
 
 /// <summary>What <see cref="LoraAdapterFile.Load"/> did.</summary>
-public sealed record LoadedAdapter(string Name, LoraOptions Options, IReadOnlyList<string> Targets, BaseModelIdentity? RecordedBase, IReadOnlyList<string> Warnings);
+internal sealed record LoadedAdapter(string Name, LoraOptions Options, IReadOnlyList<string> Targets, BaseModelIdentity? RecordedBase, IReadOnlyList<string> Warnings);
 
 /// <summary>
 /// LoRA adapters as Hugging Face PEFT saves them: <c>adapter_config.json</c> + <c>adapter_model.safetensors</c>, keys
@@ -14,7 +14,7 @@ public sealed record LoadedAdapter(string Name, LoraOptions Options, IReadOnlyLi
 /// biases under their plain names. The base checkpoint's folder name and weights sha256 are recorded in the
 /// safetensors metadata (PEFT ignores it) and checked on load.
 /// </summary>
-public static class LoraAdapterFile
+internal static class LoraAdapterFile
 {
     public const string WeightsFile = "adapter_model.safetensors";
     public const string MetaBaseName = "mlnet_base_model", MetaBaseSha256 = "mlnet_base_model_sha256";

@@ -12,7 +12,7 @@ namespace MLNet.FineTune.Peft;
 /// <c>base_layer.weight</c>, <c>lora_A.&lt;adapter&gt;.weight</c>, <c>lora_B.&lt;adapter&gt;.weight</c>.
 /// With no adapter it is exactly its base layer.
 /// </summary>
-public sealed class LoraLinear : nn.Module<Tensor, Tensor>
+internal sealed class LoraLinear : nn.Module<Tensor, Tensor>
 {
     readonly Linear base_layer;
     readonly AdapterSlots lora_dropout = new(), lora_A = new(), lora_B = new();

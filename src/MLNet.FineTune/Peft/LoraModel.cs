@@ -9,7 +9,7 @@ namespace MLNet.FineTune.Peft;
 /// every projection in a <see cref="LoraLinear"/> (a pass-through until an adapter is added), so adapters with any
 /// target modules can be added, switched, disabled and removed later without rebuilding or reloading the base.
 /// </summary>
-public sealed class LoraModel
+internal sealed class LoraModel
 {
     readonly Dictionary<string, LoraLinear> layers = new();
     readonly List<string> order = new();

@@ -19,7 +19,7 @@ namespace MLNet.FineTune.Peft;
 /// holds what every method shares: freezing, per-task adapter scopes and PEFT's parameter report.
 /// Frozen parameters get requires_grad = false, so backward allocates no gradient for them.
 /// </summary>
-public sealed class PeftModel
+internal sealed class PeftModel
 {
     readonly ITuner tuner;
     EncoderModel? encoder;

@@ -11,7 +11,7 @@ namespace MLNet.FineTune.Peft;
 /// sequence itself. Sequence heads then read position 0, which is the first virtual token (PEFT's behaviour:
 /// BERT's pooler takes hidden[:, 0]); token heads should drop the first N positions (<see cref="DropVirtualTokens"/>).
 /// </summary>
-public sealed class PromptEmbedding : nn.Module
+internal sealed class PromptEmbedding : nn.Module
 {
     readonly nn.Module<Tensor, Tensor> embedding;
 

@@ -3,7 +3,7 @@ using System.Text.RegularExpressions;
 namespace MLNet.FineTune.Peft;
 
 /// <summary>PEFT's module matching (check_target_module_exists in tuners_utils.py), plus exclusions that win.</summary>
-public static class TargetModules
+internal static class TargetModules
 {
     /// <summary>True when <paramref name="path"/> equals a name or ends with <c>.name</c>.</summary>
     public static bool MatchesList(string path, IEnumerable<string> names) =>

@@ -7,7 +7,7 @@ namespace MLNet.FineTune.Peft;
 /// holds: with LoRA or prompt tuning, a modules_to_save head exists twice there (the frozen original and the trained
 /// copy), so it is counted twice here too, which makes the numbers comparable with PEFT's.
 /// </summary>
-public sealed record TrainableParameterReport(long Trainable, long All)
+internal sealed record TrainableParameterReport(long Trainable, long All)
 {
     /// <summary>100 · trainable / all.</summary>
     public double Percent => All == 0 ? 0 : 100.0 * Trainable / All;

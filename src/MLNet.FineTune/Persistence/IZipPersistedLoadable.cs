@@ -7,7 +7,7 @@ namespace MLNet.FineTune.Persistence;
 /// A static abstract member, so a subclass that forgets it does not compile.
 /// </summary>
 /// <typeparam name="TSelf">The transformer type itself.</typeparam>
-public interface IZipPersistedLoadable<TSelf> where TSelf : ZipPersistedTransformer, IZipPersistedLoadable<TSelf>
+internal interface IZipPersistedLoadable<TSelf> where TSelf : ZipPersistedTransformer, IZipPersistedLoadable<TSelf>
 {
     /// <summary>
     /// Rebuilds the transformer. <paramref name="payload"/> is already checked (every entry present, lengths and

@@ -11,33 +11,33 @@ namespace MLNet.FineTune.Persistence;
 /// <see cref="IZipPersistedLoadable{TSelf}.Load"/> sees it, so a damaged file fails at load with a specific message.
 /// Entries are bytes only: nothing is deserialized by type name or executed.
 /// </summary>
-public sealed class ZipPayloadReader
+internal sealed class ZipPayloadReader
 {
-    readonly Dictionary<string, byte[]> _entries;
-    readonly string _where;
+    readonly Dictionary<string, byte[]> entries;
+    readonly string where;
 
     internal ZipPayloadReader(string where, int payloadVersion, Dictionary<string, byte[]> entries)
-        => (_where, PayloadVersion, _entries) = (where, payloadVersion, entries);
+        => (this.where, PayloadVersion, this.entries) = (where, payloadVersion, entries);
 
     /// <summary>The payload layout version the transformer wrote (already checked against the declared range).</summary>
     public int PayloadVersion { get; }
 
     /// <summary>Names of all entries, in the order they were written.</summary>
-    public IReadOnlyCollection<string> EntryNames => _entries.Keys;
+    public IReadOnlyCollection<string> EntryNames => this.entries.Keys;
 
     /// <summary>Whether an entry named <paramref name="name"/> exists.</summary>
-    public bool Contains(string name) => _entries.ContainsKey(name);
+    public bool Contains(string name) => this.entries.ContainsKey(name);
 
     /// <summary>The bytes of entry <paramref name="name"/>; throws <see cref="ModelPayloadException"/> when absent.</summary>
     public ReadOnlyMemory<byte> ReadBytes(string name)
-        => _entries.TryGetValue(name, out var bytes) ? bytes
-            : throw new ModelPayloadException($"{_where}: payload has no entry '{name}' (entries: {string.Join(", ", _entries.Keys)}).");
+        => this.entries.TryGetValue(name, out var bytes) ? bytes
+            : throw new ModelPayloadException($"{this.where}: payload has no entry '{name}' (entries: {string.Join(", ", this.entries.Keys)}).");
 
     /// <summary>A read-only stream over entry <paramref name="name"/>.</summary>
     public Stream OpenRead(string name)
     {
         _ = ReadBytes(name); // specific error when absent
-        return new MemoryStream(_entries[name], writable: false);
+        return new MemoryStream(this.entries[name], writable: false);
     }
 
     /// <summary>Entry <paramref name="name"/> decoded as UTF-8.</summary>
@@ -49,11 +49,11 @@ public sealed class ZipPayloadReader
         try
         {
             return JsonSerializer.Deserialize<T>(ReadBytes(name).Span, options)
-                ?? throw new ModelPayloadException($"{_where}: payload entry '{name}' holds JSON null, expected {typeof(T).Name}.");
+                ?? throw new ModelPayloadException($"{this.where}: payload entry '{name}' holds JSON null, expected {typeof(T).Name}.");
         }
         catch (JsonException e)
         {
-            throw new ModelPayloadException($"{_where}: payload entry '{name}' is not valid JSON for {typeof(T).Name}: {e.Message}", e);
+            throw new ModelPayloadException($"{this.where}: payload entry '{name}' is not valid JSON for {typeof(T).Name}: {e.Message}", e);
         }
     }
 

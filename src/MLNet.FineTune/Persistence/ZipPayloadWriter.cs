@@ -11,16 +11,16 @@ namespace MLNet.FineTune.Persistence;
 /// recorded in the header, so loading can tell a truncated or altered entry from a good one.
 /// Valid only during <see cref="ZipPersistedTransformer.SavePayload"/>.
 /// </summary>
-public sealed class ZipPayloadWriter
+internal sealed class ZipPayloadWriter
 {
     internal const string EntryPrefix = "Payload/";
-    readonly ModelSaveContext _ctx;
-    readonly List<PayloadManifest.Entry> _entries = new();
-    readonly HashSet<string> _names = new(StringComparer.Ordinal);
+    readonly ModelSaveContext ctx;
+    readonly List<PayloadManifest.Entry> entries = new();
+    readonly HashSet<string> names = new(StringComparer.Ordinal);
 
-    internal ZipPayloadWriter(ModelSaveContext ctx) => _ctx = ctx;
+    internal ZipPayloadWriter(ModelSaveContext ctx) => this.ctx = ctx;
 
-    internal IReadOnlyList<PayloadManifest.Entry> Entries => _entries;
+    internal IReadOnlyList<PayloadManifest.Entry> Entries => this.entries;
 
     /// <summary>Adds an entry whose content <paramref name="write"/> streams (large weights, files).</summary>
     /// <param name="name">Relative name such as "config.json" or "tokenizer/vocab.txt" (A-Z a-z 0-9 . _ - and '/').</param>
@@ -29,16 +29,16 @@ public sealed class ZipPayloadWriter
     {
         PayloadEntryName.CheckForSave(name);
         ArgumentNullException.ThrowIfNull(write);
-        if (!_names.Add(name)) throw new ArgumentException($"Payload entry '{name}' was already added.", nameof(name));
+        if (!this.names.Add(name)) throw new ArgumentException($"Payload entry '{name}' was already added.", nameof(name));
         long length = 0;
         byte[] hash = Array.Empty<byte>();
-        _ctx.SaveBinaryStream(EntryPrefix + name, writer =>
+        this.ctx.SaveBinaryStream(EntryPrefix + name, writer =>
         {
             using var hashing = new HashingWriteStream(writer.BaseStream);
             write(hashing);
             (length, hash) = (hashing.Length, hashing.FinishHash());
         });
-        _entries.Add(new PayloadManifest.Entry(name, length, hash));
+        this.entries.Add(new PayloadManifest.Entry(name, length, hash));
     }
 
     /// <summary>Adds an entry holding <paramref name="bytes"/>.</summary>
@@ -61,25 +61,25 @@ public sealed class ZipPayloadWriter
     /// <summary>Write-only pass-through that counts bytes and hashes them with SHA-256.</summary>
     sealed class HashingWriteStream(Stream inner) : Stream
     {
-        readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        long _length;
+        readonly IncrementalHash hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        long length;
         public override bool CanRead => false;
         public override bool CanSeek => false;
         public override bool CanWrite => true;
-        public override long Length => _length;
-        public override long Position { get => _length; set => throw new NotSupportedException(); }
+        public override long Length => this.length;
+        public override long Position { get => this.length; set => throw new NotSupportedException(); }
         public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
         public override void Write(ReadOnlySpan<byte> buffer)
         {
             inner.Write(buffer);
-            _hash.AppendData(buffer);
-            _length += buffer.Length;
+            this.hash.AppendData(buffer);
+            this.length += buffer.Length;
         }
         public override void Flush() => inner.Flush();
         public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
         public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
         public override void SetLength(long value) => throw new NotSupportedException();
-        public byte[] FinishHash() => _hash.GetHashAndReset();
-        protected override void Dispose(bool disposing) { if (disposing) _hash.Dispose(); base.Dispose(disposing); }
+        public byte[] FinishHash() => this.hash.GetHashAndReset();
+        protected override void Dispose(bool disposing) { if (disposing) this.hash.Dispose(); base.Dispose(disposing); }
     }
 }

@@ -9,22 +9,22 @@ namespace MLNet.FineTune.Persistence;
 /// </summary>
 internal sealed class ZipPersistedMapperAdapter(ZipPersistedTransformer transformer, ZipPersistedRowMapper mapper) : IRowMapper
 {
-    readonly DataViewSchema.DetachedColumn[] _outputs = mapper.GetOutputColumns().ToArray();
+    readonly DataViewSchema.DetachedColumn[] outputs = mapper.GetOutputColumns().ToArray();
 
-    public DataViewSchema.DetachedColumn[] GetOutputColumns() => _outputs;
+    public DataViewSchema.DetachedColumn[] GetOutputColumns() => outputs;
 
     public Func<int, bool> GetDependencies(Func<int, bool> activeOutput)
     {
-        bool anyActive = Enumerable.Range(0, _outputs.Length).Any(activeOutput);
+        bool anyActive = Enumerable.Range(0, outputs.Length).Any(activeOutput);
         var needed = anyActive ? mapper.GetInputColumns().Select(c => c.Index).ToHashSet() : new HashSet<int>();
         return needed.Contains;
     }
 
     public Delegate[] CreateGetters(DataViewRow input, Func<int, bool> activeOutput, out Action? disposer)
     {
-        var getters = new Delegate[_outputs.Length];
+        var getters = new Delegate[outputs.Length];
         var disposers = new List<Action>();
-        for (int i = 0; i < _outputs.Length; i++)
+        for (int i = 0; i < outputs.Length; i++)
         {
             if (!activeOutput(i)) continue;
             getters[i] = mapper.MakeGetterFor(input, i, out var dispose);

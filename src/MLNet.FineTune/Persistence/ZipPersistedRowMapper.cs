@@ -9,7 +9,7 @@ namespace MLNet.FineTune.Persistence;
 /// adapts it to ML.NET's internal IRowMapper. Input columns pass through unchanged; a new column with an existing
 /// name hides the old one, as in every ML.NET transformer.
 /// </summary>
-public abstract class ZipPersistedRowMapper
+internal abstract class ZipPersistedRowMapper
 {
     /// <summary>Binds the mapper to <paramref name="inputSchema"/>; validate the columns you need here.</summary>
     protected ZipPersistedRowMapper(DataViewSchema inputSchema)

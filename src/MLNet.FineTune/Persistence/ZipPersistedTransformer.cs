@@ -26,31 +26,31 @@ namespace MLNet.FineTune.Persistence;
 /// </summary>
 public abstract class ZipPersistedTransformer : ITransformer
 {
-    readonly IHost _host;
+    readonly IHost host;
 
     /// <summary>Creates the transformer; <paramref name="registrationName"/> names its ML.NET host (logs, errors).</summary>
-    protected ZipPersistedTransformer(IHostEnvironment env, string registrationName)
+    private protected ZipPersistedTransformer(IHostEnvironment env, string registrationName)
     {
-        _host = RegisterHost(env, registrationName);
+        this.host = RegisterHost(env, registrationName);
         if (ZipPersistedTransformerAttribute.Find(GetType()) is null)
             throw new InvalidOperationException(MissingDeclaration(GetType()));
     }
 
     /// <summary>This transformer's ML.NET host: use it for argument checks, exceptions and logging.</summary>
-    protected IHost Host => _host;
+    private protected IHost Host => this.host;
 
     /// <summary>Binds the row mapper to <paramref name="inputSchema"/>, validating the columns it needs.</summary>
     /// <remarks>Subclasses that override <see cref="Transform"/>, <see cref="GetOutputSchema"/> and <see cref="CreateRowToRowMapper"/> need not implement it.</remarks>
-    protected virtual ZipPersistedRowMapper CreateRowMapper(DataViewSchema inputSchema) =>
+    private protected virtual ZipPersistedRowMapper CreateRowMapper(DataViewSchema inputSchema) =>
         throw new NotSupportedException($"{GetType().Name} scores through its own Transform/CreateRowToRowMapper, not a row mapper.");
 
     /// <summary>Writes this transformer's state as named entries. Called once per save.</summary>
-    protected abstract void SavePayload(ZipPayloadWriter payload);
+    private protected abstract void SavePayload(ZipPayloadWriter payload);
 
     /// <inheritdoc/>
     public virtual DataViewSchema GetOutputSchema(DataViewSchema inputSchema)
     {
-        _host.CheckValue(inputSchema, nameof(inputSchema));
+        this.host.CheckValue(inputSchema, nameof(inputSchema));
         return RowToRowMapperTransform.GetOutputSchema(inputSchema, MakeRowMapper(inputSchema));
     }
 
@@ -58,8 +58,8 @@ public abstract class ZipPersistedTransformer : ITransformer
     /// <remarks>Override to score rows in batches (FineTuneTransformer does); the default maps row by row.</remarks>
     public virtual IDataView Transform(IDataView input)
     {
-        _host.CheckValue(input, nameof(input));
-        return new RowToRowMapperTransform(_host, input, MakeRowMapper(input.Schema), MakeRowMapper);
+        this.host.CheckValue(input, nameof(input));
+        return new RowToRowMapperTransform(this.host, input, MakeRowMapper(input.Schema), MakeRowMapper);
     }
 
     bool ITransformer.IsRowToRowMapper => true;
@@ -67,10 +67,10 @@ public abstract class ZipPersistedTransformer : ITransformer
     IRowToRowMapper ITransformer.GetRowToRowMapper(DataViewSchema inputSchema) => CreateRowToRowMapper(inputSchema);
 
     /// <summary>The mapper behind PredictionEngine; the default wraps <see cref="CreateRowMapper"/>.</summary>
-    protected virtual IRowToRowMapper CreateRowToRowMapper(DataViewSchema inputSchema)
+    private protected virtual IRowToRowMapper CreateRowToRowMapper(DataViewSchema inputSchema)
     {
-        _host.CheckValue(inputSchema, nameof(inputSchema));
-        return new RowToRowMapperTransform(_host, new EmptyDataView(_host, inputSchema), MakeRowMapper(inputSchema), MakeRowMapper);
+        this.host.CheckValue(inputSchema, nameof(inputSchema));
+        return new RowToRowMapperTransform(this.host, new EmptyDataView(this.host, inputSchema), MakeRowMapper(inputSchema), MakeRowMapper);
     }
 
     void ICanSaveModel.Save(ModelSaveContext ctx) => SaveModel(ctx);
@@ -79,7 +79,7 @@ public abstract class ZipPersistedTransformer : ITransformer
 
     internal void SaveModel(ModelSaveContext ctx)
     {
-        _host.CheckValue(ctx, nameof(ctx));
+        this.host.CheckValue(ctx, nameof(ctx));
         ctx.CheckAtModel();
         ctx.SetVersionInfo(ZipPersistedTransformerLoader.GetVersionInfo());
         var type = GetType();

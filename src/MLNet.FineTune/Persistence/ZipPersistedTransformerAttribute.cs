@@ -7,7 +7,7 @@ namespace MLNet.FineTune.Persistence;
 /// ML.NET's own LoadableClass), so a model file cannot make it construct an arbitrary type.
 /// </summary>
 [AttributeUsage(AttributeTargets.Assembly, AllowMultiple = true)]
-public sealed class ZipPersistedTransformerAttribute : Attribute
+internal sealed class ZipPersistedTransformerAttribute : Attribute
 {
     /// <summary>Declares <paramref name="transformerType"/> loadable.</summary>
     public ZipPersistedTransformerAttribute(Type transformerType) => TransformerType = transformerType;

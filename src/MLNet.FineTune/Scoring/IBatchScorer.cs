@@ -4,7 +4,7 @@ using MLNet.FineTune.Heads;
 namespace MLNet.FineTune.Scoring;
 
 /// <summary>Scores a batch of rows at once: the text inputs of B rows in, one array of B values per output column out.</summary>
-public interface IBatchScorer
+internal interface IBatchScorer
 {
     /// <summary>Names of the input text columns the scorer reads, in order (text, then the optional second text).</summary>
     IReadOnlyList<string> InputColumnNames { get; }

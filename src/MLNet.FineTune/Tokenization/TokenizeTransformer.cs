@@ -29,15 +29,15 @@ public sealed class TokenizeTransformer : ZipPersistedTransformer, IZipPersisted
     public TransformerTokenizer Tokenizer { get; }
     public static readonly string[] OutputNames = { "InputIds", "AttentionMask", "TokenTypeIds", "WordIds" };
 
-    protected override ZipPersistedRowMapper CreateRowMapper(DataViewSchema inputSchema) => new Mapper(this, inputSchema);
+    private protected override ZipPersistedRowMapper CreateRowMapper(DataViewSchema inputSchema) => new Mapper(this, inputSchema);
 
-    protected override void SavePayload(ZipPayloadWriter payload)
+    private protected override void SavePayload(ZipPayloadWriter payload)
     {
         payload.AddJson("tokenize.json", Options);
         foreach (var (name, bytes) in files) payload.AddBytes("tokenizer/" + name, bytes);
     }
 
-    public static TokenizeTransformer Load(IHostEnvironment env, ZipPayloadReader payload) =>
+    static TokenizeTransformer IZipPersistedLoadable<TokenizeTransformer>.Load(IHostEnvironment env, ZipPayloadReader payload) =>
         new(env, payload.ReadJson<Settings>("tokenize.json"), payload.EntryNames.Where(n => n.StartsWith("tokenizer/", StringComparison.Ordinal))
             .ToDictionary(n => n["tokenizer/".Length..], n => payload.ReadBytes(n).ToArray()));
 

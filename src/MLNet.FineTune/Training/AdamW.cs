@@ -17,12 +17,12 @@ namespace MLNet.FineTune.Training;
 /// makes it faster than TorchSharp's built-in AdamW (three temporaries and a wrapper per parameter), and every Scalar
 /// is disposed at once (see <see cref="Modeling.ScalarFree"/> for why that matters to memory).
 /// </summary>
-public sealed class AdamW : IDisposable
+internal sealed class AdamW : IDisposable
 {
     const int FormatVersion = 1;
     const string Magic = "MLNet.FineTune.AdamW";
 
-    readonly Slot[] _slots;
+    readonly Slot[] slots;
 
     /// <summary>Creates the optimizer; the moment buffers are allocated now, next to each parameter.</summary>
     /// <param name="groups">Parameter groups (only trainable parameters; see <see cref="ParameterGroup"/>).</param>
@@ -58,7 +58,7 @@ public sealed class AdamW : IDisposable
                         zeros_like(p).DetachFromDisposeScope(), zeros_like(p).DetachFromDisposeScope()));
                 }
         }
-        _slots = slots.ToArray();
+        this.slots = slots.ToArray();
     }
 
     /// <summary>The parameter groups, in the order given.</summary>
@@ -74,7 +74,7 @@ public sealed class AdamW : IDisposable
     public double Epsilon { get; }
 
     /// <summary>Number of updates applied to the first parameter (0 before any step).</summary>
-    public long StepCount => _slots.Length == 0 ? 0 : _slots[0].Step;
+    public long StepCount => this.slots.Length == 0 ? 0 : this.slots[0].Step;
 
     /// <summary>Applies one update to every parameter that has a gradient (parameters without one are skipped, as in PyTorch).</summary>
     public void Step()
@@ -88,7 +88,7 @@ public sealed class AdamW : IDisposable
         using var beta2 = Beta2.ToScalar();
         using var oneMinusBeta1 = (1 - Beta1).ToScalar();
         using var oneMinusBeta2 = (1 - Beta2).ToScalar();
-        foreach (var s in _slots)
+        foreach (var s in this.slots)
         {
             using var grad = s.Parameter.grad;
             if (grad is null) continue;
@@ -119,7 +119,7 @@ public sealed class AdamW : IDisposable
     /// <summary>Clears the gradients of every optimized parameter (sets them to undefined, like PyTorch's default).</summary>
     public void ZeroGrad()
     {
-        foreach (var s in _slots)
+        foreach (var s in this.slots)
         {
             using var grad = s.Parameter.grad;
             if (grad is not null) s.Parameter.grad = null;
@@ -134,8 +134,8 @@ public sealed class AdamW : IDisposable
     {
         writer.Write(Magic);
         writer.Write(FormatVersion);
-        writer.Write(_slots.Length);
-        foreach (var s in _slots)
+        writer.Write(this.slots.Length);
+        foreach (var s in this.slots)
         {
             writer.Write(s.Name);
             writer.Write(s.Step);
@@ -153,9 +153,9 @@ public sealed class AdamW : IDisposable
         int version = reader.ReadInt32();
         if (version != FormatVersion) throw new InvalidDataException($"Optimizer state: expected format version {FormatVersion}, found {version}.");
         int count = reader.ReadInt32();
-        if (count != _slots.Length)
-            throw new InvalidDataException($"Optimizer state: expected {_slots.Length} parameters, found {count}.");
-        foreach (var s in _slots)
+        if (count != this.slots.Length)
+            throw new InvalidDataException($"Optimizer state: expected {this.slots.Length} parameters, found {count}.");
+        foreach (var s in this.slots)
         {
             string name = reader.ReadString();
             if (name != s.Name) throw new InvalidDataException($"Optimizer state: expected parameter '{s.Name}', found '{name}'.");
@@ -182,7 +182,7 @@ public sealed class AdamW : IDisposable
     /// <summary>Frees the moment buffers.</summary>
     public void Dispose()
     {
-        foreach (var s in _slots)
+        foreach (var s in this.slots)
         {
             s.ExpAvg.Dispose();
             s.ExpAvgSq.Dispose();

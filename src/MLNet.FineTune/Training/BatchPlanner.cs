@@ -4,7 +4,7 @@ namespace MLNet.FineTune.Training;
 /// Decides which examples form each batch of an epoch. The plan depends only on (count, batch size, seed, epoch,
 /// options, lengths, task groups), so a resumed run sees exactly the batches of an uninterrupted one.
 /// </summary>
-public static class BatchPlanner
+internal static class BatchPlanner
 {
     /// <summary>Examples per length-sorting window, in batches (HF's LengthGroupedSampler uses 50).</summary>
     public const int MegabatchMultiplier = 50;

@@ -13,7 +13,7 @@ namespace MLNet.FineTune.Training;
 /// A checkpoint is written into a hidden temporary folder and renamed into place, so a crash never leaves a
 /// half-written <c>checkpoint-&lt;step&gt;</c>.
 /// </summary>
-public static class Checkpoints
+internal static class Checkpoints
 {
     /// <summary>Prefix of checkpoint folder names.</summary>
     public const string Prefix = "checkpoint-";

@@ -6,7 +6,7 @@ namespace MLNet.FineTune.Training;
 /// </summary>
 internal sealed class DeterministicRandom(ulong seed)
 {
-    ulong _state = seed;
+    ulong state = seed;
 
     /// <summary>Generator for one epoch of one run.</summary>
     public static DeterministicRandom ForEpoch(int seed, int epoch) =>
@@ -14,7 +14,7 @@ internal sealed class DeterministicRandom(ulong seed)
 
     public ulong NextUInt64()
     {
-        ulong z = unchecked(_state += 0x9E3779B97F4A7C15UL);
+        ulong z = unchecked(state += 0x9E3779B97F4A7C15UL);
         z = unchecked((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL);
         z = unchecked((z ^ (z >> 27)) * 0x94D049BB133111EBUL);
         return z ^ (z >> 31);

@@ -7,7 +7,7 @@ namespace MLNet.FineTune.Training;
 /// finalizer held a native block until a garbage collection; in a training loop such blocks fragment glibc's heap and RSS
 /// grows step after step (see <see cref="Modeling.ScalarFree"/>). Used by the tests and <c>BENCH_FINALIZERS=1</c>.
 /// </summary>
-public sealed class FinalizedObjectCounter : EventListener
+internal sealed class FinalizedObjectCounter : EventListener
 {
     int total, reported;
 

@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 namespace MLNet.FineTune.Training;
 
 /// <summary>Gradient-norm clipping, <c>torch.nn.utils.clip_grad_norm_</c> with the L2 norm.</summary>
-public static class GradientClipping
+internal static class GradientClipping
 {
     /// <summary>
     /// Scales all gradients by <c>min(1, maxNorm / (totalNorm + 1e-6))</c> in place and returns the total L2 norm

@@ -5,7 +5,7 @@ namespace MLNet.FineTune.Training;
 /// (<see cref="BatchPlanner"/>: shuffling, length bucketing); the source only builds the batch.
 /// </summary>
 /// <typeparam name="TBatch">What <see cref="ITrainableModel{TBatch}.ComputeLoss"/> consumes.</typeparam>
-public interface IBatchSource<out TBatch>
+internal interface IBatchSource<out TBatch>
 {
     /// <summary>Number of examples.</summary>
     int Count { get; }

@@ -4,7 +4,7 @@ namespace MLNet.FineTune.Training;
 
 /// <summary>What the training loop needs from a model: its module and a loss for one batch.</summary>
 /// <typeparam name="TBatch">The batch type produced by the matching <see cref="IBatchSource{TBatch}"/>.</typeparam>
-public interface ITrainableModel<in TBatch>
+internal interface ITrainableModel<in TBatch>
 {
     /// <summary>The whole network (encoder + head); its trainable parameters are optimized and checkpointed.</summary>
     nn.Module Module { get; }

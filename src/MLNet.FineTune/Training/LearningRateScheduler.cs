@@ -5,9 +5,9 @@ namespace MLNet.FineTune.Training;
 /// the Hugging Face schedule helpers: the first optimizer step runs with <c>Factor(0)</c> (0 when there is warmup),
 /// and <see cref="Step"/> is called after each optimizer step.
 /// </summary>
-public sealed class LearningRateScheduler
+internal sealed class LearningRateScheduler
 {
-    readonly AdamW _optimizer;
+    readonly AdamW optimizer;
 
     /// <summary>Creates the scheduler and applies the factor of step 0 to the optimizer's groups.</summary>
     public LearningRateScheduler(AdamW optimizer, double baseLearningRate, LearningRateScheduleKind kind, int warmupSteps, int totalSteps)
@@ -15,7 +15,7 @@ public sealed class LearningRateScheduler
         ArgumentNullException.ThrowIfNull(optimizer);
         if (warmupSteps < 0) throw new ArgumentOutOfRangeException(nameof(warmupSteps), warmupSteps, "Warmup steps must be >= 0.");
         if (totalSteps < 1) throw new ArgumentOutOfRangeException(nameof(totalSteps), totalSteps, "Total steps must be >= 1.");
-        _optimizer = optimizer;
+        this.optimizer = optimizer;
         BaseLearningRate = baseLearningRate;
         Kind = kind;
         WarmupSteps = warmupSteps;
@@ -84,6 +84,6 @@ public sealed class LearningRateScheduler
     void Apply()
     {
         double lr = CurrentLearningRate;
-        foreach (var g in _optimizer.Groups) g.LearningRate = lr * g.LearningRateScale;
+        foreach (var g in this.optimizer.Groups) g.LearningRate = lr * g.LearningRateScale;
     }
 }

@@ -3,14 +3,14 @@ namespace MLNet.FineTune.Training;
 /// <summary>An <see cref="IBatchSource{TBatch}"/> over an in-memory list with a collate function.</summary>
 /// <example><code>
 /// var source = new ListBatchSource&lt;TokenizedExample, MyBatch&gt;(examples, e =&gt; e.Ids.Length,
-///     batch =&gt; { var (ids, mask) = DynamicPadding.Pad(batch.Select(e =&gt; e.Ids).ToList(), padId); ... });
+///     batch =&gt; TextBatchCollator.Collate(batch.Select(e =&gt; e.Encoding).ToArray(), batch.Select(e =&gt; e.Targets).ToArray(), padId, tokenLevel));
 /// </code></example>
-public sealed class ListBatchSource<TExample, TBatch> : IBatchSource<TBatch>
+internal sealed class ListBatchSource<TExample, TBatch> : IBatchSource<TBatch>
 {
-    readonly IReadOnlyList<TExample> _examples;
-    readonly Func<TExample, int> _length;
-    readonly Func<IReadOnlyList<TExample>, TBatch> _collate;
-    readonly Func<TExample, int>? _taskGroup;
+    readonly IReadOnlyList<TExample> examples;
+    readonly Func<TExample, int> length;
+    readonly Func<IReadOnlyList<TExample>, TBatch> collate;
+    readonly Func<TExample, int>? taskGroup;
 
     /// <summary>Creates the source.</summary>
     /// <param name="examples">The examples, addressed by position.</param>
@@ -20,21 +20,21 @@ public sealed class ListBatchSource<TExample, TBatch> : IBatchSource<TBatch>
     public ListBatchSource(IReadOnlyList<TExample> examples, Func<TExample, int> length, Func<IReadOnlyList<TExample>, TBatch> collate,
         Func<TExample, int>? taskGroup = null)
     {
-        _taskGroup = taskGroup;
-        _examples = examples ?? throw new ArgumentNullException(nameof(examples));
-        _length = length ?? throw new ArgumentNullException(nameof(length));
-        _collate = collate ?? throw new ArgumentNullException(nameof(collate));
+        this.taskGroup = taskGroup;
+        this.examples = examples ?? throw new ArgumentNullException(nameof(examples));
+        this.length = length ?? throw new ArgumentNullException(nameof(length));
+        this.collate = collate ?? throw new ArgumentNullException(nameof(collate));
     }
 
     /// <inheritdoc/>
-    public int Count => _examples.Count;
+    public int Count => this.examples.Count;
 
     /// <inheritdoc/>
-    public int GetLength(int index) => _length(_examples[index]);
+    public int GetLength(int index) => this.length(this.examples[index]);
 
     /// <inheritdoc/>
-    public int GetTaskGroup(int index) => _taskGroup is null ? 0 : _taskGroup(_examples[index]);
+    public int GetTaskGroup(int index) => this.taskGroup is null ? 0 : this.taskGroup(this.examples[index]);
 
     /// <inheritdoc/>
-    public TBatch CreateBatch(IReadOnlyList<int> indices) => _collate(indices.Select(i => _examples[i]).ToArray());
+    public TBatch CreateBatch(IReadOnlyList<int> indices) => this.collate(indices.Select(i => this.examples[i]).ToArray());
 }

@@ -3,7 +3,7 @@ using static TorchSharp.torch;
 namespace MLNet.FineTune.Training;
 
 /// <summary>Losses with the same numbers as <c>torch.nn.functional</c>.</summary>
-public static class Losses
+internal static class Losses
 {
     /// <summary>Label value skipped by <see cref="CrossEntropy"/> (padding, sub-word continuations).</summary>
     public const long IgnoreIndex = -100;

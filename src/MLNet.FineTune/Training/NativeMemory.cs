@@ -6,9 +6,9 @@ namespace MLNet.FineTune.Training;
 /// Returns freed native memory to the OS. glibc keeps the arenas libtorch frees, so a training process's RSS
 /// creeps up ~25-30 MiB per step without this (seen on a BERT-size run); <c>malloc_trim(0)</c> holds it flat.
 /// </summary>
-public static class NativeMemory
+internal static class NativeMemory
 {
-    static bool _unavailable = !OperatingSystem.IsLinux();
+    static bool unavailable = !OperatingSystem.IsLinux();
 
     [DllImport("libc", EntryPoint = "malloc_trim")]
     static extern int MallocTrim(nuint pad);
@@ -17,14 +17,14 @@ public static class NativeMemory
     /// <returns>True when memory was trimmed.</returns>
     public static bool Trim()
     {
-        if (_unavailable) return false;
+        if (unavailable) return false;
         try
         {
             return MallocTrim(0) != 0;
         }
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
         {
-            _unavailable = true;
+            unavailable = true;
             return false;
         }
     }

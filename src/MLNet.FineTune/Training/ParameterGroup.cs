@@ -6,7 +6,7 @@ namespace MLNet.FineTune.Training;
 /// A set of trainable parameters that share a weight decay (and optionally a learning-rate multiplier).
 /// Only parameters with <c>requires_grad</c> are kept, so frozen weights never reach the optimizer.
 /// </summary>
-public sealed class ParameterGroup
+internal sealed class ParameterGroup
 {
     /// <summary>Creates a group from named parameters, dropping those that do not require gradients.</summary>
     /// <param name="name">Label used in logs and checkpoint validation (e.g. "decay", "no_decay").</param>

@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace MLNet.FineTune.Training;
 
 /// <summary>Builds optimizer parameter groups.</summary>
-public static class ParameterGroups
+internal static class ParameterGroups
 {
     /// <summary>Group name of parameters that receive weight decay.</summary>
     public const string DecayGroupName = "decay";

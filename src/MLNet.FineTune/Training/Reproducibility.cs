@@ -8,7 +8,7 @@ namespace MLNet.FineTune.Training;
 /// two runs with the same seed (or a resumed run and an uninterrupted one) then drift apart by ~1e-8.
 /// MKL's "conditional numerical reproducibility" mode AUTO removes that; it must be chosen before MKL's first call.
 /// </summary>
-public static class Reproducibility
+internal static class Reproducibility
 {
     const int MklCbwrAuto = 2;
     const int MklCbwrSuccess = 0;

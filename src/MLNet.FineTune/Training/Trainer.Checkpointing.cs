@@ -3,7 +3,7 @@ using static TorchSharp.torch;
 
 namespace MLNet.FineTune.Training;
 
-public sealed partial class Trainer<TBatch>
+internal sealed partial class Trainer<TBatch>
 {
     void WriteCheckpoint(nn.Module module, AdamW optimizer, LearningRateScheduler scheduler, RunState run,
         IReadOnlyList<int[]> plan, int totalSteps, int exampleCount)

@@ -12,10 +12,10 @@ namespace MLNet.FineTune.Training;
 /// atomic checkpoints from which a resumed run reproduces an uninterrupted one bit for bit (on CPU).
 /// </summary>
 /// <typeparam name="TBatch">Batch type shared by the model and the batch source.</typeparam>
-public sealed partial class Trainer<TBatch>
+internal sealed partial class Trainer<TBatch>
 {
-    readonly IProgress<FineTuneProgress>? _progress;
-    readonly Action<string>? _log;
+    readonly IProgress<FineTuneProgress>? progress;
+    readonly Action<string>? log;
 
     /// <summary>Creates a trainer.</summary>
     /// <param name="options">Hyper-parameters; validated here, never modified.</param>
@@ -26,8 +26,8 @@ public sealed partial class Trainer<TBatch>
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         Options = options;
-        _progress = progress;
-        _log = log;
+        this.progress = progress;
+        this.log = log;
     }
 
     /// <summary>The run's options.</summary>
@@ -112,7 +112,7 @@ public sealed partial class Trainer<TBatch>
 
                     var eta = TimeSpan.FromTicks(clock.Elapsed.Ticks / stepsThisRun * (totalSteps - step));
                     double throughput = examplesThisRun / Math.Max(1e-9, clock.Elapsed.TotalSeconds);
-                    _progress?.Report(new FineTuneProgress(run.Epoch + 1, step, totalSteps, loss, lr, throughput, null, eta));
+                    this.progress?.Report(new FineTuneProgress(run.Epoch + 1, step, totalSteps, loss, lr, throughput, null, eta));
                     if (step % o.LoggingSteps == 0 || step == totalSteps)
                         Log(string.Create(CultureInfo.InvariantCulture, $"step {step}/{totalSteps} epoch {epochPosition:F2} loss {loss:G6} lr {lr:G4} grad_norm {gradNorm:G4} {throughput:F1} ex/s eta {eta:hh\\:mm\\:ss}"));
 
@@ -129,7 +129,7 @@ public sealed partial class Trainer<TBatch>
                             run.Best = WeightSnapshot.Capture(module);
                         }
                         Log($"eval at step {step}: {string.Join(", ", metrics.Select(m => string.Create(CultureInfo.InvariantCulture, $"{m.Key}={m.Value:G6}")))}");
-                        _progress?.Report(new FineTuneProgress(run.Epoch + 1, step, totalSteps, loss, lr, throughput, metrics, eta));
+                        this.progress?.Report(new FineTuneProgress(run.Epoch + 1, step, totalSteps, loss, lr, throughput, metrics, eta));
                         if (run.EarlyStopping.ShouldStop) run.Stop = StopReason.EarlyStopped;
                     }
                     if (o.CheckpointFolder is not null && o.CheckpointEverySteps > 0 && step % o.CheckpointEverySteps == 0)
@@ -197,7 +197,7 @@ public sealed partial class Trainer<TBatch>
         return history;
     }
 
-    void Log(string message) => _log?.Invoke(message);
+    void Log(string message) => this.log?.Invoke(message);
 
     string DescribeTaskSampling(int count, Func<int, int> taskGroup, int batchesPerEpoch)
     {

@@ -9,15 +9,15 @@ namespace MLNet.FineTune.Training;
 /// the module keeps its device.
 /// File layout: magic string, entry count (int32), then per entry: name, tensor (TorchSharp's tensor format).
 /// </summary>
-public sealed class WeightSnapshot : IDisposable
+internal sealed class WeightSnapshot : IDisposable
 {
     const string Magic = "MLNet.FineTune.Weights.v1";
-    readonly Dictionary<string, Tensor> _tensors;
+    readonly Dictionary<string, Tensor> tensors;
 
-    WeightSnapshot(Dictionary<string, Tensor> tensors) => _tensors = tensors;
+    WeightSnapshot(Dictionary<string, Tensor> tensors) => this.tensors = tensors;
 
     /// <summary>Names of the captured tensors.</summary>
-    public IReadOnlyCollection<string> Names => _tensors.Keys;
+    public IReadOnlyCollection<string> Names => this.tensors.Keys;
 
     /// <summary>Copies every parameter and buffer of the module.</summary>
     public static WeightSnapshot Capture(nn.Module module)
@@ -33,11 +33,11 @@ public sealed class WeightSnapshot : IDisposable
         using var noGrad = no_grad();
         var live = module.state_dict();
         Check(live.Keys, "snapshot");
-        foreach (var (name, value) in _tensors) live[name].copy_(value);
+        foreach (var (name, value) in this.tensors) live[name].copy_(value);
     }
 
     /// <summary>Writes the snapshot to a file.</summary>
-    public void Save(string path) => Write(_tensors, path);
+    public void Save(string path) => Write(this.tensors, path);
 
     /// <summary>Reads a snapshot written by <see cref="Save"/> or <see cref="WriteModule"/>.</summary>
     public static WeightSnapshot Load(string path)
@@ -66,14 +66,14 @@ public sealed class WeightSnapshot : IDisposable
     /// <summary>Frees the copies.</summary>
     public void Dispose()
     {
-        foreach (var t in _tensors.Values) t.Dispose();
+        foreach (var t in this.tensors.Values) t.Dispose();
     }
 
     void Check(IEnumerable<string> liveNames, string what)
     {
         var live = liveNames.ToHashSet();
-        var missing = live.Except(_tensors.Keys).ToList();
-        var extra = _tensors.Keys.Except(live).ToList();
+        var missing = live.Except(this.tensors.Keys).ToList();
+        var extra = this.tensors.Keys.Except(live).ToList();
         if (missing.Count > 0 || extra.Count > 0)
             throw new InvalidDataException($"Weights {what} does not match the module: missing [{string.Join(", ", missing)}], unexpected [{string.Join(", ", extra)}].");
     }

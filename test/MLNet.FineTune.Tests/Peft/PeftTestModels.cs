@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 namespace MLNet.FineTune.Tests.Peft;
 
 /// <summary>Tiny odd-sized encoders (as transformers' BERT tests) and a fixed batch, so PEFT tests run in milliseconds.</summary>
-public static class PeftTestModels
+internal static class PeftTestModels
 {
     public static TransformerConfig Tiny(string modelType = "bert") => new()
     {

@@ -13,7 +13,7 @@ namespace MLNet.FineTune.Tests.Persistence;
 /// (float vectors) and carries an opaque binary blob, persisted as config.json + blobs/data.bin.
 /// Lives in the test project on purpose: it proves a transformer outside MLNet.FineTune needs only public types.
 /// </summary>
-public sealed class ScaleTransformer : ZipPersistedTransformer, IZipPersistedLoadable<ScaleTransformer>
+internal sealed class ScaleTransformer : ZipPersistedTransformer, IZipPersistedLoadable<ScaleTransformer>
 {
     /// <summary>What config.json holds.</summary>
     public sealed record Config(string InputColumn, string OutputColumn, float Factor);
@@ -26,15 +26,15 @@ public sealed class ScaleTransformer : ZipPersistedTransformer, IZipPersistedLoa
 
     public byte[] Blob { get; }
 
-    protected override ZipPersistedRowMapper CreateRowMapper(DataViewSchema inputSchema) => new Mapper(this, inputSchema);
+    private protected override ZipPersistedRowMapper CreateRowMapper(DataViewSchema inputSchema) => new Mapper(this, inputSchema);
 
-    protected override void SavePayload(ZipPayloadWriter payload)
+    private protected override void SavePayload(ZipPayloadWriter payload)
     {
         payload.AddJson("config.json", Settings);
         payload.AddBytes("blobs/data.bin", Blob);
     }
 
-    public static ScaleTransformer Load(IHostEnvironment env, ZipPayloadReader payload)
+    static ScaleTransformer IZipPersistedLoadable<ScaleTransformer>.Load(IHostEnvironment env, ZipPayloadReader payload)
     {
         var config = payload.ReadJson<Config>("config.json");
         return new ScaleTransformer(env, config.InputColumn, config.OutputColumn, config.Factor, payload.ReadBytes("blobs/data.bin").ToArray());

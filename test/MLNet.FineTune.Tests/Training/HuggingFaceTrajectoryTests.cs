@@ -3,7 +3,6 @@ using System.Text.RegularExpressions;
 using MLNet.FineTune.Heads;
 using MLNet.FineTune.Data;
 using MLNet.FineTune.Scoring;
-using MLNet.FineTune.Heads;
 using MLNet.FineTune.Modeling;
 using MLNet.FineTune.Modeling.Checkpoints;
 using MLNet.FineTune.Training;

@@ -46,7 +46,7 @@ public sealed record ClassificationHead : ITaskHead
            HeadShapes.Scalar(prefix + "PredictedLabel", BooleanDataViewType.Instance)]
         : [HeadShapes.ScoreVector(prefix + "Score"), HeadShapes.Key(prefix + "PredictedLabel")];
 
-    public IFittedHead Fit(DataViewSchema.Column column, IReadOnlyList<object?> values, HeadTrainingDefaults defaults)
+    IFittedHead ITaskHead.Fit(DataViewSchema.Column column, IReadOnlyList<object?> values, HeadTrainingDefaults defaults)
     {
         var (labels, kind) = FittedClassificationHead.LearnLabels(column, values, LabelColumnName);
         var head = new FittedClassificationHead(Name, LabelColumnName, labels, kind, LabelSmoothing ?? defaults.LabelSmoothing, ClassWeights, LossWeight);

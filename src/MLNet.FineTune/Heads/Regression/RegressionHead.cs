@@ -26,7 +26,7 @@ public sealed record RegressionHead : ITaskHead
 
     public IReadOnlyList<SchemaShape.Column> OutputShape(SchemaShape.Column label, string prefix) => [HeadShapes.Scalar(prefix + "Score", NumberDataViewType.Single)];
 
-    public IFittedHead Fit(DataViewSchema.Column column, IReadOnlyList<object?> values, HeadTrainingDefaults defaults) =>
+    IFittedHead ITaskHead.Fit(DataViewSchema.Column column, IReadOnlyList<object?> values, HeadTrainingDefaults defaults) =>
         new FittedRegressionHead(Name, LabelColumnName, LossWeight);
 }
 

@@ -6,4 +6,4 @@ namespace MLNet.FineTune.Heads.TokenTagging;
 /// <param name="End">Character offset one past its last character (exclusive).</param>
 /// <param name="Text">The covered text, <c>text[Start..End]</c>.</param>
 /// <param name="Confidence">Mean of the predicted probabilities of the entity's words.</param>
-public sealed record EntitySpan(string Type, int Start, int End, string Text, float Confidence);
+internal sealed record EntitySpan(string Type, int Start, int End, string Text, float Confidence);

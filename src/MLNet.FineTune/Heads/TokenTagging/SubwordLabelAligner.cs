@@ -5,7 +5,7 @@ namespace MLNet.FineTune.Heads.TokenTagging;
 /// (<c>tokenize_and_align_labels</c>) does: the first token of each word carries the word's label; continuation
 /// tokens and special/padding tokens get <see cref="IgnoreIndex"/> so the loss skips them.
 /// </summary>
-public sealed class SubwordLabelAligner
+internal sealed class SubwordLabelAligner
 {
     /// <summary>Label id that the token-classification loss ignores (PyTorch's cross-entropy default).</summary>
     public const int IgnoreIndex = -100;

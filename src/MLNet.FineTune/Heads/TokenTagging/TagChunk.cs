@@ -4,7 +4,7 @@ namespace MLNet.FineTune.Heads.TokenTagging;
 /// <param name="Type">Entity type, e.g. <c>PER</c>; <c>_</c> for tags that carry no type (seqeval's convention).</param>
 /// <param name="Start">Index of the first word of the chunk.</param>
 /// <param name="End">Index one past the last word of the chunk (exclusive).</param>
-public readonly record struct TagChunk(string Type, int Start, int End)
+internal readonly record struct TagChunk(string Type, int Start, int End)
 {
     /// <summary>Number of words in the chunk.</summary>
     public int Length => End - Start;

@@ -5,7 +5,7 @@ namespace MLNet.FineTune.Heads.TokenTagging;
 /// an <c>I-X</c> that does not continue an open X chunk starts a new one instead of being rejected, so it reads
 /// IOB1, IOB2 and BIOES alike. Used for evaluation, scheme conversion and repair, and decoding predictions.
 /// </summary>
-public static class TagChunker
+internal static class TagChunker
 {
     /// <summary>Chunks of one tag sequence, in order of their start.</summary>
     /// <exception cref="ArgumentException">A tag is null or empty.</exception>

@@ -5,7 +5,7 @@ namespace MLNet.FineTune.Heads.TokenTagging;
 /// Chunks are read leniently with <see cref="TagChunker"/> and written in the target scheme, so a conversion also
 /// repairs ill-formed input (an orphan <c>I-X</c> becomes its own chunk).
 /// </summary>
-public static class TagSchemeConverter
+internal static class TagSchemeConverter
 {
     /// <summary>The tags of <paramref name="tags"/> rewritten in <paramref name="to"/>.</summary>
     /// <remarks>The source scheme needs no argument: the lenient chunk rules read IOB1, IOB2 and BIOES identically.</remarks>

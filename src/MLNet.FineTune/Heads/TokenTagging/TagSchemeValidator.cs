@@ -4,7 +4,7 @@ namespace MLNet.FineTune.Heads.TokenTagging;
 /// Checks tag sequences against the rules of a <see cref="TagScheme"/> and reports or repairs what breaks them.
 /// Tags must be <c>O</c> or <c>P-Type</c> with a prefix the scheme allows (B/I for IOB1 and IOB2, B/I/E/S for BIOES).
 /// </summary>
-public static class TagSchemeValidator
+internal static class TagSchemeValidator
 {
     /// <summary>Violations in one tag sequence; empty when it is well formed.</summary>
     public static IReadOnlyList<TagViolation> Validate(IReadOnlyList<string> tags, TagScheme scheme, int sentenceIndex = 0)

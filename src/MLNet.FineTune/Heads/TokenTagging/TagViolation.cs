@@ -5,7 +5,7 @@ namespace MLNet.FineTune.Heads.TokenTagging;
 /// <param name="Position">Word index of the offending tag inside its sentence.</param>
 /// <param name="Tag">The offending tag.</param>
 /// <param name="Message">What rule it breaks, e.g. "I-PER follows O; in IOB2 an I-PER must follow B-PER or I-PER".</param>
-public sealed record TagViolation(int SentenceIndex, int Position, string Tag, string Message)
+internal sealed record TagViolation(int SentenceIndex, int Position, string Tag, string Message)
 {
     /// <inheritdoc/>
     public override string ToString() => $"sentence {SentenceIndex}, position {Position}: {Message}";

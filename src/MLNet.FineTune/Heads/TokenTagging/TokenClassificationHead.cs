@@ -58,7 +58,7 @@ public sealed record TokenClassificationHead : ITaskHead
         HeadShapes.VariableVector(prefix + "EntityScores", NumberDataViewType.Single),
     ];
 
-    public IFittedHead Fit(DataViewSchema.Column column, IReadOnlyList<object?> values, HeadTrainingDefaults defaults)
+    IFittedHead ITaskHead.Fit(DataViewSchema.Column column, IReadOnlyList<object?> values, HeadTrainingDefaults defaults)
     {
         var sentences = values.Select(FittedTokenClassificationHead.Tags).Where(t => t.Length > 0).ToList();
         sentences = TagSchemeValidator.Enforce(sentences, Scheme, InvalidTags).ToList();

@@ -4,7 +4,7 @@ namespace MLNet.FineTune.Heads.TokenTagging;
 /// Turns per-token predictions back into per-word tags and character-offset entity spans, the inverse of
 /// <see cref="SubwordLabelAligner"/>: each word takes the prediction of its first sub-word token.
 /// </summary>
-public static class TokenTagDecoder
+internal static class TokenTagDecoder
 {
     /// <summary>Per-word predictions from per-token predicted label ids and their probabilities.</summary>
     /// <param name="wordIds">For each token, its word index or null for special/padding tokens.</param>

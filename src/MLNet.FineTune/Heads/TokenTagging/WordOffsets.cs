@@ -1,7 +1,7 @@
 namespace MLNet.FineTune.Heads.TokenTagging;
 
 /// <summary>Character offsets of words in the text they were split from.</summary>
-public static class WordOffsets
+internal static class WordOffsets
 {
     /// <summary>
     /// Finds each word in <paramref name="text"/> in order, each search starting where the previous word ended, so

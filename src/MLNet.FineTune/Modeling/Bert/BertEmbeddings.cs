@@ -8,7 +8,7 @@ namespace MLNet.FineTune.Modeling.Bert;
 /// RoBERTa counts positions from <c>pad_token_id + 1</c> and gives pad tokens the pad position, as
 /// create_position_ids_from_input_ids does; with inputs_embeds it numbers positions sequentially from there.
 /// </summary>
-public sealed class BertEmbeddings : nn.Module
+internal sealed class BertEmbeddings : nn.Module
 {
     readonly nn.Module<Tensor, Tensor> word_embeddings, position_embeddings, LayerNorm, dropout;
     readonly nn.Module<Tensor, Tensor>? token_type_embeddings;

@@ -8,7 +8,7 @@ namespace MLNet.FineTune.Modeling.Bert;
 /// each followed by residual + LayerNorm. Keys under <c>encoder.layer.N.</c>: <c>attention.self.{query,key,value}</c>,
 /// <c>attention.output.{dense,LayerNorm}</c>, <c>intermediate.dense</c>, <c>output.{dense,LayerNorm}</c>.
 /// </summary>
-public sealed class BertLayer : nn.Module<Tensor, Tensor, Tensor>
+internal sealed class BertLayer : nn.Module<Tensor, Tensor, Tensor>
 {
     readonly BertAttention attention;
     readonly BertIntermediate intermediate;

@@ -7,7 +7,7 @@ namespace MLNet.FineTune.Modeling.Bert;
 /// BERT and RoBERTa encoders (BertModel / RobertaModel in transformers): embeddings, N post-LN blocks, tanh pooler on
 /// the first token. MiniLM and the BERT miniatures are BERT with other sizes; everything comes from the config.
 /// </summary>
-public sealed class BertModel : EncoderModel
+internal sealed class BertModel : EncoderModel
 {
     readonly BertEmbeddings embeddings;
     readonly BertStack encoder;

@@ -7,7 +7,7 @@ namespace MLNet.FineTune.Modeling.Bert;
 /// <c>LayerNorm(dropout(dense(x)) + residual)</c>: BertSelfOutput and BertOutput in modeling_bert.py (post-LN).
 /// Keys: <c>dense.*</c>, <c>LayerNorm.*</c>.
 /// </summary>
-public sealed class DenseResidualLayerNorm : nn.Module<Tensor, Tensor, Tensor>
+internal sealed class DenseResidualLayerNorm : nn.Module<Tensor, Tensor, Tensor>
 {
     readonly nn.Module<Tensor, Tensor> dense;
     readonly nn.Module<Tensor, Tensor> layerNorm;

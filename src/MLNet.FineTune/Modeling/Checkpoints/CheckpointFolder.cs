@@ -8,7 +8,7 @@ namespace MLNet.FineTune.Modeling.Checkpoints;
 /// The weight files of a Hugging Face checkpoint folder: <c>model.safetensors</c>, or shards listed in
 /// <c>model.safetensors.index.json</c>. Pickle files (<c>pytorch_model.bin</c>) are refused: unpickling runs code.
 /// </summary>
-public static class CheckpointFolder
+internal static class CheckpointFolder
 {
     public const string SingleFile = "model.safetensors";
     public const string IndexFile = "model.safetensors.index.json";

@@ -8,7 +8,7 @@ using static TorchSharp.torch;
 namespace MLNet.FineTune.Modeling.Checkpoints;
 
 /// <summary>One tensor's entry in a safetensors header.</summary>
-public sealed record SafetensorsEntry(string Name, string DType, long[] Shape, long Begin, long End);
+internal sealed record SafetensorsEntry(string Name, string DType, long[] Shape, long Begin, long End);
 
 /// <summary>
 /// A bounds-checked reader of the safetensors format (https://huggingface.co/docs/safetensors): an 8-byte little-endian
@@ -16,7 +16,7 @@ public sealed record SafetensorsEntry(string Name, string DType, long[] Shape, l
 /// before any tensor is read: the header length has a limit (no "header bomb"), offsets stay inside the file, and
 /// shape × dtype size equals the byte length. Tensors come back as float32 (F16 and BF16 are widened).
 /// </summary>
-public sealed class SafetensorsReader
+internal sealed class SafetensorsReader
 {
     /// <summary>Largest JSON header accepted (the format's own reference implementation uses 100 MB).</summary>
     public const long MaxHeaderBytes = 100_000_000;

@@ -10,7 +10,7 @@ namespace MLNet.FineTune.Modeling.Checkpoints;
 /// header padded with spaces, <c>__metadata__ = {"format": "pt"}</c> plus any extra metadata. The file is written to a
 /// temporary name and renamed, so a failure never leaves a half-written file at the target path.
 /// </summary>
-public static class SafetensorsWriter
+internal static class SafetensorsWriter
 {
     public static void Save(string path, IReadOnlyDictionary<string, Tensor> tensors, IReadOnlyDictionary<string, string>? metadata = null)
     {

@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace MLNet.FineTune.Modeling.Checkpoints;
 
 /// <summary>What loading a checkpoint into a module did: loaded, missing (left at their initial values) and unexpected keys.</summary>
-public sealed record LoadReport(IReadOnlyList<string> Loaded, IReadOnlyList<string> Missing, IReadOnlyList<string> Unexpected)
+internal sealed record LoadReport(IReadOnlyList<string> Loaded, IReadOnlyList<string> Missing, IReadOnlyList<string> Unexpected)
 {
     public override string ToString() =>
         $"loaded {Loaded.Count} tensors; missing {Missing.Count}{List(Missing)}; unexpected {Unexpected.Count}{List(Unexpected)}";
@@ -18,7 +18,7 @@ public sealed record LoadReport(IReadOnlyList<string> Loaded, IReadOnlyList<stri
 /// normalised on both sides: old TF-converted <c>LayerNorm.gamma/beta</c> become <c>weight/bias</c>, and wrapper
 /// layers' <c>.base_layer</c> segment (LoRA, adapters) is dropped so a wrapped projection still loads its base weights.
 /// </summary>
-public static class StateDictLoader
+internal static class StateDictLoader
 {
     /// <param name="module">the module to fill</param>
     /// <param name="checkpoint">tensors by checkpoint key</param>

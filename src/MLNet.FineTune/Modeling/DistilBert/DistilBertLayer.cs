@@ -7,7 +7,7 @@ namespace MLNet.FineTune.Modeling.DistilBert;
 /// One DistilBERT block (TransformerBlock in modeling_distilbert.py). Keys under <c>transformer.layer.N.</c>:
 /// <c>attention.{q_lin,k_lin,v_lin,out_lin}</c>, <c>sa_layer_norm</c>, <c>ffn.{lin1,lin2}</c>, <c>output_layer_norm</c>.
 /// </summary>
-public sealed class DistilBertLayer : nn.Module<Tensor, Tensor, Tensor>
+internal sealed class DistilBertLayer : nn.Module<Tensor, Tensor, Tensor>
 {
     readonly DistilAttention attention;
     readonly nn.Module<Tensor, Tensor> sa_layer_norm;

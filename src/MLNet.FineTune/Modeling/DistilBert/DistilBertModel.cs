@@ -7,7 +7,7 @@ namespace MLNet.FineTune.Modeling.DistilBert;
 /// DistilBERT (DistilBertModel): word + learned position embeddings (no token types), N post-LN blocks, no pooler.
 /// Keys: <c>embeddings.*</c>, <c>transformer.layer.N.*</c>.
 /// </summary>
-public sealed class DistilBertModel : EncoderModel
+internal sealed class DistilBertModel : EncoderModel
 {
     readonly Embeddings embeddings;
     readonly Stack transformer;
