@@ -44,27 +44,10 @@ public sealed partial class FineTuneTransformer : ZipPersistedTransformer, IZipP
     public ModelCard Card { get; }
     internal IBatchScorer Scorer => scorer;
 
-    public override DataViewSchema GetOutputSchema(DataViewSchema inputSchema)
+    private protected override IBatchScorer CreateScorer(DataViewSchema inputSchema)
     {
-        ValidateInput(inputSchema);
-        return ScoringSchema.Build(inputSchema, scorer.OutputColumns);
-    }
-
-    public override IDataView Transform(IDataView input)
-    {
-        ValidateInput(input.Schema);
-        return new BatchedScoringDataView(input, scorer);
-    }
-
-    private protected override IRowToRowMapper CreateRowToRowMapper(DataViewSchema inputSchema)
-    {
-        ValidateInput(inputSchema);
-        return new ScoringRowMapper(inputSchema, scorer);
-    }
-
-    void ValidateInput(DataViewSchema schema)
-    {
-        foreach (var name in InputColumnNames) DataViewColumns.RequireText(schema, name, "Text");
+        foreach (var name in InputColumnNames) DataViewColumns.RequireText(inputSchema, name, "Text");
+        return scorer;
     }
 
     /// <summary>

@@ -1,3 +1,4 @@
+using MLNet.FineTune.Scoring;
 using Microsoft.ML.Data;
 using MLNet.FineTune.Modeling;
 using MLNet.FineTune.Tokenization;
@@ -38,7 +39,7 @@ internal interface IFittedHead
     Tensor Loss(Tensor logits, Tensor targets);
 
     /// <summary>The columns this head adds when scoring, named from <paramref name="outputPrefix"/> ("" for the default names).</summary>
-    IReadOnlyList<HeadOutputColumn> OutputColumns(string outputPrefix);
+    IReadOnlyList<ScoredColumn> OutputColumns(string outputPrefix);
 
     /// <summary>Per output column, one value per row of the batch (arrays of the columns' .NET types).</summary>
     Array[] Decode(Tensor logits, IReadOnlyList<EncodedInput> encodings, IReadOnlyList<string> texts);

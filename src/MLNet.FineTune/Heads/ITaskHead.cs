@@ -3,9 +3,6 @@ using Microsoft.ML.Data;
 
 namespace MLNet.FineTune.Heads;
 
-/// <summary>One output column a head adds to the scored data.</summary>
-internal sealed record HeadOutputColumn(string Name, DataViewType Type, DataViewSchema.Annotations? Annotations = null);
-
 /// <summary>
 /// A task on top of the shared encoder, as the user declares it: which column holds its labels and how to train it.
 /// Declarations are immutable; <see cref="Fit"/> learns from the training labels and returns a new

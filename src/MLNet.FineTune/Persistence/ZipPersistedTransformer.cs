@@ -1,15 +1,16 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
+using MLNet.FineTune.Scoring;
 
 namespace MLNet.FineTune.Persistence;
 
 /// <summary>
 /// Base for MLNet.FineTune transformers that add columns and persist themselves inside an ML.NET model .zip
 /// (<c>mlContext.Model.Save</c> / <c>Load</c>), with no registration call before loading.
-/// <para>A subclass supplies three things, all in public types:</para>
+/// <para>A subclass supplies three things:</para>
 /// <list type="number">
-/// <item><see cref="CreateRowMapper"/>: a <see cref="ZipPersistedRowMapper"/> for an input schema (columns + getters).</item>
+/// <item><see cref="CreateScorer"/>: an <see cref="IBatchScorer"/> bound to an input schema (input columns checked, output columns, a batch scoring function).</item>
 /// <item><see cref="SavePayload"/>: named binary entries (tokenizer files, config.json, safetensors weights, JSON).</item>
 /// <item><c>static TSelf Load(IHostEnvironment, ZipPayloadReader)</c> via <see cref="IZipPersistedLoadable{TSelf}"/>.</item>
 /// </list>
@@ -20,9 +21,9 @@ namespace MLNet.FineTune.Persistence;
 /// "Payload/&lt;name&gt;" per payload entry. ML.NET's own version info stays fixed; format changes are versioned in
 /// our header (container version) and by the subclass (payload version), each with a specific error when too new.
 /// </para>
-/// Implements ITransformer over ML.NET's internal RowToRowMapperTransform, exactly as ML.NET's RowToRowTransformerBase
-/// does, but without exposing internal abstract members to subclasses in other assemblies
-/// (see docs/design/persistence.md for why and how the internals are pinned).
+/// Rows are mapped by the one mechanism in Scoring/: Transform returns a lazy <see cref="BatchedScoringDataView"/>
+/// (<see cref="IBatchScorer.BatchSize"/> rows per call), PredictionEngine uses a <see cref="ScoringRowMapper"/>.
+/// Only MLNet.FineTune (and its test assembly) derive from this class: its extension points are private protected.
 /// </summary>
 public abstract class ZipPersistedTransformer : ITransformer
 {
@@ -39,43 +40,39 @@ public abstract class ZipPersistedTransformer : ITransformer
     /// <summary>This transformer's ML.NET host: use it for argument checks, exceptions and logging.</summary>
     private protected IHost Host => this.host;
 
-    /// <summary>Binds the row mapper to <paramref name="inputSchema"/>, validating the columns it needs.</summary>
-    /// <remarks>Subclasses that override <see cref="Transform"/>, <see cref="GetOutputSchema"/> and <see cref="CreateRowToRowMapper"/> need not implement it.</remarks>
-    private protected virtual ZipPersistedRowMapper CreateRowMapper(DataViewSchema inputSchema) =>
-        throw new NotSupportedException($"{GetType().Name} scores through its own Transform/CreateRowToRowMapper, not a row mapper.");
+    /// <summary>The scorer for <paramref name="inputSchema"/>; throws naming the column, the expected and the actual type when an input is missing or wrong.</summary>
+    private protected abstract IBatchScorer CreateScorer(DataViewSchema inputSchema);
 
     /// <summary>Writes this transformer's state as named entries. Called once per save.</summary>
     private protected abstract void SavePayload(ZipPayloadWriter payload);
 
     /// <inheritdoc/>
-    public virtual DataViewSchema GetOutputSchema(DataViewSchema inputSchema)
+    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema)
     {
         this.host.CheckValue(inputSchema, nameof(inputSchema));
-        return RowToRowMapperTransform.GetOutputSchema(inputSchema, MakeRowMapper(inputSchema));
+        return ScoringSchema.Build(inputSchema, CreateScorer(inputSchema).OutputColumns);
     }
 
     /// <inheritdoc/>
-    /// <remarks>Override to score rows in batches (FineTuneTransformer does); the default maps row by row.</remarks>
-    public virtual IDataView Transform(IDataView input)
+    /// <remarks>Lazy: rows are scored in batches as a cursor reaches them, and only when an output column is read.</remarks>
+    public IDataView Transform(IDataView input)
     {
         this.host.CheckValue(input, nameof(input));
-        return new RowToRowMapperTransform(this.host, input, MakeRowMapper(input.Schema), MakeRowMapper);
+        return new BatchedScoringDataView(input, CreateScorer(input.Schema));
     }
 
     bool ITransformer.IsRowToRowMapper => true;
 
     IRowToRowMapper ITransformer.GetRowToRowMapper(DataViewSchema inputSchema) => CreateRowToRowMapper(inputSchema);
 
-    /// <summary>The mapper behind PredictionEngine; the default wraps <see cref="CreateRowMapper"/>.</summary>
-    private protected virtual IRowToRowMapper CreateRowToRowMapper(DataViewSchema inputSchema)
+    /// <summary>The mapper behind PredictionEngine: one row per call.</summary>
+    IRowToRowMapper CreateRowToRowMapper(DataViewSchema inputSchema)
     {
         this.host.CheckValue(inputSchema, nameof(inputSchema));
-        return new RowToRowMapperTransform(this.host, new EmptyDataView(this.host, inputSchema), MakeRowMapper(inputSchema), MakeRowMapper);
+        return new ScoringRowMapper(inputSchema, CreateScorer(inputSchema));
     }
 
     void ICanSaveModel.Save(ModelSaveContext ctx) => SaveModel(ctx);
-
-    internal IRowMapper MakeRowMapper(DataViewSchema schema) => new ZipPersistedMapperAdapter(this, CreateRowMapper(schema));
 
     internal void SaveModel(ModelSaveContext ctx)
     {

@@ -29,11 +29,11 @@ internal sealed class BatchedScoringDataView : IDataView
     {
         var needed = columnsNeeded.Select(c => c.Index).ToHashSet();
         bool anyOutput = needed.Any(i => i >= inputColumnCount);
-        var textColumns = scorer.InputColumnNames.Select(n => input.Schema[n]).ToArray();
+        var inputColumns = scorer.InputColumnNames.Select(n => input.Schema[n]).ToArray();
         var passThrough = input.Schema.Where(c => needed.Contains(c.Index)).ToList();
         var main = input.GetRowCursor(passThrough);
-        var lookahead = anyOutput ? input.GetRowCursor(textColumns) : null;
-        return new Cursor(this, main, lookahead, textColumns, needed);
+        var lookahead = anyOutput ? input.GetRowCursor(inputColumns) : null;
+        return new Cursor(this, main, lookahead, inputColumns, needed);
     }
 
     public DataViewRowCursor[] GetRowCursorSet(IEnumerable<DataViewSchema.Column> columnsNeeded, int n, Random? rand = null) =>
@@ -44,16 +44,16 @@ internal sealed class BatchedScoringDataView : IDataView
         readonly BatchedScoringDataView parent;
         readonly DataViewRowCursor main;
         readonly DataViewRowCursor? lookahead;
-        readonly ValueGetter<ReadOnlyMemory<char>>[] textGetters;
+        readonly Func<object?>[] readers;
         readonly HashSet<int> active;
         Array[] batch = Array.Empty<Array>();
         int batchRows, indexInBatch = -1;
         long position = -1;
 
-        public Cursor(BatchedScoringDataView parent, DataViewRowCursor main, DataViewRowCursor? lookahead, DataViewSchema.Column[] textColumns, HashSet<int> active)
+        public Cursor(BatchedScoringDataView parent, DataViewRowCursor main, DataViewRowCursor? lookahead, DataViewSchema.Column[] inputColumns, HashSet<int> active)
         {
             this.parent = parent; this.main = main; this.lookahead = lookahead; this.active = active;
-            textGetters = lookahead == null ? Array.Empty<ValueGetter<ReadOnlyMemory<char>>>() : textColumns.Select(c => lookahead.GetGetter<ReadOnlyMemory<char>>(c)).ToArray();
+            readers = lookahead == null ? [] : inputColumns.Select(c => InputValueReader.Create(lookahead, c)).ToArray();
         }
 
         public override DataViewSchema Schema => parent.Schema;
@@ -73,13 +73,16 @@ internal sealed class BatchedScoringDataView : IDataView
         void FillBatch()
         {
             int size = parent.scorer.BatchSize;
-            var texts = textGetters.Select(_ => new List<string>(size)).ToArray();
-            ReadOnlyMemory<char> value = default;
-            while (texts[0].Count < size && lookahead!.MoveNext())
-                for (int i = 0; i < textGetters.Length; i++) { textGetters[i](ref value); texts[i].Add(value.ToString()); }
-            batchRows = texts[0].Count;
+            var values = readers.Select(_ => new List<object?>(size)).ToArray();
+            int rows = 0;
+            while (rows < size && lookahead!.MoveNext())
+            {
+                for (int i = 0; i < readers.Length; i++) values[i].Add(readers[i]());
+                rows++;
+            }
+            batchRows = rows;
             indexInBatch = 0;
-            batch = batchRows == 0 ? Array.Empty<Array>() : parent.scorer.Score(texts.Select(t => t.ToArray()).ToArray());
+            batch = batchRows == 0 ? Array.Empty<Array>() : parent.scorer.Score(values.Select(v => v.ToArray()).ToArray());
         }
 
         public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column)
@@ -107,6 +110,12 @@ internal static class OutputValues
         {
             v.CopyTo(ref dst);
             value = (TValue)(object)dst;
+            return;
+        }
+        if (item is VBuffer<int> vi && value is VBuffer<int> dsti)
+        {
+            vi.CopyTo(ref dsti);
+            value = (TValue)(object)dsti;
             return;
         }
         if (item is TValue typed) { value = typed; return; }

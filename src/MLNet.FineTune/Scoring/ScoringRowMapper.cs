@@ -38,14 +38,14 @@ internal sealed class ScoringRowMapper : IRowToRowMapper
         readonly ScoringRowMapper parent;
         readonly DataViewRow input;
         readonly HashSet<int> active;
-        readonly ValueGetter<ReadOnlyMemory<char>>[] textGetters;
-        string[]? scoredTexts;
+        readonly Func<object?>[] readers;
+        object?[]? scoredInputs;
         Array[] scored = Array.Empty<Array>();
 
         public Row(ScoringRowMapper parent, DataViewRow input, HashSet<int> active)
         {
             this.parent = parent; this.input = input; this.active = active;
-            textGetters = parent.scorer.InputColumnNames.Select(n => input.GetGetter<ReadOnlyMemory<char>>(input.Schema[n])).ToArray();
+            readers = parent.scorer.InputColumnNames.Select(n => InputValueReader.Create(input, input.Schema[n])).ToArray();
         }
 
         public override DataViewSchema Schema => parent.OutputSchema;
@@ -61,13 +61,12 @@ internal sealed class ScoringRowMapper : IRowToRowMapper
             int output = column.Index - inputCount;
             return (ref TValue value) =>
             {
-                // Cache on the texts themselves, not the position: a PredictionEngine may reuse one input row object.
-                ReadOnlyMemory<char> text = default;
-                var texts = textGetters.Select(g => { g(ref text); return text.ToString(); }).ToArray();
-                if (scoredTexts == null || !texts.SequenceEqual(scoredTexts))
+                // Cache on the input values themselves, not the position: a PredictionEngine may reuse one input row object.
+                var inputs = readers.Select(r => r()).ToArray();
+                if (scoredInputs == null || !inputs.Zip(scoredInputs).All(p => InputValueReader.Same(p.First, p.Second)))
                 {
-                    scored = parent.scorer.Score(texts.Select(t => new[] { t }).ToArray());
-                    scoredTexts = texts;
+                    scored = parent.scorer.Score(inputs.Select(v => new[] { v }).ToArray());
+                    scoredInputs = inputs;
                 }
                 OutputValues.Copy(scored[output], 0, ref value);
             };

@@ -2,6 +2,7 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
 using MLNet.FineTune.Persistence;
+using MLNet.FineTune.Scoring;
 using MLNet.FineTune.Tokenization;
 
 [assembly: ZipPersistedTransformer(typeof(TokenizeTransformer), PayloadVersion = 1)]
@@ -29,7 +30,12 @@ public sealed class TokenizeTransformer : ZipPersistedTransformer, IZipPersisted
     public TransformerTokenizer Tokenizer { get; }
     public static readonly string[] OutputNames = { "InputIds", "AttentionMask", "TokenTypeIds", "WordIds" };
 
-    private protected override ZipPersistedRowMapper CreateRowMapper(DataViewSchema inputSchema) => new Mapper(this, inputSchema);
+    private protected override IBatchScorer CreateScorer(DataViewSchema inputSchema)
+    {
+        ScoringInputs.Require(inputSchema, Options.InputColumn, TextDataViewType.Instance);
+        if (Options.SecondInputColumn is { } second) ScoringInputs.Require(inputSchema, second, TextDataViewType.Instance);
+        return new Scorer(this);
+    }
 
     private protected override void SavePayload(ZipPayloadWriter payload)
     {
@@ -41,43 +47,29 @@ public sealed class TokenizeTransformer : ZipPersistedTransformer, IZipPersisted
         new(env, payload.ReadJson<Settings>("tokenize.json"), payload.EntryNames.Where(n => n.StartsWith("tokenizer/", StringComparison.Ordinal))
             .ToDictionary(n => n["tokenizer/".Length..], n => payload.ReadBytes(n).ToArray()));
 
-    sealed class Mapper : ZipPersistedRowMapper
+    /// <summary>Tokenizes a batch of rows into the four Int32 vector columns.</summary>
+    sealed class Scorer(TokenizeTransformer parent) : IBatchScorer
     {
-        readonly TokenizeTransformer parent;
-        readonly DataViewSchema.Column text;
-        readonly DataViewSchema.Column? pair;
+        public IReadOnlyList<string> InputColumnNames { get; } = parent.Options.SecondInputColumn is { } second
+            ? [parent.Options.InputColumn, second] : [parent.Options.InputColumn];
 
-        public Mapper(TokenizeTransformer parent, DataViewSchema schema) : base(schema)
+        public IReadOnlyList<ScoredColumn> OutputColumns { get; } =
+            OutputNames.Select(n => new ScoredColumn(parent.Options.OutputPrefix + n, new VectorDataViewType(NumberDataViewType.Int32))).ToArray();
+
+        public int BatchSize => 64;
+
+        public Array[] Score(IReadOnlyList<object?[]> inputs)
         {
-            this.parent = parent;
-            text = RequireColumn(schema, parent.Options.InputColumn, TextDataViewType.Instance);
-            if (parent.Options.SecondInputColumn is { } second) pair = RequireColumn(schema, second, TextDataViewType.Instance);
-        }
-
-        protected override IReadOnlyList<DataViewSchema.DetachedColumn> OutputColumns =>
-            OutputNames.Select(n => new DataViewSchema.DetachedColumn(parent.Options.OutputPrefix + n, new VectorDataViewType(NumberDataViewType.Int32))).ToArray();
-
-        protected override IReadOnlyList<DataViewSchema.Column> InputColumns => pair is null ? new[] { text } : new[] { text, pair.Value };
-
-        protected override Delegate MakeGetter(DataViewRow input, int outputIndex, out Action? disposer)
-        {
-            disposer = null;
-            var getText = input.GetGetter<ReadOnlyMemory<char>>(text);
-            var getPair = pair is null ? null : input.GetGetter<ReadOnlyMemory<char>>(pair.Value);
-            ReadOnlyMemory<char> a = default, b = default;
-            ValueGetter<VBuffer<int>> getter = (ref VBuffer<int> value) =>
+            int rows = inputs[0].Length;
+            var columns = OutputNames.Select(_ => new VBuffer<int>[rows]).ToArray();
+            for (int r = 0; r < rows; r++)
             {
-                getText(ref a);
-                getPair?.Invoke(ref b);
-                var e = parent.Tokenizer.Encode(a.ToString(), getPair is null ? null : b.ToString(), parent.Options.MaxLength, parent.Options.Truncation);
-                int[] values = outputIndex switch
-                {
-                    0 => e.InputIds, 1 => e.AttentionMask, 2 => e.TokenTypeIds,
-                    _ => e.WordIds.Select(w => w ?? -1).ToArray(),
-                };
-                value = new VBuffer<int>(values.Length, values);
-            };
-            return getter;
+                var e = parent.Tokenizer.Encode(inputs[0][r] as string ?? "", inputs.Count > 1 ? inputs[1][r] as string ?? "" : null,
+                    parent.Options.MaxLength, parent.Options.Truncation);
+                int[][] values = [e.InputIds, e.AttentionMask, e.TokenTypeIds, e.WordIds.Select(w => w ?? -1).ToArray()];
+                for (int c = 0; c < values.Length; c++) columns[c][r] = new VBuffer<int>(values[c].Length, values[c]);
+            }
+            return columns;
         }
     }
 }

@@ -2,6 +2,7 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
 using MLNet.FineTune.Persistence;
+using MLNet.FineTune.Scoring;
 using MLNet.FineTune.Tests.Persistence;
 
 [assembly: ZipPersistedTransformer(typeof(ScaleTransformer), PayloadVersion = 2, OldestReadablePayloadVersion = 1)]
@@ -11,7 +12,7 @@ namespace MLNet.FineTune.Tests.Persistence;
 /// <summary>
 /// Example <see cref="ZipPersistedTransformer"/> for the persistence tests: adds <c>Output = Input * Factor</c>
 /// (float vectors) and carries an opaque binary blob, persisted as config.json + blobs/data.bin.
-/// Lives in the test project on purpose: it proves a transformer outside MLNet.FineTune needs only public types.
+/// Lives in the test project (a friend assembly): persistence works for a transformer declared outside MLNet.FineTune.
 /// </summary>
 internal sealed class ScaleTransformer : ZipPersistedTransformer, IZipPersistedLoadable<ScaleTransformer>
 {
@@ -26,7 +27,7 @@ internal sealed class ScaleTransformer : ZipPersistedTransformer, IZipPersistedL
 
     public byte[] Blob { get; }
 
-    private protected override ZipPersistedRowMapper CreateRowMapper(DataViewSchema inputSchema) => new Mapper(this, inputSchema);
+    private protected override IBatchScorer CreateScorer(DataViewSchema inputSchema) => new Scorer(this, inputSchema);
 
     private protected override void SavePayload(ZipPayloadWriter payload)
     {
@@ -40,35 +41,30 @@ internal sealed class ScaleTransformer : ZipPersistedTransformer, IZipPersistedL
         return new ScaleTransformer(env, config.InputColumn, config.OutputColumn, config.Factor, payload.ReadBytes("blobs/data.bin").ToArray());
     }
 
-    sealed class Mapper : ZipPersistedRowMapper
+    /// <summary>Output = Input * Factor for a batch of rows.</summary>
+    sealed class Scorer : IBatchScorer
     {
-        readonly float _factor;
-        readonly DataViewSchema.Column _input;
-        readonly DataViewSchema.DetachedColumn _output;
+        readonly float factor;
 
-        public Mapper(ScaleTransformer parent, DataViewSchema schema) : base(schema)
+        public Scorer(ScaleTransformer parent, DataViewSchema schema)
         {
-            _factor = parent.Settings.Factor;
-            _input = RequireVectorColumn(schema, parent.Settings.InputColumn, NumberDataViewType.Single);
-            _output = new DataViewSchema.DetachedColumn(parent.Settings.OutputColumn, _input.Type);
+            factor = parent.Settings.Factor;
+            var input = ScoringInputs.RequireVector(schema, parent.Settings.InputColumn, NumberDataViewType.Single);
+            InputColumnNames = [input.Name];
+            OutputColumns = [new ScoredColumn(parent.Settings.OutputColumn, input.Type)];
         }
 
-        protected override IReadOnlyList<DataViewSchema.DetachedColumn> OutputColumns => [_output];
+        public IReadOnlyList<string> InputColumnNames { get; }
+        public IReadOnlyList<ScoredColumn> OutputColumns { get; }
+        public int BatchSize => 16;
 
-        protected override IReadOnlyList<DataViewSchema.Column> InputColumns => [_input];
-
-        protected override Delegate MakeGetter(DataViewRow input, int outputIndex, out Action? disposer)
-        {
-            disposer = null;
-            var source = input.GetGetter<VBuffer<float>>(_input);
-            var buffer = default(VBuffer<float>);
-            ValueGetter<VBuffer<float>> getter = (ref VBuffer<float> value) =>
+        public Array[] Score(IReadOnlyList<object?[]> inputs) =>
+        [
+            inputs[0].Select(v =>
             {
-                source(ref buffer);
-                var dense = buffer.DenseValues().Select(x => x * _factor).ToArray();
-                value = new VBuffer<float>(dense.Length, dense);
-            };
-            return getter;
-        }
+                var dense = ((VBuffer<float>)v!).DenseValues().Select(x => x * factor).ToArray();
+                return new VBuffer<float>(dense.Length, dense);
+            }).ToArray(),
+        ];
     }
 }

@@ -9,7 +9,7 @@ internal sealed class UndeclaredTransformer(IHostEnvironment env) : ZipPersisted
 {
     static UndeclaredTransformer IZipPersistedLoadable<UndeclaredTransformer>.Load(IHostEnvironment env, ZipPayloadReader payload) => new(env);
 
-    private protected override ZipPersistedRowMapper CreateRowMapper(DataViewSchema inputSchema) => throw new NotSupportedException();
+    private protected override MLNet.FineTune.Scoring.IBatchScorer CreateScorer(DataViewSchema inputSchema) => throw new NotSupportedException();
 
     private protected override void SavePayload(ZipPayloadWriter payload) { }
 }

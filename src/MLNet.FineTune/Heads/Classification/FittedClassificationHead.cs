@@ -1,3 +1,4 @@
+using MLNet.FineTune.Scoring;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using MLNet.FineTune.Modeling;
@@ -106,14 +107,14 @@ internal sealed class FittedClassificationHead : IFittedHead, IRestorableHead<Fi
         return nn.functional.cross_entropy(logits, targets.to(ScalarType.Int64), weight: weight, label_smoothing: LabelSmoothing);
     }
 
-    public IReadOnlyList<HeadOutputColumn> OutputColumns(string prefix)
+    public IReadOnlyList<ScoredColumn> OutputColumns(string prefix)
     {
         if (IsBinary)
             return new[]
             {
-                new HeadOutputColumn(prefix + "Score", NumberDataViewType.Single),
-                new HeadOutputColumn(prefix + "Probability", NumberDataViewType.Single),
-                new HeadOutputColumn(prefix + "PredictedLabel", BooleanDataViewType.Instance),
+                new ScoredColumn(prefix + "Score", NumberDataViewType.Single),
+                new ScoredColumn(prefix + "Probability", NumberDataViewType.Single),
+                new ScoredColumn(prefix + "PredictedLabel", BooleanDataViewType.Instance),
             };
         var names = new VBuffer<ReadOnlyMemory<char>>(labels.Length, labels.Select(l => l.AsMemory()).ToArray());
         var namesType = new VectorDataViewType(TextDataViewType.Instance, labels.Length);
@@ -124,8 +125,8 @@ internal sealed class FittedClassificationHead : IFittedHead, IRestorableHead<Fi
         keyValues.Add("KeyValues", namesType, getNames);
         return new[]
         {
-            new HeadOutputColumn(prefix + "Score", new VectorDataViewType(NumberDataViewType.Single, labels.Length), slotNames.ToAnnotations()),
-            new HeadOutputColumn(prefix + "PredictedLabel", new KeyDataViewType(typeof(uint), labels.Length), keyValues.ToAnnotations()),
+            new ScoredColumn(prefix + "Score", new VectorDataViewType(NumberDataViewType.Single, labels.Length), slotNames.ToAnnotations()),
+            new ScoredColumn(prefix + "PredictedLabel", new KeyDataViewType(typeof(uint), labels.Length), keyValues.ToAnnotations()),
         };
     }
 

@@ -1,3 +1,4 @@
+using MLNet.FineTune.Scoring;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using MLNet.FineTune.Heads.TokenTagging;
@@ -131,17 +132,17 @@ internal sealed class FittedTokenClassificationHead : IFittedHead, IRestorableHe
         return Losses.CrossEntropy(logits, targets.to(ScalarType.Int64), weight, LabelSmoothing);
     }
 
-    public IReadOnlyList<HeadOutputColumn> OutputColumns(string prefix)
+    public IReadOnlyList<ScoredColumn> OutputColumns(string prefix)
     {
         var texts = new VectorDataViewType(TextDataViewType.Instance);
         return new[]
         {
-            new HeadOutputColumn(prefix + "PredictedTags", texts),
-            new HeadOutputColumn(prefix + "EntityTypes", texts),
-            new HeadOutputColumn(prefix + "EntityStarts", new VectorDataViewType(NumberDataViewType.Int32)),
-            new HeadOutputColumn(prefix + "EntityEnds", new VectorDataViewType(NumberDataViewType.Int32)),
-            new HeadOutputColumn(prefix + "EntityTexts", texts),
-            new HeadOutputColumn(prefix + "EntityScores", new VectorDataViewType(NumberDataViewType.Single)),
+            new ScoredColumn(prefix + "PredictedTags", texts),
+            new ScoredColumn(prefix + "EntityTypes", texts),
+            new ScoredColumn(prefix + "EntityStarts", new VectorDataViewType(NumberDataViewType.Int32)),
+            new ScoredColumn(prefix + "EntityEnds", new VectorDataViewType(NumberDataViewType.Int32)),
+            new ScoredColumn(prefix + "EntityTexts", texts),
+            new ScoredColumn(prefix + "EntityScores", new VectorDataViewType(NumberDataViewType.Single)),
         };
     }
 

@@ -1,9 +1,10 @@
 using MLNet.FineTune.Data;
 using MLNet.FineTune.Heads;
+using MLNet.FineTune.Scoring;
 using MLNet.FineTune.Tokenization;
 using static TorchSharp.torch;
 
-namespace MLNet.FineTune.Scoring;
+namespace MLNet.FineTune;
 
 /// <summary>
 /// Scores batches of texts with a fitted <see cref="TaskNetwork"/>: tokenize, pad to the longest row, one encoder pass
@@ -28,13 +29,13 @@ internal sealed class FineTuneScorer : IBatchScorer
     }
 
     public IReadOnlyList<string> InputColumnNames { get; }
-    public IReadOnlyList<HeadOutputColumn> OutputColumns { get; }
+    public IReadOnlyList<ScoredColumn> OutputColumns { get; }
     public int BatchSize { get; }
 
-    public Array[] Score(IReadOnlyList<string[]> inputs)
+    public Array[] Score(IReadOnlyList<object?[]> inputs)
     {
-        var texts = inputs[0];
-        var encodings = Encode(texts, inputs.Count > 1 ? inputs[1] : null);
+        var texts = Texts(inputs[0]);
+        var encodings = Encode(texts, inputs.Count > 1 ? Texts(inputs[1]) : null);
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         network.eval();
@@ -52,6 +53,8 @@ internal sealed class FineTuneScorer : IBatchScorer
     public EncodedInput[] Encode(IReadOnlyList<string> texts, IReadOnlyList<string>? pairs) => tokenLevel.Any(x => x)
         ? texts.Select((t, i) => tokenizer.EncodeWords(Words(t), pairs is null ? null : Words(pairs[i]), maxLength, truncation)).ToArray()
         : texts.Select((t, i) => tokenizer.Encode(t ?? "", pairs?[i], maxLength, truncation)).ToArray();
+
+    static string[] Texts(object?[] column) => Array.ConvertAll(column, v => v as string ?? "");
 
     static string[] Words(string? text) => (text ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries);
 }
