@@ -169,7 +169,7 @@ public sealed class FineTuneEstimator : IEstimator<FineTuneTransformer>
     /// A token head that predicts one tag for (nearly) every token while its labels have several: typical of rare entities
     /// (WNUT-17) with default settings, and otherwise silent. Checked on up to 256 held-out (or training) rows.
     /// </summary>
-    static IEnumerable<string> CollapsedTokenHeads(TaskNetwork network, IReadOnlyList<TextExample> rows, int padId, bool[] tokenLevel)
+    internal static IEnumerable<string> CollapsedTokenHeads(TaskNetwork network, IReadOnlyList<TextExample> rows, int padId, bool[] tokenLevel)
     {
         if (!tokenLevel.Any(t => t) || rows.Count == 0) yield break;
         var sample = rows.Take(256).ToArray();
