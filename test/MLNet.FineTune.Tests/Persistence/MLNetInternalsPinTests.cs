@@ -61,16 +61,15 @@ public class MLNetInternalsPinTests
     }
 
     [TestMethod]
-    public void RowMapperPlumbingExists()
+    public void InMemoryLoadingPlumbingExists()
     {
-        var mapper = TypeIn(Data, "Microsoft.ML.Data.IRowMapper");
-        CollectionAssert.AreEquivalent(new[] { "GetDependencies", "CreateGetters", "GetOutputColumns", "GetTransformer" },
-            mapper.GetMethods().Select(m => m.Name).ToArray());
-        var transform = TypeIn(Data, "Microsoft.ML.Data.RowToRowMapperTransform");
-        Assert.IsNotNull(transform.GetConstructor(All, [typeof(Microsoft.ML.Runtime.IHostEnvironment), typeof(IDataView), mapper, typeof(Func<,>).MakeGenericType(typeof(DataViewSchema), mapper)]),
-            "RowToRowMapperTransform(IHostEnvironment, IDataView, IRowMapper, Func<DataViewSchema, IRowMapper>) is gone.");
-        HasMethod(transform, "GetOutputSchema", typeof(DataViewSchema), mapper);
-        Assert.IsNotNull(TypeIn(Data, "Microsoft.ML.Data.EmptyDataView").GetConstructor(All, [typeof(Microsoft.ML.Runtime.IHostEnvironment), typeof(DataViewSchema)]));
+        // LoadInMemory opens ML.NET's repository without its temp-file copies of each entry.
+        var reader = TypeIn(Core, "Microsoft.ML.RepositoryReader");
+        var open = reader.GetMethods(All).Where(m => m.Name == "Open" && m.IsStatic).Select(m => string.Join(",", m.GetParameters().Select(p => p.Name))).ToArray();
+        CollectionAssert.Contains(open, "stream,ectx,useFileSystem", "RepositoryReader.Open(Stream, IExceptionContext, bool useFileSystem) is gone.");
+        var loader = TypeIn(Data, "Microsoft.ML.Data.IO.BinaryLoader");
+        Assert.IsTrue(loader.GetConstructors(All).Any(c => c.GetParameters().Select(p => p.ParameterType.Name).SequenceEqual(["IHostEnvironment", "Arguments", "Stream"])),
+            "BinaryLoader(IHostEnvironment, Arguments, Stream) is gone.");
     }
 
     [TestMethod]
