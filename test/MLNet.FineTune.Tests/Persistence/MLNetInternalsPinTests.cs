@@ -68,8 +68,9 @@ public class MLNetInternalsPinTests
         var open = reader.GetMethods(All).Where(m => m.Name == "Open" && m.IsStatic).Select(m => string.Join(",", m.GetParameters().Select(p => p.Name))).ToArray();
         CollectionAssert.Contains(open, "stream,ectx,useFileSystem", "RepositoryReader.Open(Stream, IExceptionContext, bool useFileSystem) is gone.");
         var loader = TypeIn(Data, "Microsoft.ML.Data.IO.BinaryLoader");
-        Assert.IsTrue(loader.GetConstructors(All).Any(c => c.GetParameters().Select(p => p.ParameterType.Name).SequenceEqual(["IHostEnvironment", "Arguments", "Stream"])),
-            "BinaryLoader(IHostEnvironment, Arguments, Stream) is gone.");
+        var constructors = loader.GetConstructors(All).Select(c => string.Join(",", c.GetParameters().Select(p => p.ParameterType.Name))).ToArray();
+        Assert.IsTrue(constructors.Contains("IHostEnvironment,Arguments,Stream,Boolean"),
+            "BinaryLoader(IHostEnvironment, Arguments, Stream, bool leaveOpen = true) is gone; have: " + string.Join(" | ", constructors));
     }
 
     [TestMethod]
