@@ -13,6 +13,12 @@ internal sealed class PretrainedEncoder
     public required IReadOnlyDictionary<string, Tensor> HeadTensors { get; init; }
     public required string Folder { get; init; }
 
+    /// <summary>
+    /// Labels of the checkpoint's classification head: config.json's count when it states one, else the rows of the
+    /// classifier weight (2-label checkpoints often state none), else 0 (no head).
+    /// </summary>
+    public int LabelCount => Config.Labels.Count > 0 ? Config.Labels.Count : ClassifierShape.LabelCount(HeadTensors) ?? 0;
+
     /// <summary>Loads an encoder; projections are built through <paramref name="projection"/> (PEFT wrapping).</summary>
     /// <param name="folder">Checkpoint folder.</param>
     /// <param name="projection">Builds every projection (LoRA and adapter wrapping); null: plain linear layers.</param>

@@ -29,16 +29,11 @@ internal static class TorchRuntime
         }
     }
 
+    // TorchSharp's exception always blames a missing package; the loader's own error for the file says what went wrong.
     internal static string Explain(Exception e)
     {
-        var all = string.Join(" | ", Chain(e).Select(x => x.Message));
-        if (all.Contains("GLIBCXX", StringComparison.Ordinal))
-            return "TorchSharp could not load: libLibTorchSharp.so needs GLIBCXX_3.4.32 but this system's libstdc++ is older " +
-                   "(Debian 12 ships 3.4.30). MLNet.FineTune's build step patches the copy in your output folder; it did not run here. " +
-                   "Build through MSBuild (dotnet build/publish) with the MLNet.FineTune package referenced and without " +
-                   "-p:MLNetFineTunePatchGlibcxx=false, or install a libstdc++ from GCC 13+. Details: " + all;
-        return "TorchSharp could not load its native libraries. Reference the 'libtorch-cpu-linux-x64' package (or the CUDA " +
-               "variant with -p:TorchBackend=cuda) next to 'TorchSharp', and run on linux-x64. Details: " + all;
+        var (path, loaderError) = TorchLoadDiagnosis.Probe();
+        return TorchLoadDiagnosis.Message(string.Join(" | ", Chain(e).Select(x => x.Message)), path, loaderError);
     }
 
     static IEnumerable<Exception> Chain(Exception? e)

@@ -31,7 +31,10 @@ internal sealed record TransformerConfig
     /// <summary>DistilBERT's <c>seq_classif_dropout</c>.</summary>
     public double? SequenceClassifierDropout { get; init; }
     public bool SinusoidalPositions { get; init; }
-    /// <summary>Label names from <c>id2label</c>, in id order (empty when the checkpoint has no head).</summary>
+    /// <summary>
+    /// Label names from <c>id2label</c> in id order, else LABEL_i for <c>num_labels</c> / <c>_num_labels</c>; empty when
+    /// config.json says neither (no head, or a 2-label head whose count only the weights tell).
+    /// </summary>
     public IReadOnlyList<string> Labels { get; init; } = Array.Empty<string>();
     public IReadOnlyList<string> Architectures { get; init; } = Array.Empty<string>();
 
@@ -89,7 +92,7 @@ internal sealed record TransformerConfig
             },
             _ => throw new NotSupportedException($"{source}: model_type '{type}' is not supported (supported: bert, roberta, distilbert; MiniLM and the BERT miniatures are 'bert')."),
         };
-        var labels = ReadLabels(json);
+        var labels = ReadLabels(json, source);
         var archs = (json["architectures"] as JsonArray)?.Select(a => a!.GetValue<string>()).ToArray() ?? Array.Empty<string>();
         config = config with { Labels = labels, Architectures = archs };
         config.Validate(source);
@@ -137,11 +140,27 @@ internal sealed record TransformerConfig
         return o;
     }
 
-    static IReadOnlyList<string> ReadLabels(JsonObject json)
+    /// <summary>
+    /// <c>id2label</c> names; without it, <c>num_labels</c> (or <c>_num_labels</c>, written by transformers 2–3) gives
+    /// LABEL_0…LABEL_{n-1} as transformers names them. transformers leaves id2label out of config.json when it equals
+    /// the default two LABEL_i, so a 2-label checkpoint may carry neither field: then the list is empty and the
+    /// label count comes from the head's weights (<see cref="PretrainedEncoder.LabelCount"/>).
+    /// </summary>
+    static IReadOnlyList<string> ReadLabels(JsonObject json, string source)
     {
-        if (json["id2label"] is not JsonObject map) return Array.Empty<string>();
-        var pairs = map.Select(kv => (Id: int.Parse(kv.Key), Name: kv.Value!.GetValue<string>())).OrderBy(p => p.Id).ToArray();
-        return pairs.Select(p => p.Name).ToArray();
+        if (json["id2label"] is JsonObject map)
+        {
+            var pairs = map.Select(kv => (Id: int.Parse(kv.Key), Name: kv.Value!.GetValue<string>())).OrderBy(p => p.Id).ToArray();
+            return pairs.Select(p => p.Name).ToArray();
+        }
+        foreach (var key in new[] { "num_labels", "_num_labels" })
+        {
+            if (json[key] is null) continue;
+            int n = Int(json, key, source);
+            if (n < 0) throw new InvalidDataException($"{source}: field '{key}' is {n}; expected a label count >= 0.");
+            return Enumerable.Range(0, n).Select(i => $"LABEL_{i}").ToArray();
+        }
+        return Array.Empty<string>();
     }
 
     static string? Str(JsonObject j, string key) => j[key] is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;

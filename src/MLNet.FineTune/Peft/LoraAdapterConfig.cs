@@ -105,7 +105,8 @@ internal static class LoraAdapterConfig
 
     static JsonNode Number(double d) => d == Math.Floor(d) && Math.Abs(d) < 1e15 ? JsonValue.Create((long)d) : JsonValue.Create(d);
 
-    static JsonObject AutoMapping(string modelType)
+    /// <summary>PEFT's auto_mapping for an adapter on a bare base model (no task_type): the transformers class to rebuild.</summary>
+    internal static JsonObject AutoMapping(string modelType)
     {
         var (cls, lib) = modelType switch
         {

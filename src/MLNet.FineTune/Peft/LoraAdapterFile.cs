@@ -70,8 +70,9 @@ internal static class LoraAdapterFile
     /// <summary>
     /// Loads a PEFT LoRA adapter folder into a LoRA <see cref="PeftModel"/> (after Attach) as <paramref name="adapterName"/>,
     /// replacing an adapter of that name, and makes it active. Shapes are checked against the base before anything
-    /// changes; a recorded base checkpoint different from <paramref name="actualBase"/> gives a warning (returned and
-    /// sent to <paramref name="warn"/>).
+    /// changes. Biases train as the file's <c>bias</c> says (PEFT's rule), whatever the model was built with; bias
+    /// tensors in the file are loaded. A recorded base checkpoint different from <paramref name="actualBase"/> gives a
+    /// warning (returned and sent to <paramref name="warn"/>).
     /// </summary>
     public static LoadedAdapter Load(string folder, PeftModel model, string adapterName = "default",
         BaseModelIdentity? actualBase = null, Action<string>? warn = null)
@@ -111,6 +112,7 @@ internal static class LoraAdapterFile
         }
         lora.SetActiveAdapters(adapterName);
         model.RefreshTrainable();
+        LoraBiasTraining.Apply(model); // the file's bias setting, not the model's options, decides which biases train
         foreach (var w in warnings) warn?.Invoke(w);
         return new LoadedAdapter(adapterName, options, targets, recorded, warnings);
     }

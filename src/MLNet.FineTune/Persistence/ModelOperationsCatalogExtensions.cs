@@ -9,7 +9,8 @@ public static class ModelOperationsCatalogExtensions
     /// Saves <paramref name="model"/> like <c>mlContext.Model.Save</c>, but atomically: the model is written to a
     /// temporary file in the same folder, flushed to disk, then renamed over <paramref name="filePath"/>. A failed
     /// save (exception, full disk, crash) never leaves a half-written file at the target; an existing file there is
-    /// replaced only by a complete one.
+    /// replaced only by a complete one. Temporary files that earlier saves of the same target left when their process
+    /// was killed (writer no longer running, or not written for an hour) are deleted first.
     /// </summary>
     public static void SaveAtomic(this ModelOperationsCatalog catalog, ITransformer model, DataViewSchema inputSchema, string filePath)
     {
@@ -19,8 +20,10 @@ public static class ModelOperationsCatalogExtensions
         var target = Path.GetFullPath(filePath);
         var folder = Path.GetDirectoryName(target)!;
         if (!Directory.Exists(folder)) throw new DirectoryNotFoundException($"Cannot save model to '{target}': folder '{folder}' does not exist.");
+        // Saves killed before their cleanup (kill -9) leave partial files; the PID in each name tells whose writer is gone.
+        Persistence.AtomicSaveTempFiles.DeleteStale(target);
         // Same folder as the target, so the final rename never crosses file systems (rename is atomic only within one).
-        var temp = Path.Combine(folder, $".{Path.GetFileName(target)}.{Guid.NewGuid():N}.tmp");
+        var temp = Persistence.AtomicSaveTempFiles.NewName(target);
         try
         {
             using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))

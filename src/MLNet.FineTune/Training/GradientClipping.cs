@@ -17,8 +17,36 @@ internal static class GradientClipping
         ArgumentNullException.ThrowIfNull(parameters);
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var grads = parameters.Select(p => p.grad).Where(g => g is not null).Select(g => g!).ToList();
-        if (grads.Count == 0) return 0.0;
+        var grads = Gradients(parameters);
+        float total = Norm(grads);
+        // float32 arithmetic, as torch computes the coefficient on a float32 tensor; the Scalar is disposed at once (see Modeling.ScalarFree).
+        float coefficient = (float)maxNorm / (total + 1e-6f);
+        if (coefficient < 1f)
+        {
+            using var factor = coefficient.ToScalar();
+            foreach (var g in grads) g.mul_(factor);
+        }
+        return total;
+    }
+
+    /// <summary>
+    /// The total L2 norm of the gradients, leaving them unchanged: what training reports as grad_norm when clipping is
+    /// off (<see cref="TrainingOptions.MaxGradNorm"/> = 0). Parameters without gradients are ignored; none at all gives 0.
+    /// </summary>
+    public static double TotalNorm(IEnumerable<Parameter> parameters)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        return Norm(Gradients(parameters));
+    }
+
+    static List<Tensor> Gradients(IEnumerable<Parameter> parameters) =>
+        parameters.Select(p => p.grad).Where(g => g is not null).Select(g => g!).ToList();
+
+    static float Norm(List<Tensor> grads)
+    {
+        if (grads.Count == 0) return 0f;
         // ‖(‖g₁‖, ‖g₂‖, …)‖ accumulated on the gradients' device (one host sync, as torch's), without torch.stack,
         // which leaves a finalizable handle array per call (see Modeling.ScalarFree).
         var first = grads[0].norm();
@@ -28,14 +56,6 @@ internal static class GradientClipping
             var norm = g.norm();
             sumOfSquares.addcmul_(norm, norm, ScalarFree.One);
         }
-        float total = sumOfSquares.sqrt().ItemSingle();
-        // float32 arithmetic, as torch computes the coefficient on a float32 tensor; the Scalar is disposed at once (see Modeling.ScalarFree).
-        float coefficient = (float)maxNorm / (total + 1e-6f);
-        if (coefficient < 1f)
-        {
-            using var factor = coefficient.ToScalar();
-            foreach (var g in grads) g.mul_(factor);
-        }
-        return total;
+        return sumOfSquares.sqrt().ItemSingle();
     }
 }

@@ -89,7 +89,7 @@ internal sealed partial class Trainer<TBatch>
                     if (cancellationToken.IsCancellationRequested) { run.Stop = StopReason.Cancelled; break; }
                     int window = Math.Min(o.GradientAccumulationSteps, plan.Count - run.BatchInEpoch);
                     double lr = scheduler.CurrentLearningRate;
-                    double loss = 0, gradNorm = double.NaN;
+                    double loss = 0, gradNorm;
                     using (NewDisposeScope())
                     {
                         for (int k = 0; k < window; k++)
@@ -98,7 +98,7 @@ internal sealed partial class Trainer<TBatch>
                             loss += AccumulateGradients(model, data.CreateBatch(indices), 1.0 / window) / window;
                             examplesThisRun += indices.Length;
                         }
-                        if (o.MaxGradNorm > 0) gradNorm = GradientClipping.ClipGradNorm(trainable, o.MaxGradNorm);
+                        gradNorm = o.MaxGradNorm > 0 ? GradientClipping.ClipGradNorm(trainable, o.MaxGradNorm) : GradientClipping.TotalNorm(trainable);
                         optimizer.Step();
                         scheduler.Step();
                         module.zero_grad();

@@ -5,7 +5,7 @@ namespace MLNet.FineTune.Training;
 /// <param name="Epoch">Fractional epoch at the end of the step (1.5 = half-way through the second epoch).</param>
 /// <param name="Loss">Mean loss of the step's micro-batches (unscaled).</param>
 /// <param name="LearningRate">Learning rate the step used.</param>
-/// <param name="GradNorm">Global L2 gradient norm before clipping (NaN when clipping is off).</param>
+/// <param name="GradNorm">Global L2 gradient norm before clipping (also reported when clipping is off).</param>
 public sealed record StepRecord(int Step, double Epoch, double Loss, double LearningRate, double GradNorm);
 
 /// <summary>One evaluation.</summary>

@@ -173,4 +173,50 @@ public class LoraAdapterFileTests
         }
         finally { Directory.Delete(dir, true); }
     }
+
+    // PEFT marks biases trainable from the adapter's own config (bias "lora_only": the biases of the layers it wraps;
+    // "all": every bias); a model built with the default bias "none" must follow the adapter it loads, not its own options.
+    [TestMethod]
+    [DataRow(LoraBias.LoraOnly, 2048 + 4 * 32)]   // lora A+B: 4 projections × (8·32 + 32·8); biases of query,value × 2 layers
+    [DataRow(LoraBias.All, 2048 + 32 + 2 * 261 + 32)] // every bias: embeddings LN; per layer q,k,v,o 4·32, LN 32, FFN 37+32, LN 32; pooler
+    public void LoadedAdapterBringsItsBiasSetting(LoraBias bias, long expectedTrainable)
+    {
+        var (_, _, source) = Pair(new PeftOptions { Method = PeftMethod.Lora, Lora = new LoraOptions { Bias = bias } });
+        var dir = Directory.CreateTempSubdirectory("peft-bias").FullName;
+        try
+        {
+            using (no_grad()) foreach (var p in source.TrainableParameters()) p.add_(0.01);
+            LoraAdapterFile.Save(dir, source);
+            var json = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, LoraAdapterConfig.FileName)))!;
+            Assert.AreEqual(bias == LoraBias.All ? "all" : "lora_only", json["bias"]!.GetValue<string>());
+
+            var (_, encoder, model) = Pair(new PeftOptions { Method = PeftMethod.Lora });
+            var loaded = LoraAdapterFile.Load(dir, model);
+            Assert.AreEqual(bias, loaded.Options.Bias);
+            Assert.AreEqual(source.ParameterReport().Trainable, model.ParameterReport().Trainable);
+            Assert.AreEqual(expectedTrainable, model.ParameterReport().Trainable);
+            var query = encoder.named_parameters().Single(p => p.name == "encoder.layer.0.attention.self.query.base_layer.bias").parameter;
+            Assert.IsTrue(query.requires_grad, "a wrapped layer's bias trains");
+            var key = encoder.named_parameters().Single(p => p.name == "encoder.layer.0.attention.self.key.base_layer.bias").parameter;
+            Assert.AreEqual(bias == LoraBias.All, key.requires_grad, "an unwrapped layer's bias trains only with bias all");
+            var sourceQuery = source.Encoder.named_parameters().Single(p => p.name == "encoder.layer.0.attention.self.query.base_layer.bias").parameter;
+            Assert.AreEqual(0.0, MaxDiff(query, sourceQuery), "the file's bias values are loaded");
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [TestMethod]
+    public void AdapterWithoutBiasFreezesBiasesOfAModelBuiltWithBiasAll()
+    {
+        var (_, _, source) = Pair(new PeftOptions { Method = PeftMethod.Lora });
+        var dir = Directory.CreateTempSubdirectory("peft-bias").FullName;
+        try
+        {
+            LoraAdapterFile.Save(dir, source);
+            var (_, _, model) = Pair(new PeftOptions { Method = PeftMethod.Lora, Lora = new LoraOptions { Bias = LoraBias.All } });
+            LoraAdapterFile.Load(dir, model);
+            Assert.AreEqual(2048, model.ParameterReport().Trainable);
+        }
+        finally { Directory.Delete(dir, true); }
+    }
 }

@@ -40,4 +40,15 @@ public class GradientClippingTests
         Assert.IsTrue(norm < 10.0);
         WeightAssert.Equal(before, Grads(model));
     }
+
+    [TestMethod]
+    public void TotalNormMatchesTorchAndLeavesGradientsAlone()
+    {
+        var (ours, before) = WithGradients(100);
+        var (theirs, _) = WithGradients(100);
+        double norm = GradientClipping.TotalNorm(ours.Mlp.parameters());
+        double theirNorm = nn.utils.clip_grad_norm_(theirs.Mlp.parameters(), 1e30);
+        Assert.AreEqual(theirNorm, norm, theirNorm * 1e-6);
+        WeightAssert.Equal(before, Grads(ours));
+    }
 }

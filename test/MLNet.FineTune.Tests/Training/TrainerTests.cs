@@ -194,4 +194,15 @@ public class TrainerTests
         var e = Assert.ThrowsExactly<ArgumentException>(() => new Trainer<TinyBatch>(Base with { GradientAccumulationSteps = 0 }));
         StringAssert.Contains(e.Message, "TrainingOptions.GradientAccumulationSteps must be >= 1; got 0");
     }
+
+    [TestMethod]
+    public void GradNormIsReportedWithClippingOff()
+    {
+        // A limit no gradient reaches clips nothing, so both runs take the same steps and must report the same norms.
+        var off = Train(new TinyModel(), Base with { MaxGradNorm = 0 });
+        var unreached = Train(new TinyModel(), Base with { MaxGradNorm = 1e30 });
+        var norms = off.Steps.Select(s => s.GradNorm).ToArray();
+        Assert.IsTrue(norms.All(n => double.IsFinite(n) && n > 0), "grad norms: " + string.Join(", ", norms));
+        CollectionAssert.AreEqual(unreached.Steps.Select(s => s.GradNorm).ToArray(), norms);
+    }
 }
