@@ -111,8 +111,7 @@ internal static class LoraAdapterFile
             foreach (var (key, parameter) in extraKeys) { using var value = reader.ReadTensor(key); parameter.copy_(value); }
         }
         lora.SetActiveAdapters(adapterName);
-        model.RefreshTrainable();
-        LoraBiasTraining.Apply(model); // the file's bias setting, not the model's options, decides which biases train
+        model.RefreshTrainable(); // the file's bias setting (now the adapter's own options) decides which biases train
         foreach (var w in warnings) warn?.Invoke(w);
         return new LoadedAdapter(adapterName, options, targets, recorded, warnings);
     }

@@ -32,16 +32,28 @@ internal sealed class LoraTuner : ITuner
 
     public bool Trains(string name)
     {
-        var lora = options.Lora;
         // Per-task adapters all train (each from its own task's loss), whichever is active.
-        foreach (var adapter in taskAdapters ?? Model.ActiveAdapters)
+        var adapters = taskAdapters ?? Model.ActiveAdapters;
+        foreach (var adapter in adapters)
             if (name.Contains($".lora_A.{adapter}.") || name.Contains($".lora_B.{adapter}.")) return true;
         if (name.Contains(".lora_")) return false;
-        if (lora.Bias == LoraBias.All && name.EndsWith(".bias", StringComparison.Ordinal)) return true;
-        if (lora.Bias == LoraBias.LoraOnly && name.EndsWith(".base_layer.bias", StringComparison.Ordinal)
-            && Model.Layers.TryGetValue(name[..^".base_layer.bias".Length], out var layer) && layer.Adapters.Count > 0) return true;
+        if (name.EndsWith(".bias", StringComparison.Ordinal) && adapters.Any(a => BiasTrains(a, name))) return true;
         return IsModuleToSave(name);
     }
+
+    const string WrappedBias = ".base_layer.bias";
+
+    /// <summary>
+    /// PEFT's rule: each active adapter's own <c>bias</c> setting decides ("all": every bias; "lora_only": the biases of
+    /// the layers that adapter wraps), so an adapter loaded from a file brings its setting with it.
+    /// </summary>
+    bool BiasTrains(string adapter, string name) => (Model.Adapters.TryGetValue(adapter, out var o) ? o.Bias : options.Lora.Bias) switch
+    {
+        LoraBias.All => true,
+        LoraBias.LoraOnly => name.EndsWith(WrappedBias, StringComparison.Ordinal)
+            && Model.Layers.TryGetValue(name[..^WrappedBias.Length], out var layer) && layer.Adapters.Contains(adapter),
+        _ => false,
+    };
 
     /// <summary>Whether an encoder parameter belongs to a module listed in LoRA's modules_to_save.</summary>
     public bool IsModuleToSave(string parameterName)
