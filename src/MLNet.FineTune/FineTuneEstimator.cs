@@ -69,7 +69,8 @@ public sealed class FineTuneEstimator : IEstimator<FineTuneTransformer>
         // Messages go to MLContext.Log, like every ML.NET trainer's.
         using var channel = context.Register("FineTune").Start("Fit");
         Action<string> log = m => channel.Info(m);
-        var training = options.Training ?? (options.BaseModelFolder is null ? FineTuneDefaults.ForBuiltInModel : FineTuneDefaults.ForCheckpoint);
+        bool builtIn = options.BaseModelFolder is null && options.BaseModel is null;
+        var training = options.Training ?? (builtIn ? FineTuneDefaults.ForBuiltInModel : FineTuneDefaults.ForCheckpoint);
         manual_seed(training.Seed);
 
         // 1. Data: texts and raw labels; each head learns its labels (the declarations are not modified).
@@ -82,7 +83,8 @@ public sealed class FineTuneEstimator : IEstimator<FineTuneTransformer>
 
         // 2. Base model: a user's checkpoint, or the built-in model with a vocabulary learnt from the texts.
         ModelPackage package;
-        if (options.BaseModelFolder is { } folder) package = ModelPackage.FromCheckpoint(folder, options.Dropout);
+        if (options.BaseModel is { } pretrained) package = ModelPackage.FromPretrained(pretrained, options.Dropout);
+        else if (options.BaseModelFolder is { } folder) package = ModelPackage.FromCheckpoint(folder, options.Dropout);
         else
         {
             package = ModelPackage.BuiltIn(options.BuiltInModel, texts.Concat(pairs ?? Enumerable.Empty<string>()));

@@ -1,3 +1,4 @@
+using MLNet.FineTune.Modeling;
 using System.Collections.Concurrent;
 using MLNet.FineTune.Modeling.Checkpoints;
 
@@ -14,6 +15,9 @@ public static class FineTuneModels
 
     /// <summary>Makes a checkpoint folder available to trainable-only model zips (its weights are hashed once, here).</summary>
     public static void RegisterBaseModelFolder(string folder) => folders[CheckpointFolder.WeightsSha256(folder)] = Path.GetFullPath(folder);
+
+    /// <summary>Makes a named pretrained model (resolved to its cached folder) available to trainable-only model zips.</summary>
+    public static void RegisterBaseModel(PretrainedModel model) => RegisterBaseModelFolder(model.GetFolder());
 
     /// <summary>Forgets a registered folder (tests: the registry is process-wide).</summary>
     internal static void UnregisterBaseModelFolder(string folder) => folders.TryRemove(CheckpointFolder.WeightsSha256(folder), out _);

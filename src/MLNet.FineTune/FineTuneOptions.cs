@@ -29,6 +29,12 @@ public sealed record FineTuneOptions
     /// </summary>
     public string? BaseModelFolder { get; init; }
 
+    /// <summary>
+    /// A named pretrained model shipped as a package, e.g. <c>PretrainedModels.AllMiniLmL6V2</c> from MLNet.FineTune.Pretrained
+    /// (resolved to a cached local folder on first use). Set this or <see cref="BaseModelFolder"/>, not both. Default null.
+    /// </summary>
+    public PretrainedModel? BaseModel { get; init; }
+
     /// <summary>Sizes of the built-in model, used when <see cref="BaseModelFolder"/> is null.</summary>
     public BuiltInModelOptions BuiltInModel { get; init; } = new();
 

@@ -25,10 +25,12 @@ internal static class FineTuneOptionsValidation
         Rule(options.ValidationFraction is >= 0 and < 1, $"ValidationFraction must be in [0, 1) (got {options.ValidationFraction}).");
         Rule(options.ScoringBatchSize >= 1, $"FineTuneOptions.ScoringBatchSize must be at least 1 (got {options.ScoringBatchSize}).");
         Rule(options.Dropout is null or (>= 0 and < 1), $"FineTuneOptions.Dropout must be in [0, 1) or null (got {options.Dropout}).");
-        Rule(options.WeightsInZip != ModelWeights.TrainableOnly || options.BaseModelFolder is not null,
-            "WeightsInZip = TrainableOnly needs a BaseModelFolder: the built-in model has no pretrained base to share.");
+        Rule(options.WeightsInZip != ModelWeights.TrainableOnly || options.BaseModelFolder is not null || options.BaseModel is not null,
+            "WeightsInZip = TrainableOnly needs a BaseModelFolder or BaseModel: the built-in model has no pretrained base to share.");
         Rule(options.BaseModelFolder is null || Directory.Exists(options.BaseModelFolder), $"BaseModelFolder '{options.BaseModelFolder}' does not exist.");
-        if (options.BaseModelFolder is null) Check(() => ValidateBuiltIn(options.BuiltInModel));
+        Rule(options.BaseModelFolder is null || options.BaseModel is null,
+            $"Set BaseModel ({options.BaseModel?.Name}) or BaseModelFolder ('{options.BaseModelFolder}'), not both.");
+        if (options.BaseModelFolder is null && options.BaseModel is null) Check(() => ValidateBuiltIn(options.BuiltInModel));
 
         var heads = options.Heads ?? [];
         Rule(options.Heads is null || options.Heads.Count > 0, "FineTuneOptions.Heads is empty: give at least one head, or null for one head of FineTuneOptions.Task.");

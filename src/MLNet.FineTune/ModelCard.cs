@@ -13,6 +13,10 @@ public sealed record ModelCard
 {
     public string BaseModel { get; init; } = "";
     public string? BaseWeightsSha256 { get; init; }
+    /// <summary>Licence of the pretrained weights, when the base is a named pretrained model.</summary>
+    public string? BaseModelLicense { get; init; }
+    /// <summary>The base model's own sentence pooling ("mean", "cls"), when it is a named pretrained model.</summary>
+    public string? BaseModelPooling { get; init; }
     public string ModelType { get; init; } = "";
     public string PeftMethod { get; init; } = "full";
     public string Parameters { get; init; } = "";
@@ -33,7 +37,8 @@ public sealed record ModelCard
         IReadOnlyList<string> texts, IReadOnlyList<string>? pairs, IReadOnlyList<List<object?>> labels, IReadOnlyDictionary<string, double> metrics,
         TrainingHistory history, string peftMethod = "full") => new()
     {
-        BaseModel = package.BaseName, BaseWeightsSha256 = package.BaseWeightsSha256, ModelType = package.Config.ModelType, PeftMethod = peftMethod,
+        BaseModel = package.BaseName, BaseWeightsSha256 = package.BaseWeightsSha256,
+        BaseModelLicense = package.Pretrained?.License, BaseModelPooling = package.Pretrained?.Pooling, ModelType = package.Config.ModelType, PeftMethod = peftMethod,
         Parameters = ParameterCounts.Summary(network),
         Heads = network.Tasks.Select(t => $"{t.Describe().Kind}:{t.Name} on '{t.LabelColumnName}' ({t.LabelNames.Count} labels)").ToArray(),
         TrainingRows = texts.Count, TrainingDataSha256 = HashRows(texts, pairs, labels), Steps = history.GlobalStep, StopReason = history.StopReason.ToString(),

@@ -22,6 +22,19 @@ internal sealed class ModelPackage
     public string? BaseFolder { get; init; }
 
     public bool IsBuiltIn => BaseFolder is null;
+    /// <summary>The named pretrained model this package came from, if any (licence and pooling for the model card).</summary>
+    public PretrainedModel? Pretrained { get; init; }
+
+    /// <summary>A named pretrained model: its cached folder, named by its Hub id.</summary>
+    public static ModelPackage FromPretrained(PretrainedModel model, double? dropout = null)
+    {
+        var package = FromCheckpoint(model.GetFolder(), dropout);
+        return new ModelPackage
+        {
+            Config = package.Config, Tokenizer = package.Tokenizer, Files = package.Files, BaseName = model.HubId,
+            BaseWeightsSha256 = package.BaseWeightsSha256, BaseFolder = package.BaseFolder, Pretrained = model,
+        };
+    }
 
     /// <summary>A Hugging Face checkpoint folder; <paramref name="dropout"/> (when set) replaces its hidden and attention dropout.</summary>
     public static ModelPackage FromCheckpoint(string folder, double? dropout = null)
