@@ -36,7 +36,8 @@ internal static class OnnxBertMatcher
 
         var paths = projections.Select(l => (Linear: l, Path: OnnxPatterns.FollowToAttention(g, l.Output))).ToList();
         if (paths.FirstOrDefault(t => t.Path is null).Linear is { } lost)
-            throw Fail(g, $"layer {layer}: the projection {lost.Node.Describe()} does not reach an attention MatMul through the head split (Reshape/Transpose)");
+            throw Fail(g, $"layer {layer}: the projection {lost.Node.Describe()} does not reach an attention MatMul through the head split " +
+                "(Reshape/Transpose/constant scaling; exports of transformers' SDPA attention compute the scale at run time: re-export with attn_implementation=\"eager\")");
         var query = paths.SingleOrDefault(t => t.Path!.Input == 0);
         var key = paths.SingleOrDefault(t => t.Path!.Input == 1 && query.Path is not null && t.Path.MatMul == query.Path.MatMul);
         var value = paths.SingleOrDefault(t => t.Path!.Input == 1 && query.Path is not null && t.Path.MatMul != query.Path.MatMul);

@@ -29,7 +29,7 @@ internal sealed class OnnxBertStructure
     public void Add(string prefix, OnnxLinear linear, string why)
     {
         Add(prefix + ".weight", linear.Weight, linear.Node, why, transpose: linear.StoredInOut);
-        Add(prefix + ".bias", linear.Bias, linear.Node, why + " (its bias)");
+        Add(prefix + ".bias", linear.Bias, linear.BiasNode, "the bias of the projection that " + why);
     }
 
     public void Add(string prefix, OnnxLayerNorm norm, string why)

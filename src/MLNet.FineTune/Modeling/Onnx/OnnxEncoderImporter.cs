@@ -84,7 +84,7 @@ internal static partial class OnnxEncoderImporter
             ModelType = "bert", VocabSize = checked((int)s.Vocab), HiddenSize = checked((int)s.Hidden), NumLayers = s.Layers,
             NumHeads = checked((int)s.Heads), IntermediateSize = checked((int)s.Intermediate), HiddenAct = s.Activation!,
             MaxPositionEmbeddings = checked((int)s.Positions), TypeVocabSize = checked((int)s.TypeVocab), LayerNormEps = epsilons[0],
-            PadTokenId = 0, Architectures = ["BertModel"],
+            PadTokenId = 0,
             // An exported graph runs in eval mode and records no dropout; these are BertConfig's defaults.
             HiddenDropout = 0.1, AttentionDropout = 0.1,
         };

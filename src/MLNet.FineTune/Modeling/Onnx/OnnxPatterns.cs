@@ -1,7 +1,7 @@
 namespace MLNet.FineTune.Modeling.Onnx;
 
-/// <summary>A linear layer in a graph: <c>MatMul(x, W) + b</c> (W stored [in, out]) or <c>Gemm(x, W, b)</c>.</summary>
-internal sealed record OnnxLinear(OnnxNode Node, OnnxTensor Weight, bool StoredInOut, OnnxTensor Bias, string Output)
+/// <summary>A linear layer in a graph: <c>MatMul(x, W) + b</c> (W stored [in, out]) or <c>Gemm(x, W, b)</c>; BiasNode adds b.</summary>
+internal sealed record OnnxLinear(OnnxNode Node, OnnxTensor Weight, bool StoredInOut, OnnxTensor Bias, OnnxNode BiasNode, string Output)
 {
     public long In => StoredInOut ? Weight.Dims[0] : Weight.Dims[1];
     public long Out => StoredInOut ? Weight.Dims[1] : Weight.Dims[0];
@@ -22,14 +22,14 @@ internal static class OnnxPatterns
         {
             if (node.Inputs.Count < 3 || node.Inputs[0] != x || (node.Int("transA") ?? 0) != 0 || (node.Float("alpha") ?? 1) != 1 || (node.Float("beta") ?? 1) != 1) return null;
             var (w, b) = (g.FloatInitializer(node.Inputs[1], 2), g.FloatInitializer(node.Inputs[2], 1));
-            return w is null || b is null ? null : Checked(new OnnxLinear(node, w, (node.Int("transB") ?? 0) == 0, b, node.Outputs[0]));
+            return w is null || b is null ? null : Checked(new OnnxLinear(node, w, (node.Int("transB") ?? 0) == 0, b, node, node.Outputs[0]));
         }
         if (node.OpType != "MatMul" || node.Inputs[0] != x) return null;
         var (weight, inOut) = Weight(g, node.Inputs[1]);
         // torch exports nn.Linear on 3-D input as MatMul followed by Add(bias, product) — either operand order.
         if (weight is null || Single(g, node.Outputs[0], "Add") is not { } add) return null;
         var bias = g.FloatInitializer(Other(add, node.Outputs[0]), 1);
-        return bias is null ? null : Checked(new OnnxLinear(node, weight, inOut, bias, add.Outputs[0]));
+        return bias is null ? null : Checked(new OnnxLinear(node, weight, inOut, bias, add, add.Outputs[0]));
     }
 
     static OnnxLinear? Checked(OnnxLinear l) => l.Bias.Dims[0] == l.Out ? l : null;
