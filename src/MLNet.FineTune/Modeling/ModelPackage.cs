@@ -36,16 +36,19 @@ internal sealed class ModelPackage
         };
     }
 
-    /// <summary>A Hugging Face checkpoint folder; <paramref name="dropout"/> (when set) replaces its hidden and attention dropout.</summary>
+    /// <summary>A Hugging Face checkpoint folder (safetensors, or model.onnx); <paramref name="dropout"/> (when set) replaces its hidden and attention dropout.</summary>
     public static ModelPackage FromCheckpoint(string folder, double? dropout = null)
     {
         if (!Directory.Exists(folder)) throw new DirectoryNotFoundException($"BaseModelFolder '{folder}' does not exist.");
-        var config = TransformerConfig.Load(Path.Combine(folder, "config.json"));
-        if (dropout is { } p) config = config with { HiddenDropout = p, AttentionDropout = p };
+        var baseConfig = CheckpointFolder.ReadConfig(folder);
+        var config = dropout is { } p ? baseConfig with { HiddenDropout = p, AttentionDropout = p } : baseConfig;
         var tokenizer = TransformerTokenizer.FromFolder(folder);
+        var files = ReadFiles(tokenizer.SourceFiles.Append(Path.Combine(folder, CheckpointFolder.ConfigFile)));
+        // An ONNX folder may have no config.json; saved models need one, so the recovered config is written in its place.
+        files.TryAdd(CheckpointFolder.ConfigFile, System.Text.Encoding.UTF8.GetBytes(baseConfig.ToJson().ToJsonString()));
         return new ModelPackage
         {
-            Config = config, Tokenizer = tokenizer, Files = ReadFiles(tokenizer.SourceFiles.Append(Path.Combine(folder, "config.json"))),
+            Config = config, Tokenizer = tokenizer, Files = files,
             BaseName = Path.GetFileName(Path.GetFullPath(folder).TrimEnd(Path.DirectorySeparatorChar)),
             BaseWeightsSha256 = CheckpointFolder.WeightsSha256(folder), BaseFolder = folder,
         };

@@ -3,7 +3,7 @@ using static TorchSharp.torch;
 
 namespace MLNet.FineTune.Modeling;
 
-/// <summary>An encoder built from a checkpoint folder's config.json and filled with its safetensors weights.</summary>
+/// <summary>An encoder built from a checkpoint folder's config and filled with its weights (safetensors, or a converted model.onnx).</summary>
 internal sealed class PretrainedEncoder
 {
     public required EncoderModel Encoder { get; init; }
@@ -23,10 +23,10 @@ internal sealed class PretrainedEncoder
     /// <param name="folder">Checkpoint folder.</param>
     /// <param name="projection">Builds every projection (LoRA and adapter wrapping); null: plain linear layers.</param>
     /// <param name="addedByProjection">Parameters the projection factory adds (bottleneck adapters), which no checkpoint holds.</param>
-    /// <param name="config">The model config to build (e.g. with dropout overridden); null: the folder's config.json.</param>
+    /// <param name="config">The model config to build (e.g. with dropout overridden); null: the folder's config (<see cref="CheckpointFolder.ReadConfig"/>).</param>
     public static PretrainedEncoder Load(string folder, ProjectionFactory? projection = null, Func<string, bool>? addedByProjection = null, TransformerConfig? config = null)
     {
-        config ??= TransformerConfig.Load(Path.Combine(folder, "config.json"));
+        config ??= CheckpointFolder.ReadConfig(folder);
         var checkpoint = CheckpointFolder.ReadStateDict(folder);
         var prefix = StateDictLoader.DetectPrefix(checkpoint, config.ModelType);
         bool hasPooler = checkpoint.ContainsKey(prefix + "pooler.dense.weight");

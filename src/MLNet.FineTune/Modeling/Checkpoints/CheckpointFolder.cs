@@ -1,17 +1,31 @@
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
+using MLNet.FineTune.Modeling.Onnx;
 using static TorchSharp.torch;
 
 namespace MLNet.FineTune.Modeling.Checkpoints;
 
 /// <summary>
 /// The weight files of a Hugging Face checkpoint folder: <c>model.safetensors</c>, or shards listed in
-/// <c>model.safetensors.index.json</c>. Pickle files (<c>pytorch_model.bin</c>) are refused: unpickling runs code.
+/// <c>model.safetensors.index.json</c>, or else a BERT <c>model.onnx</c> converted on the fly (<see cref="OnnxCheckpoint"/>).
+/// Pickle files (<c>pytorch_model.bin</c>) are refused: unpickling runs code.
 /// </summary>
 internal static class CheckpointFolder
 {
     public const string SingleFile = "model.safetensors";
     public const string IndexFile = "model.safetensors.index.json";
+    public const string ConfigFile = "config.json";
+
+    /// <summary>
+    /// Whether the folder's weights are a model.onnx. Safetensors win when both are there: they are what the ONNX
+    /// file was exported from, and need no conversion.
+    /// </summary>
+    public static bool IsOnnx(string folder) =>
+        !File.Exists(Path.Combine(folder, SingleFile)) && !File.Exists(Path.Combine(folder, IndexFile)) && File.Exists(OnnxCheckpoint.PathIn(folder));
+
+    /// <summary>The model config: config.json, or for an ONNX folder the graph's config (checked against config.json when there is one).</summary>
+    public static TransformerConfig ReadConfig(string folder) =>
+        IsOnnx(folder) ? OnnxCheckpoint.Config(folder) : TransformerConfig.Load(Path.Combine(folder, ConfigFile));
 
     /// <summary>The safetensors files holding the weights, in a stable order.</summary>
     public static IReadOnlyList<string> WeightFiles(string folder)
@@ -27,7 +41,7 @@ internal static class CheckpointFolder
                     $"{Path.Combine(folder, pickle)} is a Python pickle. MLNet.FineTune does not read pickle files because unpickling can run " +
                     "arbitrary code. Convert the checkpoint to safetensors once, in Python: " +
                     "`AutoModel.from_pretrained(folder).save_pretrained(folder, safe_serialization=True)` (or the safetensors 'convert' space).");
-        throw new CheckpointException($"{folder}: no weights found (looked for {SingleFile} and {IndexFile}).");
+        throw new CheckpointException($"{folder}: no weights found (looked for {SingleFile}, {IndexFile} and {OnnxCheckpoint.FileName}).");
     }
 
     static IReadOnlyList<string> ShardsFromIndex(string folder, string index)
@@ -51,6 +65,7 @@ internal static class CheckpointFolder
     /// <summary>Every tensor of the checkpoint, float32 on the CPU, keyed as in the files.</summary>
     public static Dictionary<string, Tensor> ReadStateDict(string folder)
     {
+        if (IsOnnx(folder)) return OnnxCheckpoint.Load(folder).ToStateDict();
         var all = new Dictionary<string, Tensor>();
         foreach (var file in WeightFiles(folder))
         {
@@ -64,9 +79,13 @@ internal static class CheckpointFolder
         return all;
     }
 
-    /// <summary>sha256 over the weight files (hex, lowercase): the base model's identity recorded with adapters and model zips.</summary>
+    /// <summary>
+    /// sha256 over the weight files (hex, lowercase): the base model's identity recorded with adapters and model zips.
+    /// For model.onnx it is the hash of the converted weights, so it names the weights rather than one serialization.
+    /// </summary>
     public static string WeightsSha256(string folder)
     {
+        if (IsOnnx(folder)) return OnnxCheckpoint.WeightsSha256(folder);
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         foreach (var file in WeightFiles(folder))
         {
