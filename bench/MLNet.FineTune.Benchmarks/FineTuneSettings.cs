@@ -1,14 +1,19 @@
 using MLNet.FineTune.Modeling;
 using MLNet.FineTune.Heads;
+using MLNet.FineTune.Peft;
+using MLNet.FineTune.Pretrained;
 using MLNet.FineTune.Training;
 
 namespace MLNet.FineTune.Benchmarks;
 
 /// <summary>
-/// Built-in model sizes and training settings of a from-scratch FineTune run, read from the command line
-/// (--hidden --layers --heads --ffn --maxlen --epochs --lr --seed --sampling mixed|proportional|roundrobin); every run of one process that shares them is comparable.
+/// The base model and training settings of a FineTune run, read from the command line: --model builtin|minilm|arctic
+/// (default builtin: the small model from scratch, sized by --hidden --layers --heads --ffn), --method full|lora|...
+/// (PeftMethod), --maxlen --epochs --lr --batch --warmup --wd --seed --sampling mixed|proportional|roundrobin;
+/// every run of one process that shares them is comparable.
 /// </summary>
-public sealed record FineTuneSettings(BuiltInModelOptions BuiltInModel, TrainingOptions Training, int MaxSequenceLength)
+public sealed record FineTuneSettings(BuiltInModelOptions BuiltInModel, TrainingOptions Training, int MaxSequenceLength,
+    PretrainedModel? Pretrained = null, PeftMethod Method = PeftMethod.Full)
 {
     /// <summary>Defaults: the built-in model's own sizes (128 hidden, 2 layers, 2 heads, FFN 512), its training defaults, 3 epochs.</summary>
     public static FineTuneSettings Parse(string[] args, int defaultMaxLength)
@@ -18,25 +23,40 @@ public sealed record FineTuneSettings(BuiltInModelOptions BuiltInModel, Training
             HiddenSize = Flags.Int(args, "--hidden", 128), Layers = Flags.Int(args, "--layers", 2),
             AttentionHeads = Flags.Int(args, "--heads", 2), IntermediateSize = Flags.Int(args, "--ffn", 512),
         };
-        var training = FineTuneDefaults.ForBuiltInModel with
+        PretrainedModel? pretrained = Flags.String(args, "--model", "builtin") switch
         {
-            Epochs = Flags.Int(args, "--epochs", 3),
-            LearningRate = Flags.Double(args, "--lr", FineTuneDefaults.ForBuiltInModel.LearningRate),
+            "builtin" => null, "minilm" => PretrainedModels.AllMiniLmL6V2, "arctic" => PretrainedModels.ArcticEmbedXs,
+            var other => throw new ArgumentException($"--model {other}: expected builtin, minilm or arctic."),
+        };
+        var defaults = pretrained is null ? FineTuneDefaults.ForBuiltInModel : FineTuneDefaults.ForCheckpoint;
+        var training = defaults with
+        {
+            Epochs = Flags.Int(args, "--epochs", pretrained is null ? 3 : defaults.Epochs),
+            LearningRate = Flags.Double(args, "--lr", defaults.LearningRate),
+            BatchSize = Flags.Int(args, "--batch", defaults.BatchSize),
+            WarmupRatio = Flags.Double(args, "--warmup", defaults.WarmupRatio),
+            WeightDecay = Flags.Double(args, "--wd", defaults.WeightDecay),
             LoggingSteps = 1_000_000,
-            Seed = Flags.Int(args, "--seed", FineTuneDefaults.ForBuiltInModel.Seed),
+            Seed = Flags.Int(args, "--seed", defaults.Seed),
             TaskSampling = Enum.Parse<TaskSampling>(Flags.String(args, "--sampling", nameof(TaskSampling.Mixed)), ignoreCase: true),
         };
-        return new FineTuneSettings(builtIn, training, Flags.Int(args, "--maxlen", defaultMaxLength));
+        var method = Enum.Parse<PeftMethod>(Flags.String(args, "--method", nameof(PeftMethod.Full)), ignoreCase: true);
+        return new FineTuneSettings(builtIn, training, Flags.Int(args, "--maxlen", defaultMaxLength), pretrained, method);
     }
 
     /// <summary>FineTune options training <paramref name="heads"/> (none: the default head on "Label") over one built-in encoder.</summary>
-    public FineTuneOptions Options(params ITaskHead[] heads) =>
-        new() { BuiltInModel = BuiltInModel, Training = Training, MaxSequenceLength = MaxSequenceLength, Heads = heads.Length == 0 ? null : heads };
+    public FineTuneOptions Options(params ITaskHead[] heads) => new()
+    {
+        BaseModel = Pretrained, BuiltInModel = BuiltInModel, Training = Training, MaxSequenceLength = MaxSequenceLength,
+        Heads = heads.Length == 0 ? null : heads, Peft = new PeftOptions { Method = Method },
+    };
 
     /// <summary>The settings as they go into a result line.</summary>
     public Dictionary<string, object> Describe() => new()
     {
-        ["built_in_model"] = BuiltInModel,
+        ["base_model"] = Pretrained?.HubId ?? "builtin (from scratch)",
+        ["built_in_model"] = Pretrained is null ? BuiltInModel : "-",
+        ["peft"] = Method.ToString(),
         ["max_seq_len"] = MaxSequenceLength,
         ["epochs"] = Training.Epochs,
         ["lr"] = Training.LearningRate,

@@ -12,7 +12,9 @@ public static class NerData
     {
         "conll2003" => ConllReader.ReadFile(Path.Combine(Folder, "conll2003", split + ".txt"), ConllReaderOptions.Conll2003),
         "wikiann" => ConllReader.ReadFile(Path.Combine(Folder, "wikiann-en", split), ConllReaderOptions.WikiAnn()),
-        _ => throw new ArgumentException($"Unknown NER dataset '{dataset}' (conll2003, wikiann)."),
+        // WNUT-17 has no test split here: its "test" is the emerging-entities dev set.
+        "wnut17" => ConllReader.ReadFile(Path.Combine(Folder, "wnut17", split == "train" ? "wnut17train.conll" : "emerging.dev.conll"), ConllReaderOptions.TabSeparated),
+        _ => throw new ArgumentException($"Unknown NER dataset '{dataset}' (conll2003, wikiann, wnut17)."),
     };
 
     /// <summary>

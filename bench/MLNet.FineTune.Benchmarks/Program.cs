@@ -14,8 +14,8 @@ using MLNet.FineTune.Benchmarks;
 //                                                 SST-2 alone, WikiANN alone, both heads on one encoder; quality and scoring time
 // "peft all" runs each method in its own child process, so every peak RSS (VmHWM) belongs to one method only.
 const string Usage = "usage: peft <method|all> [--quick] [--steps N] [--warmup N] | encoder | train <full|lora> [--steps N] | " +
-    "sst2 <baseline|finetune> [--rows N] [--epochs N] [--maxlen N] [--seed N] | scoring <baseline|finetune> | soak [--predictions N] | " +
-    "ner <conll2003|wikiann> [--rows N] [--epochs N] [--maxlen N] | multitask [--rows-sst2 N] [--rows-ner N] [--epochs N]";
+    "sst2 <baseline|finetune> [--rows N] [--epochs N] [--maxlen N] [--seed N] | scoring <baseline|finetune|minilm> [--texts-file tsv] | soak [--predictions N] | " +
+    "ner <conll2003|wikiann|wnut17> [--rows N] [--epochs N] [--maxlen N] | mrpc <baseline|finetune> [--rows N] | export-hf <minilm|arctic> <folder> | multitask [--rows-sst2 N] [--rows-ner N] [--epochs N]";
 if (args.Length < 1) { Console.Error.WriteLine(Usage); return 2; }
 string Arg(int i) => i < args.Length ? args[i] : throw new ArgumentException(Usage);
 var rest = args.Skip(2).ToArray();
@@ -42,10 +42,16 @@ switch (args[0])
         Console.WriteLine(Sst2Benchmark.Run(Arg(1), rest));
         return 0;
     case "scoring":
-        Console.WriteLine(ScoringBenchmark.Run(Arg(1)));
+        Console.WriteLine(ScoringBenchmark.Run(Arg(1), Flags.String(args, "--texts-file", "") is { Length: > 0 } f ? f : null));
         return 0;
     case "soak":
         Console.WriteLine(SoakBenchmark.Run(Flags.Int(args, "--predictions", 100_000)));
+        return 0;
+    case "export-hf":
+        Console.WriteLine(ExportHf.Run(Arg(1), Arg(2)));
+        return 0;
+    case "mrpc":
+        Console.WriteLine(PairsBenchmark.Run(Arg(1), rest));
         return 0;
     case "ner":
         Console.WriteLine(NerBenchmark.Run(Arg(1), rest));

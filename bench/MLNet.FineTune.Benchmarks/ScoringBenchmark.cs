@@ -15,10 +15,13 @@ public static class ScoringBenchmark
 {
     const int Rows = 2000, Calls = 500, WarmupCalls = 20;
 
-    public static string Run(string system)
+    /// <param name="system">baseline (ML.NET), finetune (bert-mini-sized built-in model) or minilm (pretrained all-MiniLM-L6-v2).</param>
+    /// <param name="textsFile">Optional TSV (sentence, label) whose first 2000 rows are scored instead of a seeded train subset.</param>
+    public static string Run(string system, string? textsFile = null)
     {
         var trainMl = new MLContext(seed: 1);
-        var train = SentimentData.TrainSubset(trainMl, Rows);
+        IDataView Texts(MLContext ml) => textsFile is null ? SentimentData.TrainSubset(ml, Rows) : ml.Data.TakeRows(SentimentData.LoadFile(ml, textsFile), Rows);
+        var train = Texts(trainMl);
         IEstimator<ITransformer> pipeline = system switch
         {
             "baseline" => trainMl.Transforms.Text.FeaturizeText("Features", "Text").Append(trainMl.BinaryClassification.Trainers.SdcaLogisticRegression()),
@@ -27,16 +30,21 @@ public static class ScoringBenchmark
                 BuiltInModel = new BuiltInModelOptions { HiddenSize = 256, Layers = 4, AttentionHeads = 4, IntermediateSize = 1024 },
                 Training = FineTuneDefaults.ForBuiltInModel with { MaxSteps = 10, LoggingSteps = 1_000_000 },
             }),
-            _ => throw new ArgumentException($"Unknown scoring system '{system}' (baseline, finetune)."),
+            "minilm" => trainMl.Transforms.FineTune(new FineTuneOptions
+            {
+                BaseModel = MLNet.FineTune.Pretrained.PretrainedModels.AllMiniLmL6V2,
+                Training = FineTuneDefaults.ForCheckpoint with { MaxSteps = 5, LoggingSteps = 1_000_000 },
+            }),
+            _ => throw new ArgumentException($"Unknown scoring system '{system}' (baseline, finetune, minilm)."),
         };
-        if (system == "finetune") torch.set_num_threads(2);
+        if (system != "baseline") torch.set_num_threads(2);
         string path = Path.Combine(Path.GetTempPath(), $"mlnet-finetune-scoring-{system}-{Environment.ProcessId}.zip");
         trainMl.Model.Save(pipeline.Fit(train), train.Schema, path);
 
         var ml = new MLContext();
         var model = ml.Model.Load(path, out _);
         File.Delete(path);
-        var texts = SentimentData.TrainSubset(ml, Rows);
+        var texts = Texts(ml);
 
         SentimentData.Accuracy(ml, model.Transform(ml.Data.TakeRows(texts, 64))); // warm-up
         var clock = Stopwatch.StartNew();

@@ -24,6 +24,10 @@ public static class SentimentData
     public static IDataView Load(MLContext ml, string file) =>
         ml.Data.LoadFromTextFile<Sst2Row>(Path.Combine(Folder, file), separatorChar: '\t', hasHeader: true, allowQuoting: false);
 
+    /// <summary>A TSV file of the same layout (sentence, label, header row), materialised in memory.</summary>
+    public static IDataView LoadFile(MLContext ml, string path) => ml.Data.LoadFromEnumerable(
+        ml.Data.CreateEnumerable<Sst2Row>(ml.Data.LoadFromTextFile<Sst2Row>(path, separatorChar: '\t', hasHeader: true, allowQuoting: false), false).ToList());
+
     /// <summary>The first <paramref name="rows"/> rows of train.tsv after a seeded shuffle, materialised in memory.</summary>
     public static IDataView TrainSubset(MLContext ml, int rows)
     {

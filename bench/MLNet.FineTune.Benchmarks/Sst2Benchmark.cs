@@ -15,7 +15,10 @@ public static class Sst2Benchmark
     {
         int rows = Flags.Int(args, "--rows", 8000);
         var ml = new MLContext(seed: 1);
-        var train = SentimentData.TrainSubset(ml, rows);
+        // --train-file: a subset written elsewhere (e.g. the exact rows Hugging Face's train.py --train-rows N uses).
+        var trainFile = Flags.String(args, "--train-file", "");
+        var train = trainFile.Length > 0 ? SentimentData.LoadFile(ml, trainFile) : SentimentData.TrainSubset(ml, rows);
+        if (trainFile.Length > 0) rows = (int)train.GetRowCount()!.Value;
         var dev = SentimentData.Load(ml, "dev.tsv");
         var hyper = new Dictionary<string, object>();
         IEstimator<ITransformer> pipeline;
@@ -46,6 +49,7 @@ public static class Sst2Benchmark
             ["mode"] = "sst2",
             ["system"] = system,
             ["train_rows"] = rows,
+            ["train_file"] = trainFile.Length > 0 ? trainFile : "train.tsv, seeded subset",
             ["dev_rows"] = 872,
             ["dev_accuracy"] = Math.Round(accuracy, 4),
             ["fit_s"] = Math.Round(fitSeconds, 1),
