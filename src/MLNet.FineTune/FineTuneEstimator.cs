@@ -24,17 +24,20 @@ public sealed class FineTuneEstimator : IEstimator<FineTuneTransformer>
         this.context = context ?? throw new ArgumentNullException(nameof(context));
         this.options = options ?? throw new ArgumentNullException(nameof(options));
         FineTuneOptionsValidation.Validate(options);
+        declaredHeads = options.Heads ?? new ITaskHead[]
+        {
+            options.Task == FineTuneTask.Regression
+                ? new RegressionHead("regression", options.LabelColumnName)
+                : new ClassificationHead("classification", options.LabelColumnName),
+        };
     }
+
+    readonly IReadOnlyList<ITaskHead> declaredHeads;
 
     public FineTuneOptions Options => options;
 
     /// <summary>The heads to train: <see cref="FineTuneOptions.Heads"/>, or one head for <see cref="FineTuneOptions.Task"/>.</summary>
-    IReadOnlyList<ITaskHead> Heads => options.Heads ?? new ITaskHead[]
-    {
-        options.Task == FineTuneTask.Regression
-            ? new RegressionHead("regression", options.LabelColumnName)
-            : new ClassificationHead("classification", options.LabelColumnName),
-    };
+    IReadOnlyList<ITaskHead> Heads => declaredHeads;
 
     string OutputPrefix(ITaskHead head) => Heads.Count == 1 ? options.OutputColumnPrefix : options.OutputColumnPrefix + head.Name + ".";
 

@@ -8,7 +8,7 @@ namespace MLNet.FineTune.Modeling;
 /// the tokenizer files, kept in memory so a model zip is self-contained), and its identity (folder name and weight
 /// hash) for the model card and for adapter-only saves. Nothing here writes to disk.
 /// </summary>
-internal sealed class ModelPackage
+internal sealed record ModelPackage
 {
     public required TransformerConfig Config { get; init; }
     public required TransformerTokenizer Tokenizer { get; init; }
@@ -28,12 +28,7 @@ internal sealed class ModelPackage
     /// <summary>A named pretrained model: its cached folder, named by its Hub id.</summary>
     public static ModelPackage FromPretrained(PretrainedModel model, double? dropout = null)
     {
-        var package = FromCheckpoint(model.GetFolder(), dropout);
-        return new ModelPackage
-        {
-            Config = package.Config, Tokenizer = package.Tokenizer, Files = package.Files, BaseName = model.HubId,
-            BaseWeightsSha256 = package.BaseWeightsSha256, BaseFolder = package.BaseFolder, Pretrained = model,
-        };
+        return FromCheckpoint(model.GetFolder(), dropout) with { BaseName = model.HubId, Pretrained = model };
     }
 
     /// <summary>A Hugging Face checkpoint folder (safetensors, or model.onnx); <paramref name="dropout"/> (when set) replaces its hidden and attention dropout.</summary>
@@ -73,10 +68,7 @@ internal sealed class ModelPackage
     }
 
     /// <summary>This package with its pretrained weights read from <paramref name="folder"/> (trainable-only model zips).</summary>
-    public ModelPackage WithBaseFolder(string folder) => new()
-    {
-        Config = Config, Tokenizer = Tokenizer, Files = Files, BaseName = BaseName, BaseWeightsSha256 = BaseWeightsSha256, BaseFolder = folder,
-    };
+    public ModelPackage WithBaseFolder(string folder) => this with { BaseFolder = folder };
 
     static Dictionary<string, byte[]> ReadFiles(IEnumerable<string> paths) =>
         paths.Where(File.Exists).DistinctBy(Path.GetFileName).ToDictionary(p => Path.GetFileName(p)!, File.ReadAllBytes);

@@ -103,10 +103,7 @@ public class HeadDeclarationTests
         var data = Data(ml);
         ITaskHead[] heads = [new ClassificationHead("flag", "Flag") { LossWeight = 0.25 }, new RegressionHead("amount", "Amount") { LossWeight = 2 }];
         var model = ml.Transforms.FineTune(FineTunePersistenceTests.Quick with { Heads = heads, Training = new TrainingOptions { MaxSteps = 1, LoggingSteps = 1000 } }).Fit(data);
-        using var stream = new MemoryStream();
-        ml.Model.Save(model, data.Schema, stream);
-        stream.Position = 0;
-        var loaded = (FineTuneTransformer)ml.Model.Load(stream, out _);
+        var loaded = MLNet.FineTune.Tests.Persistence.ModelZip.Reload<FineTuneTransformer>(ml, model, data.Schema);
         CollectionAssert.AreEqual(new[] { 0.25, 2.0 }, loaded.Heads.Select(h => h.LossWeight).ToArray());
         CollectionAssert.AreEqual(new[] { "classification", "regression" }, loaded.Heads.Select(h => h.Kind).ToArray());
         CollectionAssert.AreEqual(new[] { "False", "True" }, loaded.Heads[0].LabelNames.ToArray());

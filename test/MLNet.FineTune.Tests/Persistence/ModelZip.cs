@@ -2,9 +2,18 @@ using System.IO.Compression;
 
 namespace MLNet.FineTune.Tests.Persistence;
 
-/// <summary>Reads and rewrites entries of a saved model .zip, to damage it on purpose.</summary>
+/// <summary>Round-trips models through a saved .zip in memory, and reads and rewrites its entries to damage it on purpose.</summary>
 public static class ModelZip
 {
+    /// <summary>Saves <paramref name="model"/> into a zip in memory and loads it back with the same context.</summary>
+    public static T Reload<T>(Microsoft.ML.MLContext ml, Microsoft.ML.ITransformer model, Microsoft.ML.DataViewSchema schema) where T : class, Microsoft.ML.ITransformer
+    {
+        using var stream = new MemoryStream();
+        ml.Model.Save(model, schema, stream);
+        stream.Position = 0;
+        return (T)ml.Model.Load(stream, out _);
+    }
+
     public static string[] EntryNames(byte[] zip)
     {
         using var archive = new ZipArchive(new MemoryStream(zip), ZipArchiveMode.Read);

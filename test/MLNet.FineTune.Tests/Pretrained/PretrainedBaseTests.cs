@@ -27,14 +27,6 @@ public class PretrainedBaseTests
 
     static IDataView Sentiment(MLContext ml) => ml.Data.LoadFromEnumerable(SyntheticSentiment.Generate(16, seed: 5));
 
-    static T Reload<T>(MLContext ml, ITransformer model, DataViewSchema schema) where T : class, ITransformer
-    {
-        using var stream = new MemoryStream();
-        ml.Model.Save(model, schema, stream);
-        stream.Position = 0;
-        return (T)ml.Model.Load(stream, out _);
-    }
-
     [TestMethod]
     [DataRow(PeftMethod.Full)]
     [DataRow(PeftMethod.HeadOnly)]
@@ -56,7 +48,7 @@ public class PretrainedBaseTests
         StringAssert.Contains(model.Card.PeftMethod, method.ToString());
         var probabilities = model.Transform(data).GetColumn<float>("Probability").ToArray();
         Assert.IsTrue(probabilities.All(p => p is >= 0 and <= 1), string.Join(", ", probabilities));
-        var reloaded = Reload<FineTuneTransformer>(ml, model, data.Schema);
+        var reloaded = MLNet.FineTune.Tests.Persistence.ModelZip.Reload<FineTuneTransformer>(ml, model, data.Schema);
         CollectionAssert.AreEqual(probabilities, reloaded.Transform(data).GetColumn<float>("Probability").ToArray());
     }
 
