@@ -5,6 +5,7 @@ using MLNet.FineTune.Data;
 using MLNet.FineTune.Heads;
 using MLNet.FineTune.Modeling;
 using MLNet.FineTune.Scoring;
+using MLNet.FineTune.Tokenization;
 using MLNet.FineTune.Training;
 using static TorchSharp.torch;
 
@@ -69,17 +70,17 @@ public sealed class FineTuneEstimator : IEstimator<FineTuneTransformer>
     {
         TorchRuntime.EnsureLoaded();
         GetOutputSchema(SchemaShape.Create(input.Schema));
+        if (options.ValidationSet is { } validationSet) CheckValidationSchema(input.Schema, validationSet.Schema);
         // Messages go to MLContext.Log, like every ML.NET trainer's.
         using var channel = context.Register("FineTune").Start("Fit");
         Action<string> log = m => channel.Info(m);
         bool builtIn = options.BaseModelFolder is null && options.BaseModel is null;
         var training = options.Training ?? (builtIn ? FineTuneDefaults.ForBuiltInModel : FineTuneDefaults.ForCheckpoint);
-        manual_seed(training.Seed);
 
         // 1. Data: texts and raw labels; each head learns its labels (the declarations are not modified).
         var texts = DataViewColumns.ReadText(input, options.TextColumnName);
         var pairs = options.SecondTextColumnName is null ? null : DataViewColumns.ReadText(input, options.SecondTextColumnName);
-        if (texts.Count == 0) throw new InvalidOperationException("The training data has no rows.");
+        if (texts.Count == 0) throw new InvalidOperationException($"The training data has no rows; FineTune needs at least one row with a '{options.TextColumnName}' text and a label.");
         var defaults = new HeadTrainingDefaults(training.LabelSmoothing);
         var labels = Heads.Select(h => DataViewColumns.ReadAny(input, h.LabelColumnName)).ToList();
         var heads = Heads.Select((h, i) => h.Fit(input.Schema[h.LabelColumnName], labels[i], defaults)).ToList();
@@ -93,13 +94,15 @@ public sealed class FineTuneEstimator : IEstimator<FineTuneTransformer>
             package = ModelPackage.BuiltIn(options.BuiltInModel, texts.Concat(pairs ?? Enumerable.Empty<string>()));
             log($"FineTune: no BaseModelFolder given; training the built-in model from scratch (vocabulary {package.Config.VocabSize} learnt from the training texts).");
         }
-        var network = TaskNetworkBuilder.Build(package, heads, options.Peft);
+        // The initial weights come from this run's own random stream (seeded with TrainingOptions.Seed), whatever else runs at once.
+        TaskNetwork network;
+        using (var rng = new TorchRandomStream(training.Seed)) network = rng.Use(() => TaskNetworkBuilder.Build(package, heads, options.Peft));
         log($"FineTune: {package.Describe()}; {ParameterCounts.Summary(network)}; {texts.Count} training rows.");
 
         // 3. Tokenize once; hold out validation rows.
         var scorer = Scorer(package, network);
         var encodings = scorer.Encode(texts, pairs);
-        var examples = encodings.Select((e, r) => new TextExample(e, heads.Select((h, i) => h.EncodeTarget(labels[i][r], e)).ToArray())).ToList();
+        var examples = Examples("Training data", encodings, texts, labels, heads);
         var (train, validation) = Split(examples, heads, scorer, training.Seed);
 
         // 4. Train.
@@ -132,14 +135,64 @@ public sealed class FineTuneEstimator : IEstimator<FineTuneTransformer>
             var vPairs = options.SecondTextColumnName is null ? null : DataViewColumns.ReadText(valid, options.SecondTextColumnName);
             var vLabels = heads.Select(h => DataViewColumns.ReadAny(valid, h.LabelColumnName)).ToList();
             var vEnc = scorer.Encode(vTexts, vPairs);
-            return (examples, vEnc.Select((e, r) => new TextExample(e, heads.Select((h, i) => h.EncodeTarget(vLabels[i][r], e)).ToArray())).ToList());
+            return (examples, Examples("ValidationSet", vEnc, vTexts, vLabels, heads));
         }
         if (options.ValidationFraction <= 0) return (examples, new List<TextExample>());
         var order = Enumerable.Range(0, examples.Count).ToArray();
         new Random(seed).Shuffle(order);
         int held = Math.Max(1, (int)Math.Round(examples.Count * options.ValidationFraction));
+        if (held >= examples.Count)
+            throw new ArgumentOutOfRangeException(nameof(FineTuneOptions.ValidationFraction), options.ValidationFraction,
+                $"ValidationFraction {options.ValidationFraction} holds out {held} of the {examples.Count} training rows, leaving none to train on; " +
+                "lower it, give more rows, or pass a ValidationSet.");
         var heldSet = order.Take(held).ToHashSet();
         return (examples.Where((_, i) => !heldSet.Contains(i)).ToList(), examples.Where((_, i) => heldSet.Contains(i)).ToList());
+    }
+
+    /// <summary>
+    /// Training examples: each row's targets for every head. A label a head cannot use (a NaN class, tags that do not match
+    /// the words, a class unseen in training) is refused with the data set, the row index and the column.
+    /// </summary>
+    static List<TextExample> Examples(string dataSet, IReadOnlyList<EncodedInput> encodings, IReadOnlyList<string> texts,
+        IReadOnlyList<List<object?>> labels, IReadOnlyList<IFittedHead> heads)
+    {
+        var examples = new List<TextExample>(encodings.Count);
+        for (int r = 0; r < encodings.Count; r++)
+        {
+            try
+            {
+                var targets = new float[heads.Count][];
+                for (int h = 0; h < heads.Count; h++)
+                {
+                    heads[h].CheckRow(labels[h][r], texts[r]);
+                    targets[h] = heads[h].EncodeTarget(labels[h][r], encodings[r]);
+                }
+                examples.Add(new TextExample(encodings[r], targets));
+            }
+            catch (Exception e) when (e is InvalidDataException or FormatException)
+            {
+                throw new InvalidDataException($"{dataSet}, row index {r}: {e.Message}", e);
+            }
+        }
+        return examples;
+    }
+
+    /// <summary>
+    /// The validation set must have the training data's text and label columns with the same types: a label column of
+    /// another type would be silently reinterpreted (a key as a number, a number as text).
+    /// </summary>
+    void CheckValidationSchema(DataViewSchema training, DataViewSchema validation)
+    {
+        foreach (var name in InputColumns) DataViewColumns.RequireText(validation, name, "ValidationSet text");
+        foreach (var head in Heads)
+        {
+            var column = DataViewColumns.Require(validation, head.LabelColumnName, "ValidationSet label");
+            var expected = training[head.LabelColumnName].Type;
+            bool same = expected is VectorDataViewType v ? column.Type is VectorDataViewType w && w.ItemType.Equals(v.ItemType) : column.Type.Equals(expected);
+            if (!same)
+                throw new ArgumentOutOfRangeException(head.LabelColumnName,
+                    $"ValidationSet label column '{head.LabelColumnName}' has type {column.Type}; the training data's has type {expected}. Give both the same type (labels are not converted).");
+        }
     }
 
     /// <summary>Validation metrics in eval mode: each head's metrics averaged over batches, prefixed by head name when several.</summary>

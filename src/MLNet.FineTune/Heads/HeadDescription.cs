@@ -6,6 +6,9 @@ namespace MLNet.FineTune.Heads;
 public sealed record HeadDescription(string Kind, string Name, string LabelColumnName, IReadOnlyList<string> LabelNames, string LabelKind, double LabelSmoothing = 0, float[]? ClassWeights = null,
     bool LabelAllSubwords = false, double LossWeight = 1, IReadOnlyDictionary<string, float>? TagWeights = null)
 {
+    /// <summary>Token-classification heads: what is done with tags that break the scheme (saved so a loaded model keeps it). Default Repair.</summary>
+    public TokenTagging.InvalidTagHandling InvalidTags { get; init; } = TokenTagging.InvalidTagHandling.Repair;
+
     /// <summary>The fitted head again, through the kind's registered loader (<see cref="HeadKindAttribute"/>).</summary>
     internal IFittedHead Restore() => HeadKinds.Restore(this);
 }

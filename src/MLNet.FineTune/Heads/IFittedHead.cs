@@ -33,6 +33,12 @@ internal interface IFittedHead
     /// </summary>
     float[] EncodeTarget(object? value, EncodedInput encoding);
 
+    /// <summary>
+    /// Checks one row's label against its whole text before it is encoded (the encoding may be truncated), e.g. one tag
+    /// per word; throws an <see cref="InvalidDataException"/> naming the column and what is wrong. Default: nothing to check.
+    /// </summary>
+    void CheckRow(object? value, string text) { }
+
     ClassifierModule CreateModule(TransformerConfig config);
 
     /// <summary>Mean loss of a batch. <paramref name="targets"/> holds <see cref="EncodeTarget"/> values: (B) or (B, T).</summary>

@@ -12,7 +12,14 @@ internal static class TaskNetworkBuilder
     /// The encoder with base weights (or Hugging Face's random init for the built-in model), one head module per task,
     /// and the PEFT method attached.
     /// </summary>
-    public static TaskNetwork Build(ModelPackage package, IReadOnlyList<IFittedHead> heads, PeftOptions peftOptions)
+    /// <remarks>
+    /// Module constructors and initialisation draw from torch's global generator: the build holds it
+    /// (<see cref="TorchRandomStream.Exclusive{T}"/>), so a model loaded during another run's training does not change that run's draws.
+    /// </remarks>
+    public static TaskNetwork Build(ModelPackage package, IReadOnlyList<IFittedHead> heads, PeftOptions peftOptions) =>
+        TorchRandomStream.Exclusive(() => BuildNow(package, heads, peftOptions));
+
+    static TaskNetwork BuildNow(ModelPackage package, IReadOnlyList<IFittedHead> heads, PeftOptions peftOptions)
     {
         var peft = new PeftModel(peftOptions, package.Config.ModelType, heads.Select(h => h.Name).ToList());
         EncoderModel encoder;

@@ -55,18 +55,17 @@ internal sealed partial class Trainer<TBatch>
 
         Func<int, int> taskGroup = data.GetTaskGroup;
         int batchesPerEpoch = BatchPlanner.BatchesPerEpoch(data.Count, o.BatchSize, o.TaskSampling, taskGroup);
-        int stepsPerEpoch = (batchesPerEpoch + o.GradientAccumulationSteps - 1) / o.GradientAccumulationSteps;
-        int totalSteps = o.MaxSteps > 0 ? o.MaxSteps : stepsPerEpoch * o.Epochs;
-        int epochs = o.MaxSteps > 0 ? (o.MaxSteps + stepsPerEpoch - 1) / stepsPerEpoch : o.Epochs;
+        var (totalSteps, epochs) = StepsAndEpochs(batchesPerEpoch);
         int warmup = o.WarmupSteps > 0 ? o.WarmupSteps : LearningRateScheduler.WarmupStepsFromRatio(o.WarmupRatio, totalSteps);
 
         using var optimizer = new AdamW(groups, o.LearningRate, o.AdamBeta1, o.AdamBeta2, o.AdamEpsilon);
         var scheduler = new LearningRateScheduler(optimizer, o.LearningRate, o.Schedule, warmup, totalSteps);
         var run = new RunState(new TrainingHistory(), new EarlyStoppingTracker(o));
-        manual_seed(o.Seed);
+        // This run's own random stream (dropout masks): another run in the process, even with the same seed, draws from its own.
+        using var rng = new TorchRandomStream(o.Seed);
         IReadOnlyList<int[]>? plan = null;
         if (o.ResumeFromLatestCheckpoint && Checkpoints.FindLatest(o.CheckpointFolder!) is { } latest)
-            plan = Resume(latest, module, optimizer, scheduler, run, data.Count);
+            plan = rng.Use(() => Resume(latest, module, optimizer, scheduler, run, data.Count));
 
         Log($"Training {trainable.Length} parameter tensors ({trainable.Sum(p => p.numel()):N0} values) for {totalSteps} steps, " +
             $"{data.Count} examples, batch {o.BatchSize} x {o.GradientAccumulationSteps} accumulation, warmup {warmup}.");
@@ -95,10 +94,13 @@ internal sealed partial class Trainer<TBatch>
                         for (int k = 0; k < window; k++)
                         {
                             var indices = plan[run.BatchInEpoch + k];
-                            loss += AccumulateGradients(model, data.CreateBatch(indices), 1.0 / window) / window;
+                            loss += AccumulateGradients(model, data.CreateBatch(indices), 1.0 / window, rng) / window;
                             examplesThisRun += indices.Length;
                         }
                         gradNorm = o.MaxGradNorm > 0 ? GradientClipping.ClipGradNorm(trainable, o.MaxGradNorm) : GradientClipping.TotalNorm(trainable);
+                        // Before the optimizer step: the weights (and any checkpoint) stay those of the last good step.
+                        if (!double.IsFinite(loss) || !double.IsFinite(gradNorm))
+                            throw Diverged(run.History.GlobalStep + 1, run.Epoch, double.IsFinite(loss) ? $"the gradient norm is {gradNorm}" : $"the loss is {loss}", lr);
                         optimizer.Step();
                         scheduler.Step();
                         module.zero_grad();
@@ -134,7 +136,8 @@ internal sealed partial class Trainer<TBatch>
                     }
                     if (o.CheckpointFolder is not null && o.CheckpointEverySteps > 0 && step % o.CheckpointEverySteps == 0)
                     {
-                        WriteCheckpoint(module, optimizer, scheduler, run, plan, totalSteps, data.Count);
+                        RequireFiniteWeights(module, step, run.Epoch, lr);
+                        rng.Use(() => WriteCheckpoint(module, optimizer, scheduler, run, plan, totalSteps, data.Count));
                         lastCheckpointStep = step;
                     }
                     if (run.Stop is not null) break;
@@ -143,7 +146,11 @@ internal sealed partial class Trainer<TBatch>
             }
 
             if (run.Stop == StopReason.Cancelled && o.CheckpointFolder is not null && lastCheckpointStep != run.History.GlobalStep)
-                WriteCheckpoint(module, optimizer, scheduler, run, plan!, totalSteps, data.Count);
+            {
+                RequireFiniteWeights(module, run.History.GlobalStep, run.Epoch, scheduler.CurrentLearningRate);
+                rng.Use(() => WriteCheckpoint(module, optimizer, scheduler, run, plan!, totalSteps, data.Count));
+            }
+            RequireFiniteWeights(module, run.History.GlobalStep, run.Epoch, scheduler.CurrentLearningRate);
             return Finish(module, run, wasTraining);
         }
         finally
@@ -152,11 +159,55 @@ internal sealed partial class Trainer<TBatch>
         }
     }
 
-    /// <summary>Forward + backward of one micro-batch, the loss scaled by <paramref name="scale"/> (1 / accumulation window); returns the unscaled loss.</summary>
-    internal static double AccumulateGradients(ITrainableModel<TBatch> model, TBatch batch, double scale)
+    /// <summary>
+    /// Optimizer steps and epochs of the run, in 64-bit arithmetic: <c>MaxSteps = int.MaxValue</c> or a huge epoch count
+    /// must not wrap around into a run of zero steps.
+    /// </summary>
+    (int TotalSteps, int Epochs) StepsAndEpochs(int batchesPerEpoch)
+    {
+        var o = Options;
+        long stepsPerEpoch = ((long)batchesPerEpoch + o.GradientAccumulationSteps - 1) / o.GradientAccumulationSteps;
+        long total = o.MaxSteps > 0 ? o.MaxSteps : stepsPerEpoch * o.Epochs;
+        if (total > int.MaxValue)
+            throw new ArgumentException($"TrainingOptions.Epochs {o.Epochs} x {stepsPerEpoch} optimizer steps per epoch = {total} steps, more than {int.MaxValue}; " +
+                "lower Epochs or set MaxSteps.", "Epochs");
+        long epochs = o.MaxSteps > 0 ? (o.MaxSteps + stepsPerEpoch - 1) / stepsPerEpoch : o.Epochs;
+        return ((int)total, (int)epochs);
+    }
+
+    /// <summary>The error that ends a run whose loss, gradients or weights stopped being finite numbers.</summary>
+    InvalidOperationException Diverged(int step, int epoch, string what, double lr)
+    {
+        var o = Options;
+        string checkpoint = o.CheckpointFolder is null ? ""
+            : Checkpoints.FindLatest(o.CheckpointFolder) is { } last ? $" The last good checkpoint is {last}; no checkpoint was written after it."
+            : $" No checkpoint had been written to {o.CheckpointFolder} yet.";
+        Log($"Training diverged at step {step}: {what}.");
+        static string G4(double x) => x.ToString("G4", CultureInfo.InvariantCulture);
+        return new InvalidOperationException(
+            $"Training diverged at step {step} (epoch {epoch + 1}): {what} (learning rate {G4(lr)}), so no model was produced.{checkpoint} " +
+            $"Lower TrainingOptions.LearningRate (now {G4(o.LearningRate)}), add warmup, keep gradient clipping (MaxGradNorm, now {G4(o.MaxGradNorm)}), " +
+            "or look for extreme label or class-weight values.");
+    }
+
+    /// <summary>Refuses to checkpoint or return weights that are NaN or infinite (a step too large for float32 can make them so).</summary>
+    void RequireFiniteWeights(nn.Module module, int step, int epoch, double lr)
     {
         using var scope = NewDisposeScope();
-        var loss = model.ComputeLoss(batch);
+        using var noGrad = no_grad();
+        foreach (var (name, parameter) in module.named_parameters())
+            if (parameter.requires_grad && !parameter.isfinite().all().item<bool>())
+                throw Diverged(step, epoch, $"parameter '{name}' holds NaN or infinite values after the optimizer step", lr);
+    }
+
+    /// <summary>
+    /// Forward + backward of one micro-batch, the loss scaled by <paramref name="scale"/> (1 / accumulation window); returns
+    /// the unscaled loss. The forward pass draws its dropout masks from <paramref name="rng"/> when given.
+    /// </summary>
+    internal static double AccumulateGradients(ITrainableModel<TBatch> model, TBatch batch, double scale, TorchRandomStream? rng = null)
+    {
+        using var scope = NewDisposeScope();
+        var loss = rng is null ? model.ComputeLoss(batch) : rng.Use(() => model.ComputeLoss(batch));
         if (loss.numel() != 1)
             throw new InvalidOperationException($"ComputeLoss must return a scalar; got shape [{string.Join(", ", loss.shape)}].");
         double value = loss.ItemSingle();

@@ -110,34 +110,53 @@ public sealed record TrainingOptions
     /// <summary>True when a larger <see cref="MetricForBestModel"/> is better.</summary>
     public bool MetricGreaterIsBetter => GreaterIsBetter ?? !MetricForBestModel.Contains("loss", StringComparison.OrdinalIgnoreCase);
 
-    /// <summary>Throws an <see cref="ArgumentException"/> naming the first option out of range.</summary>
+    /// <summary>Throws an <see cref="ArgumentException"/> naming every option out of range (one per line when several).</summary>
     public void Validate()
     {
-        Require(LearningRate >= 0, nameof(LearningRate), LearningRate, ">= 0");
+        var problems = Problems();
+        if (problems.Count == 1) throw new ArgumentException(problems[0].Message, problems[0].Option);
+        if (problems.Count > 1) throw new ArgumentException($"TrainingOptions has {problems.Count} problems:\n- " + string.Join("\n- ", problems.Select(p => p.Message)));
+    }
+
+    /// <summary>
+    /// Every broken rule, each naming the option, the value and what was expected. Real numbers must be finite (NaN and
+    /// infinities are never a meaningful learning rate, decay, ratio or threshold) and enums must be defined values.
+    /// </summary>
+    internal IReadOnlyList<(string Option, string Message)> Problems()
+    {
+        var problems = new List<(string, string)>();
+        void Require(bool ok, string name, object? actual, string expected)
+        {
+            if (!ok) problems.Add((name, string.Create(System.Globalization.CultureInfo.InvariantCulture, $"TrainingOptions.{name} must be {expected}; got {actual ?? "null"}.")));
+        }
+        static bool Finite(double x, double min) => double.IsFinite(x) && x >= min;
+
+        Require(Finite(LearningRate, 0), nameof(LearningRate), LearningRate, "a finite number >= 0");
         Require(MaxSteps > 0 || Epochs >= 1, nameof(Epochs), Epochs, ">= 1 (or MaxSteps > 0)");
         Require(BatchSize >= 1, nameof(BatchSize), BatchSize, ">= 1");
         Require(GradientAccumulationSteps >= 1, nameof(GradientAccumulationSteps), GradientAccumulationSteps, ">= 1");
-        Require(MaxGradNorm >= 0, nameof(MaxGradNorm), MaxGradNorm, ">= 0");
+        Require(Finite(MaxGradNorm, 0), nameof(MaxGradNorm), MaxGradNorm, "a finite number >= 0 (0 disables clipping)");
         Require(WarmupRatio >= 0 && WarmupRatio <= 1, nameof(WarmupRatio), WarmupRatio, "in [0, 1]");
         Require(WarmupSteps >= 0, nameof(WarmupSteps), WarmupSteps, ">= 0");
-        Require(WeightDecay >= 0, nameof(WeightDecay), WeightDecay, ">= 0");
+        Require(Finite(WeightDecay, 0), nameof(WeightDecay), WeightDecay, "a finite number >= 0");
         Require(AdamBeta1 >= 0 && AdamBeta1 < 1, nameof(AdamBeta1), AdamBeta1, "in [0, 1)");
         Require(AdamBeta2 >= 0 && AdamBeta2 < 1, nameof(AdamBeta2), AdamBeta2, "in [0, 1)");
-        Require(AdamEpsilon >= 0, nameof(AdamEpsilon), AdamEpsilon, ">= 0");
+        Require(Finite(AdamEpsilon, 0), nameof(AdamEpsilon), AdamEpsilon, "a finite number >= 0");
+        Require(Enum.IsDefined(Schedule), nameof(Schedule), Schedule, "Linear, Cosine or Constant");
         Require(Enum.IsDefined(TaskSampling), nameof(TaskSampling), TaskSampling, "Mixed, Proportional or RoundRobin");
         Require(LabelSmoothing >= 0 && LabelSmoothing < 1, nameof(LabelSmoothing), LabelSmoothing, "in [0, 1)");
+        Require(Enum.IsDefined(EvaluationStrategy), nameof(EvaluationStrategy), EvaluationStrategy, "No, Steps or Epoch");
         Require(EvaluationStrategy != EvaluationStrategy.Steps || EvalSteps >= 1, nameof(EvalSteps), EvalSteps, ">= 1 with EvaluationStrategy.Steps");
         Require(!string.IsNullOrWhiteSpace(MetricForBestModel), nameof(MetricForBestModel), MetricForBestModel, "a metric name");
         Require(EarlyStoppingPatience >= 0, nameof(EarlyStoppingPatience), EarlyStoppingPatience, ">= 0");
+        Require(Finite(EarlyStoppingThreshold, 0), nameof(EarlyStoppingThreshold), EarlyStoppingThreshold, "a finite number >= 0");
+        Require(CheckpointFolder is null || !string.IsNullOrWhiteSpace(CheckpointFolder), nameof(CheckpointFolder), $"'{CheckpointFolder}'", "null or a folder path");
+        Require(CheckpointFolder is null || !File.Exists(CheckpointFolder), nameof(CheckpointFolder), $"'{CheckpointFolder}', an existing file", "a folder (it is created when missing)");
         Require(CheckpointEverySteps >= 0, nameof(CheckpointEverySteps), CheckpointEverySteps, ">= 0");
         Require(KeepLastCheckpoints >= 1, nameof(KeepLastCheckpoints), KeepLastCheckpoints, ">= 1");
         Require(!ResumeFromLatestCheckpoint || CheckpointFolder is not null, nameof(ResumeFromLatestCheckpoint), ResumeFromLatestCheckpoint, "false when CheckpointFolder is null");
         Require(LoggingSteps >= 1, nameof(LoggingSteps), LoggingSteps, ">= 1");
         Require(TrimNativeMemoryEverySteps >= 0, nameof(TrimNativeMemoryEverySteps), TrimNativeMemoryEverySteps, ">= 0");
-    }
-
-    static void Require(bool ok, string name, object? actual, string expected)
-    {
-        if (!ok) throw new ArgumentException($"TrainingOptions.{name} must be {expected}; got {actual ?? "null"}.", name);
+        return problems;
     }
 }

@@ -89,7 +89,7 @@ public class FineTuneNerTests
         var ml = new MLContext();
         var data = ml.Data.LoadFromEnumerable(new[] { new NerRow { Text = "Alice went home", Tags = "B-PER O" }, new NerRow { Text = "Bob", Tags = "B-PER" } });
         var e = Assert.ThrowsExactly<InvalidDataException>(() => ml.Transforms.FineTune(NerOptions(new[] { new TokenClassificationHead() })).Fit(data));
-        StringAssert.Contains(e.Message, "2 tags for 3+ words");
+        StringAssert.Contains(e.Message, "2 tags for 3 words");
     }
 
     [TestMethod]

@@ -60,6 +60,11 @@ internal sealed class FittedClassificationHead : IFittedHead, IRestorableHead<Fi
         else
         {
             labelKind = type is TextDataViewType ? "text" : "number";
+            // NaN (ML.NET's missing value) or an infinity would otherwise become a class named "NaN" or "∞".
+            int bad = values.ToList().FindIndex(v => v is float f && !float.IsFinite(f) || v is double d && !double.IsFinite(d));
+            if (bad >= 0)
+                throw new InvalidDataException($"Label column '{labelColumnName}', row index {bad}: {Raw(values[bad])} is not a class; number labels must be finite " +
+                    "(NaN is ML.NET's missing value: drop or fill such rows).");
             labels = values.Where(v => v != null).Select(Raw).Where(r => r.Length > 0).Distinct().OrderBy(s => s, labelKind == "number" ? NumericOrder : StringComparer.Ordinal).ToArray();
         }
         if (labels.Length < 2)

@@ -111,6 +111,15 @@ internal sealed class FittedTokenClassificationHead : IFittedHead, IRestorableHe
         _ => throw new InvalidDataException($"Unexpected tag value {value}."),
     };
 
+    /// <summary>One tag per space-separated word (the words scoring reports tags for), or none (unlabelled for this head).</summary>
+    public void CheckRow(object? value, string text)
+    {
+        var tags = Tags(value);
+        int words = text.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length;
+        if (tags.Length > 0 && tags.Length != words)
+            throw new InvalidDataException($"Tag column '{LabelColumnName}': {tags.Length} tags for {words} words (\"{string.Join(' ', tags.Take(8))}{(tags.Length > 8 ? " …" : "")}\"); give one tag per space-separated word.");
+    }
+
     public float[] EncodeTarget(object? value, EncodedInput encoding)
     {
         var tags = Tags(value);
@@ -192,9 +201,10 @@ internal sealed class FittedTokenClassificationHead : IFittedHead, IRestorableHe
     }
 
     public HeadDescription Describe() => new(TokenClassificationHead.KindName, Name, LabelColumnName, labels, Scheme.ToString(), LabelSmoothing,
-        LabelAllSubwords: LabelAllSubwords, LossWeight: LossWeight, TagWeights: TagWeights);
+        LabelAllSubwords: LabelAllSubwords, LossWeight: LossWeight, TagWeights: TagWeights) { InvalidTags = InvalidTags };
 
     public static FittedTokenClassificationHead Restore(HeadDescription d) =>
         new(d.Name, d.LabelColumnName, d.LabelNames.ToArray(), d.LabelAllSubwords, Enum.TryParse<TagScheme>(d.LabelKind, out var s) ? s : TagScheme.Iob2,
-            InvalidTagHandling.Repair, d.LabelSmoothing, d.TagWeights, d.LossWeight);
+            Enum.IsDefined(d.InvalidTags) ? d.InvalidTags : throw new InvalidDataException($"Saved head '{d.Name}': InvalidTags {(int)d.InvalidTags} is not Throw or Repair."),
+            d.LabelSmoothing, d.TagWeights, d.LossWeight);
 }
