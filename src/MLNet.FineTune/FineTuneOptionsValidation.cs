@@ -48,7 +48,7 @@ internal static class FineTuneOptionsValidation
         foreach (var duplicate in heads.GroupBy(h => h.Name).Where(g => g.Count() > 1))
             errors.Add($"Head name '{duplicate.Key}' is used by {duplicate.Count()} heads; head names must be unique (they name the heads' parameters and output columns).");
         foreach (var head in heads) errors.AddRange(HeadProblems(head));
-        Rule(heads.Count == 0 || heads.Any(h => h.LossWeight > 0), "Every head has LossWeight 0: nothing would be trained; give at least one head a positive LossWeight.");
+        Rule(heads.Count == 0 || heads.Any(h => h.LossWeight > 0) || heads.Any(h => !(h.LossWeight >= 0)), "Every head has LossWeight 0: nothing would be trained; give at least one head a positive LossWeight.");
 
         if (options.Peft is not null)
         {
