@@ -15,6 +15,11 @@ namespace MLNet.FineTune.Modeling;
 internal sealed class TorchRandomStream : IDisposable
 {
     static readonly Lock GlobalGenerator = new();
+    // One wrapper of the default generator for the process: torch.random.get_rng_state() and friends wrap it anew on each
+    // call, leaving a finalizable object per call (two per training step here).
+    // Created on first use (under the lock), after libtorch is loaded.
+    static Generator? global;
+    static Generator Global => global ??= Generator.Default;
     Tensor state;
 
     /// <summary>A stream in the state <c>torch.manual_seed(seed)</c> gives the global generator.</summary>
@@ -22,10 +27,10 @@ internal sealed class TorchRandomStream : IDisposable
     {
         lock (GlobalGenerator)
         {
-            using var saved = random.get_rng_state();
-            manual_seed(seed);
-            state = random.get_rng_state().DetachFromDisposeScope();
-            random.set_rng_state(saved);
+            using var saved = Global.get_state();
+            Global.manual_seed(seed);
+            state = Global.get_state().DetachFromDisposeScope();
+            Global.set_state(saved);
         }
     }
 
@@ -34,16 +39,16 @@ internal sealed class TorchRandomStream : IDisposable
     {
         lock (GlobalGenerator)
         {
-            using var saved = random.get_rng_state();
-            random.set_rng_state(state);
+            using var saved = Global.get_state();
+            Global.set_state(state);
             try { return draw(); }
             finally
             {
                 // Detached: a caller's dispose scope (a training step's) must not free the stream's state.
-                var next = random.get_rng_state().DetachFromDisposeScope();
+                var next = Global.get_state().DetachFromDisposeScope();
                 state.Dispose();
                 state = next;
-                random.set_rng_state(saved);
+                Global.set_state(saved);
             }
         }
     }
