@@ -45,7 +45,10 @@ public sealed record TrainingOptions
     /// <summary>Learning-rate schedule after warmup. Default linear decay to 0.</summary>
     public LearningRateScheduleKind Schedule { get; init; } = LearningRateScheduleKind.Linear;
 
-    /// <summary>Seeds torch (dropout, initialization done after Train starts) and the data shuffling. Default 42.</summary>
+    /// <summary>
+    /// Seeds the run's own torch random stream (initial weights, dropout masks) and the data shuffling: runs with the same
+    /// seed give the same model bit for bit on CPU, also when several run at once in one process. Default 42.
+    /// </summary>
     public int Seed { get; init; } = 42;
 
     /// <summary>Shuffle the examples each epoch (deterministic from seed and epoch). Default true.</summary>
