@@ -28,6 +28,7 @@ internal sealed class PretrainedEncoder
     {
         config ??= CheckpointFolder.ReadConfig(folder);
         var checkpoint = CheckpointFolder.ReadStateDict(folder);
+        ConfigWeightsCheck.Check(config, checkpoint.ToDictionary(kv => kv.Key, kv => kv.Value.shape), folder);
         var prefix = StateDictLoader.DetectPrefix(checkpoint, config.ModelType);
         bool hasPooler = checkpoint.ContainsKey(prefix + "pooler.dense.weight");
         var encoder = EncoderFactory.Create(config, projection, addPooler: hasPooler);

@@ -2,6 +2,7 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Data.IO;
 using Microsoft.ML.Runtime;
+using MLNet.FineTune.Persistence;
 
 namespace MLNet.FineTune;
 
@@ -32,7 +33,7 @@ public static class InMemoryModelLoading
     public static ITransformer LoadInMemory(this ModelOperationsCatalog catalog, string filePath, out DataViewSchema? inputSchema)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(filePath);
-        using var stream = File.OpenRead(filePath);
+        using var stream = UserFile.OpenRead(filePath, "model zip");
         return catalog.LoadInMemory(stream, out inputSchema);
     }
 }
