@@ -148,12 +148,23 @@ internal sealed class JsonFields
     public JsonArray RequiredArray(string key) => Array(key) ?? throw WrongType(key, "an array", json[key]);
 
     /// <summary>An array of strings; null when the field is missing or <c>null</c>.</summary>
-    public IReadOnlyList<string>? StringArray(string key) =>
-        Array(key) is { } a ? a.Select((item, i) => StringItem(key, a, i)).ToList() : null;
+    public IReadOnlyList<string>? StringArray(string key)
+    {
+        if (Array(key) is not { } a) return null;
+        // Plain loops, not LINQ, wherever an item check throws: the error's first frame stays ours.
+        var items = new string[a.Count];
+        for (int i = 0; i < items.Length; i++) items[i] = StringItem(key, a, i);
+        return items;
+    }
 
     /// <summary>An array of integers.</summary>
-    public long[]? LongArray(string key) =>
-        Array(key) is { } a ? a.Select((item, i) => LongItem(key, a, i)).ToArray() : null;
+    public long[]? LongArray(string key)
+    {
+        if (Array(key) is not { } a) return null;
+        var items = new long[a.Count];
+        for (int i = 0; i < items.Length; i++) items[i] = LongItem(key, a, i);
+        return items;
+    }
 
     /// <summary>Item <paramref name="index"/> of array field <paramref name="key"/>, which must be a string.</summary>
     public string StringItem(string key, JsonArray array, int index) =>

@@ -51,7 +51,7 @@ internal static class UserFile
             // .NET's own portable stat (libSystem.Native ships with every .NET runtime on Unix): it follows symlinks, and
             // its FileStatus starts with int32 Flags, int32 Mode on every platform, Mode using the portable S_IF* values.
             var status = new byte[256];
-            if (SystemNativeStat(path, status) != 0) return null; // vanished or unreadable: the open reports it
+            if (SystemNativeStat(path, status) != 0) return "a broken symlink or an unreadable path (stat failed)";
             mode = BitConverter.ToInt32(status, 4) & 0xF000;
         }
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)

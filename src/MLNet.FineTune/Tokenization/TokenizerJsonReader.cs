@@ -62,9 +62,13 @@ internal static class TokenizerJsonReader
         var merges = new List<(string, string)>(list.Count);
         for (int i = 0; i < list.Count; i++)
         {
-            string[] parts = list[i] is System.Text.Json.Nodes.JsonArray pair
-                ? [.. pair.Select((_, j) => model.StringItem($"merges[{i}]", pair, j))]
-                : model.StringItem("merges", list, i).Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            string[] parts;
+            if (list[i] is System.Text.Json.Nodes.JsonArray pair)
+            {
+                parts = new string[pair.Count];
+                for (int j = 0; j < parts.Length; j++) parts[j] = model.StringItem($"merges[{i}]", pair, j);
+            }
+            else parts = model.StringItem("merges", list, i).Split(' ', StringSplitOptions.RemoveEmptyEntries);
             if (parts.Length != 2) throw model.Error($"merges[{i}]", $"should hold two symbols, got {list[i]!.ToJsonString()}.");
             merges.Add((parts[0], parts[1]));
         }

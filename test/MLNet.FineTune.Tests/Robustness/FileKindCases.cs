@@ -132,6 +132,18 @@ internal sealed class FileKindCases : ICorpusSource
             Directory.CreateDirectory(Path.Combine(folder, "model.safetensors"));
             PretrainedEncoder.Load(folder);
         }, "no weights found");
+        yield return CorpusCase.Refused(Category, "model-safetensors-dangling-symlink", folder =>
+        {
+            CorpusFixtures.TinyBert(folder);
+            Symlink(Path.Combine(folder, "model.safetensors"), Path.Combine(folder, "gone.safetensors"));
+            PretrainedEncoder.Load(folder);
+        }, "model.safetensors");
+        yield return CorpusCase.Refused(Category, "vocab-txt-dangling-symlink", folder =>
+        {
+            CorpusFixtures.TinyBert(folder);
+            Symlink(Path.Combine(folder, "vocab.txt"), Path.Combine(folder, "gone.txt"));
+            TransformerTokenizer.FromFolder(folder);
+        }, "vocab.txt");
         yield return CorpusCase.Accepted(Category, "model-safetensors-symlink-to-regular-file", folder =>
         {
             var real = Path.Combine(folder, "blobs");
