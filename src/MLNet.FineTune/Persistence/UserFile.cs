@@ -11,6 +11,8 @@ namespace MLNet.FineTune.Persistence;
 internal static class UserFile
 {
     /// <summary>Throws unless <paramref name="path"/> is an existing regular file (symlinks followed); <paramref name="what"/> says what it is for.</summary>
+    // Never inlined into a caller's delegate (LINQ, ML.NET): the error's first stack frame stays ours.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
     public static void CheckRegular(string path, string what)
     {
         if (Directory.Exists(path)) throw new IOException($"{path} ({what}) is a directory, not a file.");

@@ -95,6 +95,8 @@ internal sealed class ZipPayloadReader
     /// that inflates to gigabytes) is refused after at most declared + 1 bytes, and memory grows with the bytes really
     /// read, not with what the header claims.
     /// </summary>
+    // Never inlined into a caller's delegate (LINQ, ML.NET): the error's first stack frame stays ours.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
     static byte[] ReadBounded(Stream stream, PayloadManifest.Entry entry, string where)
     {
         if (entry.Length > MaxEntryBytes)

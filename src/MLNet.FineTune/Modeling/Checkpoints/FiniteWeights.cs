@@ -8,6 +8,8 @@ namespace MLNet.FineTune.Modeling.Checkpoints;
 /// </summary>
 internal static class FiniteWeights
 {
+    // Never inlined into a caller's delegate (LINQ, ML.NET): the error's first stack frame stays ours.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
     public static void Check(ReadOnlySpan<float> values, string tensor, string file)
     {
         // A float is non-finite exactly when all 8 exponent bits are set.
