@@ -36,7 +36,9 @@ internal sealed class FileKindCases : ICorpusSource
         ("symlink-to-fifo", path => { var fifo = path + ".pipe"; MakeFifo(fifo); Symlink(path, fifo); }, "FIFO"),
     ];
 
-    public IEnumerable<CorpusCase> Cases()
+    public IEnumerable<CorpusCase> Cases() => UntrustedFileFixtures.Disposing(AllCases());
+
+    static IEnumerable<CorpusCase> AllCases()
     {
         foreach (var (kind, make, mention) in Kinds)
         {

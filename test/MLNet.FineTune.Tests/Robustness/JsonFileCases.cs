@@ -18,7 +18,9 @@ internal sealed class JsonFileCases : ICorpusSource
 {
     const string Category = "json";
 
-    public IEnumerable<CorpusCase> Cases() =>
+    public IEnumerable<CorpusCase> Cases() => UntrustedFileFixtures.Disposing(AllCases());
+
+    static IEnumerable<CorpusCase> AllCases() =>
         ConfigCases().Concat(DistilBertConfigCases()).Concat(TokenizerJsonCases()).Concat(SideFileCases()).Concat(IndexCases()).Concat(AdapterCases());
 
     // ---- config.json ---------------------------------------------------------------------------------------

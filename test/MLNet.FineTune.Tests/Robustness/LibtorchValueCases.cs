@@ -26,7 +26,9 @@ internal sealed class LibtorchValueCases : ICorpusSource
             PretrainedEncoder.Load(folder);
         }, ["config.json", .. mention]) with { MaxAllocatedBytes = SmallAllocation };
 
-    public IEnumerable<CorpusCase> Cases()
+    public IEnumerable<CorpusCase> Cases() => UntrustedFileFixtures.Disposing(AllCases());
+
+    static IEnumerable<CorpusCase> AllCases()
     {
         foreach (var (field, value) in new[] { ("hidden_dropout_prob", 1.5), ("hidden_dropout_prob", -0.1), ("hidden_dropout_prob", 1.0),
                      ("attention_probs_dropout_prob", 2.0), ("classifier_dropout", -1.0), ("classifier_dropout", 1.0) })

@@ -36,7 +36,9 @@ internal sealed class NonFiniteWeightCases : ICorpusSource
         foreach (var t in tensors.Values) t.Dispose();
     }
 
-    public IEnumerable<CorpusCase> Cases()
+    public IEnumerable<CorpusCase> Cases() => UntrustedFileFixtures.Disposing(AllCases());
+
+    static IEnumerable<CorpusCase> AllCases()
     {
         string[] tensors = ["embeddings.word_embeddings.weight", "embeddings.LayerNorm.weight", "encoder.layer.1.attention.self.query.weight", "pooler.dense.bias"];
         foreach (var tensorName in tensors)

@@ -30,7 +30,9 @@ internal sealed class SafetensorsHeaderCases : ICorpusSource
             SafetensorsReader.Open(path).ReadAll();
         }, ["model.safetensors", .. mention]);
 
-    public IEnumerable<CorpusCase> Cases()
+    public IEnumerable<CorpusCase> Cases() => UntrustedFileFixtures.Disposing(AllCases());
+
+    static IEnumerable<CorpusCase> AllCases()
     {
         // Wrong JSON types for each field of an entry.
         foreach (var (type, json) in new[] { ("number", "32"), ("null", "null"), ("array", "[\"F32\"]"), ("bool", "true") })

@@ -16,6 +16,13 @@ namespace MLNet.FineTune.Tests.Robustness;
 /// </summary>
 internal static class UntrustedFileFixtures
 {
+    /// <summary>
+    /// Runs each case inside a torch dispose scope: encoders and tensors a case loads (or leaves behind when refused)
+    /// are freed when it ends, not by the finalizer during some later test.
+    /// </summary>
+    public static IEnumerable<CorpusCase> Disposing(IEnumerable<CorpusCase> cases) =>
+        cases.Select(c => c with { Run = folder => { using var scope = NewDisposeScope(); c.Run(folder); } });
+
     /// <summary>Reads the JSON object at <paramref name="path"/>, applies <paramref name="edit"/>, writes it back.</summary>
     public static void EditJson(string path, Action<JsonObject> edit)
     {

@@ -80,14 +80,22 @@ internal static class CheckpointFolder
     {
         if (IsOnnx(folder)) return OnnxCheckpoint.Load(folder).ToStateDict();
         var all = new Dictionary<string, Tensor>();
-        foreach (var file in WeightFiles(folder))
+        try
         {
-            var reader = SafetensorsReader.Open(file);
-            foreach (var name in reader.Entries.Keys)
+            foreach (var file in WeightFiles(folder))
             {
-                if (all.ContainsKey(name)) throw new CheckpointException($"{file}: tensor '{name}' appears in more than one shard.");
-                all[name] = reader.ReadTensor(name);
+                var reader = SafetensorsReader.Open(file);
+                foreach (var name in reader.Entries.Keys)
+                {
+                    if (all.ContainsKey(name)) throw new CheckpointException($"{file}: tensor '{name}' appears in more than one shard.");
+                    all[name] = reader.ReadTensor(name);
+                }
             }
+        }
+        catch
+        {
+            foreach (var tensor in all.Values) tensor.Dispose();
+            throw;
         }
         return all;
     }

@@ -154,5 +154,18 @@ internal sealed class SafetensorsReader
     }
 
     /// <summary>Reads every tensor (for small files: adapters, heads, test fixtures).</summary>
-    public Dictionary<string, Tensor> ReadAll() => Entries.Keys.ToDictionary(k => k, ReadTensor);
+    public Dictionary<string, Tensor> ReadAll()
+    {
+        var all = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        try
+        {
+            foreach (var name in Entries.Keys) all[name] = ReadTensor(name);
+        }
+        catch
+        {
+            foreach (var tensor in all.Values) tensor.Dispose();
+            throw;
+        }
+        return all;
+    }
 }
