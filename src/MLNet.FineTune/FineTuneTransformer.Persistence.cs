@@ -50,16 +50,22 @@ public sealed partial class FineTuneTransformer
         if (trainableOnly) package = package.WithBaseFolder(FineTuneModels.FindBaseModelFolder(saved.BaseName, saved.BaseWeightsSha256!));
         // Zips written before heads saved their own loss weight carry them in the parallel LossWeights list.
         var heads = saved.Heads.Select((h, i) => (saved.LossWeights is { } w && i < w.Count && h.LossWeight == 1 ? h with { LossWeight = w[i] } : h).Restore()).ToList();
+        // Read in memory: loading a model never needs a writable temp folder.
+        var weights = SafetensorsReader.Open(payload.ReadBytes("weights/model.safetensors").ToArray(), WeightsEntry);
+        // The config decides what is allocated: bound it by the weights that are really there before building anything.
+        // (Trainable-only zips hold no base weights; the base folder's own weights bound the encoder when it is loaded.)
+        if (!trainableOnly) ConfigWeightsCheck.Check(package.Config, weights.Entries.ToDictionary(e => e.Key, e => e.Value.Shape), WeightsEntry);
         var network = TaskNetworkBuilder.Build(package, heads, saved.Settings.Peft);
-        LoadWeights(network, payload.ReadBytes("weights/model.safetensors").ToArray(), trainableOnly);
+        LoadWeights(network, weights, trainableOnly);
         return new FineTuneTransformer(env, package, network, saved.Settings, new TrainingHistory(), card);
     }
 
-    static void LoadWeights(TaskNetwork network, byte[] safetensors, bool trainableOnly)
+    const string WeightsEntry = "model zip (weights/model.safetensors)";
+
+    static void LoadWeights(TaskNetwork network, SafetensorsReader weights, bool trainableOnly)
     {
-        // Read in memory: loading a model never needs a writable temp folder.
-        const string where = "model zip (weights/model.safetensors)";
-        var tensors = SafetensorsReader.Open(safetensors, where).ReadAll();
+        const string where = WeightsEntry;
+        var tensors = weights.ReadAll();
         try
         {
             // Trainable-only zips: the base weights came from the registered base folder; frozen ones are absent here.

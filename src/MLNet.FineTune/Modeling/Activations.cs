@@ -5,6 +5,11 @@ namespace MLNet.FineTune.Modeling;
 /// <summary>The activations Hugging Face names in <c>hidden_act</c> / <c>activation</c>.</summary>
 internal static class Activations
 {
+    /// <summary>The names <see cref="Get"/> knows.</summary>
+    public static readonly IReadOnlyList<string> Names = ["gelu", "gelu_new", "gelu_pytorch_tanh", "gelu_fast", "relu", "silu", "swish", "tanh"];
+
+    public static bool IsKnown(string name) => Names.Contains(name);
+
     public static Func<Tensor, Tensor> Get(string name) => name switch
     {
         "gelu" => x => nn.functional.gelu(x),

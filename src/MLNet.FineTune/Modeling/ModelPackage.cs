@@ -60,7 +60,7 @@ internal sealed record ModelPackage
     public static ModelPackage FromFiles(IReadOnlyDictionary<string, byte[]> files, string baseName, string? baseSha256)
     {
         if (!files.TryGetValue("config.json", out var configBytes)) throw new InvalidDataException("The saved model has no tokenizer/config.json entry.");
-        var config = TransformerConfig.FromJson(System.Text.Json.Nodes.JsonNode.Parse(configBytes)!.AsObject(), "model zip tokenizer/config.json");
+        var config = TransformerConfig.FromJson(Persistence.JsonFields.Parse(configBytes, "model zip tokenizer/config.json"));
         return new ModelPackage
         {
             Config = config, Tokenizer = TransformerTokenizer.FromFiles(files, "model zip tokenizer"), Files = files, BaseName = baseName, BaseWeightsSha256 = baseSha256,
@@ -71,7 +71,7 @@ internal sealed record ModelPackage
     public ModelPackage WithBaseFolder(string folder) => this with { BaseFolder = folder };
 
     static Dictionary<string, byte[]> ReadFiles(IEnumerable<string> paths) =>
-        paths.Where(File.Exists).DistinctBy(Path.GetFileName).ToDictionary(p => Path.GetFileName(p)!, File.ReadAllBytes);
+        paths.Where(File.Exists).DistinctBy(Path.GetFileName).ToDictionary(p => Path.GetFileName(p)!, p => Persistence.UserFile.ReadAllBytes(p, "tokenizer or config file"));
 
     public string Describe() => IsBuiltIn
         ? $"built-in {Config.ModelType} (hidden {Config.HiddenSize}, {Config.NumLayers} layers, vocab {Config.VocabSize}) trained from scratch"

@@ -28,10 +28,23 @@ internal sealed class PretrainedEncoder
     {
         config ??= CheckpointFolder.ReadConfig(folder);
         var checkpoint = CheckpointFolder.ReadStateDict(folder);
-        var prefix = StateDictLoader.DetectPrefix(checkpoint, config.ModelType);
-        bool hasPooler = checkpoint.ContainsKey(prefix + "pooler.dense.weight");
-        var encoder = EncoderFactory.Create(config, projection, addPooler: hasPooler);
-        var report = StateDictLoader.Load(encoder, checkpoint, folder, prefix, addedByProjection);
+        EncoderModel encoder;
+        LoadReport report;
+        string prefix;
+        try
+        {
+            ConfigWeightsCheck.Check(config, checkpoint.ToDictionary(kv => kv.Key, kv => kv.Value.shape), folder);
+            prefix = StateDictLoader.DetectPrefix(checkpoint, config.ModelType);
+            bool hasPooler = checkpoint.ContainsKey(prefix + "pooler.dense.weight");
+            encoder = EncoderFactory.Create(config, projection, addPooler: hasPooler);
+            report = StateDictLoader.Load(encoder, checkpoint, folder, prefix, addedByProjection);
+        }
+        catch
+        {
+            // A refused checkpoint leaves nothing to the finalizer.
+            foreach (var tensor in checkpoint.Values) tensor.Dispose();
+            throw;
+        }
         var heads = checkpoint.Where(kv => prefix.Length > 0 ? !kv.Key.StartsWith(prefix, StringComparison.Ordinal) : report.Unexpected.Contains(kv.Key))
             .ToDictionary(kv => kv.Key, kv => kv.Value);
         foreach (var (key, tensor) in checkpoint) if (!heads.ContainsKey(key)) tensor.Dispose();

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using MLNet.FineTune.Persistence;
 
 namespace MLNet.FineTune.Peft;
 
@@ -63,44 +64,48 @@ internal static class LoraAdapterConfig
         return root.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
     }
 
-    /// <summary>Reads a PEFT LoRA config, refusing (with the field named) what this library does not implement.</summary>
+    /// <summary>
+    /// Reads a PEFT LoRA config, refusing (with the field named) what this library does not implement, and any field
+    /// whose JSON type is not the one PEFT writes.
+    /// </summary>
     public static LoraOptions Read(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: adapter config not found.", path);
-        JsonObject o;
-        try { o = JsonNode.Parse(File.ReadAllText(path)) as JsonObject ?? throw new JsonException("not a JSON object"); }
-        catch (JsonException e) { throw new FormatException($"{path}: not valid JSON ({e.Message}).", e); }
-        string peftType = o["peft_type"]?.GetValue<string>() ?? "(missing)";
+        var o = JsonFields.Read(path, "LoRA adapter config", m => new FormatException(m));
+        string peftType = o.String("peft_type") ?? "(missing)";
         if (peftType != "LORA") throw new NotSupportedException($"{path}: peft_type is '{peftType}'; only LORA adapter files are read.");
-        Refuse(path, o, "use_dora", n => n.GetValue<bool>(), "DoRA");
-        Refuse(path, o, "fan_in_fan_out", n => n.GetValue<bool>(), "fan_in_fan_out (Conv1D bases)");
-        Refuse(path, o, "layers_to_transform", _ => true, "layers_to_transform");
-        Refuse(path, o, "layer_replication", _ => true, "layer_replication");
-        Refuse(path, o, "rank_pattern", n => n is JsonObject r && r.Count > 0, "per-module rank_pattern");
-        Refuse(path, o, "alpha_pattern", n => n is JsonObject r && r.Count > 0, "per-module alpha_pattern");
-        var target = o["target_modules"];
-        return new LoraOptions
+        Refuse(o, "use_dora", o.Bool("use_dora") == true, "DoRA");
+        Refuse(o, "fan_in_fan_out", o.Bool("fan_in_fan_out") == true, "fan_in_fan_out (Conv1D bases)");
+        Refuse(o, "layers_to_transform", o.Has("layers_to_transform"), "layers_to_transform");
+        Refuse(o, "layer_replication", o.Has("layer_replication"), "layer_replication");
+        Refuse(o, "rank_pattern", o.Object("rank_pattern")?.Count > 0, "per-module rank_pattern");
+        Refuse(o, "alpha_pattern", o.Object("alpha_pattern")?.Count > 0, "per-module alpha_pattern");
+        var options = new LoraOptions
         {
-            Rank = o["r"]?.GetValue<int>() ?? 8,
-            Alpha = o["lora_alpha"]?.GetValue<double>() ?? 8,
-            Dropout = o["lora_dropout"]?.GetValue<double>() ?? 0,
-            TargetModules = target is JsonArray list ? list.Select(t => t!.GetValue<string>()).ToList() : null,
-            TargetModulesPattern = target is JsonValue v ? v.GetValue<string>() : null,
-            Bias = (o["bias"]?.GetValue<string>() ?? "none") switch
+            Rank = o.Int("r") ?? 8,
+            Alpha = o.Double("lora_alpha") ?? 8,
+            Dropout = o.Double("lora_dropout") ?? 0,
+            TargetModules = o.Raw("target_modules") is JsonArray ? o.StringArray("target_modules") : null,
+            TargetModulesPattern = o.Raw("target_modules") is JsonArray ? null : o.String("target_modules"),
+            Bias = (o.String("bias") ?? "none") switch
             {
                 "none" => LoraBias.None, "all" => LoraBias.All, "lora_only" => LoraBias.LoraOnly,
-                var b => throw new FormatException($"{path}: bias '{b}' is not one of none, all, lora_only."),
+                var b => throw o.Error("bias", $"is '{b}', not one of none, all, lora_only."),
             },
-            ModulesToSave = o["modules_to_save"] is JsonArray m ? m.Select(x => x!.GetValue<string>()).ToList() : Array.Empty<string>(),
-            UseRslora = o["use_rslora"]?.GetValue<bool>() ?? false,
-            InitLoraWeights = o["init_lora_weights"] is JsonValue iv && iv.TryGetValue<bool>(out var init) ? init : true,
+            ModulesToSave = o.StringArray("modules_to_save") ?? Array.Empty<string>(),
+            UseRslora = o.Bool("use_rslora") ?? false,
+            // PEFT also accepts init method names ("gaussian", "pissa"…): they only shape a fresh adapter, and a loaded one has its weights.
+            InitLoraWeights = o.Raw("init_lora_weights") is JsonValue { } init && init.GetValueKind() == JsonValueKind.String || (o.Bool("init_lora_weights") ?? true),
         };
+        try { options.Validate(); }
+        catch (ArgumentException e) { throw new FormatException($"{path}: {e.Message.Replace("LoraOptions.", "")}", e); }
+        return options;
     }
 
-    static void Refuse(string path, JsonObject o, string field, Func<JsonNode, bool> isSet, string what)
+    static void Refuse(JsonFields o, string field, bool isSet, string what)
     {
-        if (o[field] is { } node && isSet(node))
-            throw new NotSupportedException($"{path}: field '{field}' = {node.ToJsonString()} asks for {what}, which MLNet.FineTune does not implement.");
+        if (isSet)
+            throw new NotSupportedException($"{o.File}: field '{field}' = {o.Raw(field)!.ToJsonString()} asks for {what}, which MLNet.FineTune does not implement.");
     }
 
     static JsonNode Number(double d) => d == Math.Floor(d) && Math.Abs(d) < 1e15 ? JsonValue.Create((long)d) : JsonValue.Create(d);

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using MLNet.FineTune.Persistence;
 
 namespace MLNet.FineTune.Peft;
 
@@ -51,35 +52,25 @@ internal sealed record PromptTuningAdapterConfig
     public static PromptTuningAdapterConfig Read(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: adapter config not found.", path);
-        JsonObject o;
-        try { o = JsonNode.Parse(File.ReadAllText(path)) as JsonObject ?? throw new JsonException("not a JSON object"); }
-        catch (JsonException e) { throw new FormatException($"{path}: not valid JSON ({e.Message}).", e); }
-        string peftType = o["peft_type"] is JsonValue t && t.TryGetValue<string>(out var s) ? s : "(missing)";
+        var o = JsonFields.Read(path, "prompt-tuning adapter config", m => new FormatException(m));
+        string peftType = o.Raw("peft_type") is JsonValue ? o.String("peft_type")! : "(missing)";
         if (peftType != PeftType)
             throw new NotSupportedException($"{path}: peft_type is '{peftType}'; a prompt-tuning adapter has '{PeftType}'" +
                 (peftType == "LORA" ? " (read LoRA adapters with LoraAdapterFile)." : "."));
-        int submodules = OptionalInt(path, o, "num_transformer_submodules") ?? 1;
+        int submodules = o.Int("num_transformer_submodules") ?? 1;
         if (submodules != 1)
             throw new NotSupportedException($"{path}: field 'num_transformer_submodules' = {submodules}; only encoder prompts (1) are supported.");
         return new PromptTuningAdapterConfig
         {
-            NumVirtualTokens = Positive(path, o, "num_virtual_tokens"),
-            TokenDim = Positive(path, o, "token_dim"),
-            TaskType = o["task_type"] is JsonValue task && task.TryGetValue<string>(out var tt) ? tt : null,
-            NumLayers = OptionalInt(path, o, "num_layers"),
-            NumAttentionHeads = OptionalInt(path, o, "num_attention_heads"),
-            BaseModelName = o["base_model_name_or_path"] is JsonValue b && b.TryGetValue<string>(out var bn) ? bn : "",
+            NumVirtualTokens = Positive(o, "num_virtual_tokens"),
+            TokenDim = Positive(o, "token_dim"),
+            TaskType = o.String("task_type"),
+            NumLayers = o.Int("num_layers"),
+            NumAttentionHeads = o.Int("num_attention_heads"),
+            BaseModelName = o.String("base_model_name_or_path") ?? "",
         };
     }
 
-    static int Positive(string path, JsonObject o, string field) =>
-        OptionalInt(path, o, field) is int n && n > 0 ? n
-        : throw new FormatException($"{path}: field '{field}' must be a positive integer (found: {o[field]?.ToJsonString() ?? "nothing"}).");
-
-    static int? OptionalInt(string path, JsonObject o, string field) => o[field] switch
-    {
-        null => null,
-        JsonValue v when v.TryGetValue<int>(out var i) => i,
-        var other => throw new FormatException($"{path}: field '{field}' must be an integer or null (found: {other.ToJsonString()})."),
-    };
+    static int Positive(JsonFields o, string field) =>
+        o.Int(field) is int n && n > 0 ? n : throw o.WrongType(field, "a positive integer", o.Raw(field));
 }

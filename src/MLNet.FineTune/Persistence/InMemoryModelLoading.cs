@@ -2,6 +2,7 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Data.IO;
 using Microsoft.ML.Runtime;
+using MLNet.FineTune.Persistence;
 
 namespace MLNet.FineTune;
 
@@ -20,11 +21,30 @@ public static class InMemoryModelLoading
         ArgumentNullException.ThrowIfNull(catalog);
         ArgumentNullException.ThrowIfNull(stream);
         var env = CatalogUtils.GetEnvironment(catalog);
+        if (!stream.CanSeek)
+        {
+            var copy = new MemoryStream();
+            stream.CopyTo(copy);
+            copy.Position = 0;
+            stream = copy;
+        }
+        // ML.NET copies every entry it opens into memory: refuse a zip bomb before it does.
+        ZipBombCheck.Check(stream, "model zip");
         using var repository = RepositoryReader.Open(stream, env, useFileSystem: false);
         var schemaEntry = repository.OpenEntryOrNull("Schema");
         inputSchema = schemaEntry is null ? null : new BinaryLoader(env, new BinaryLoader.Arguments(), schemaEntry.Stream).Schema;
-        if (!ModelLoadContext.LoadModelOrNull<ITransformer, SignatureLoadModel>(env, out var model, repository, CompositeDataLoader<object, ITransformer>.TransformerDirectory))
-            throw new InvalidDataException("This model zip holds no transformer chain at 'TransformerChain' (saved with a data loader?); load it with mlContext.Model.Load.");
+        ITransformer? model;
+        try
+        {
+            if (!ModelLoadContext.LoadModelOrNull<ITransformer, SignatureLoadModel>(env, out model, repository, CompositeDataLoader<object, ITransformer>.TransformerDirectory))
+                throw new InvalidDataException("This model zip holds no transformer chain at 'TransformerChain' (saved with a data loader?); load it with mlContext.Model.Load.");
+        }
+        catch (System.Reflection.TargetInvocationException e) when (e.InnerException?.TargetSite?.DeclaringType?.Namespace?.StartsWith("MLNet.FineTune", StringComparison.Ordinal) == true)
+        {
+            // ML.NET invokes loaders by reflection; our loaders' own clear errors come out as they were thrown.
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e.InnerException);
+            throw;
+        }
         return model;
     }
 
@@ -32,7 +52,7 @@ public static class InMemoryModelLoading
     public static ITransformer LoadInMemory(this ModelOperationsCatalog catalog, string filePath, out DataViewSchema? inputSchema)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(filePath);
-        using var stream = File.OpenRead(filePath);
+        using var stream = UserFile.OpenRead(filePath, "model zip");
         return catalog.LoadInMemory(stream, out inputSchema);
     }
 }

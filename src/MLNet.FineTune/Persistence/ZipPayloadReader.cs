@@ -43,12 +43,16 @@ internal sealed class ZipPayloadReader
     /// <summary>Entry <paramref name="name"/> decoded as UTF-8.</summary>
     public string ReadText(string name) => Encoding.UTF8.GetString(ReadBytes(name).Span);
 
-    /// <summary>Entry <paramref name="name"/> parsed with System.Text.Json into plain data.</summary>
+    /// <summary>
+    /// Entry <paramref name="name"/> parsed with System.Text.Json into plain data, strictly: duplicate keys, a null
+    /// where the type is not nullable and a missing constructor parameter are errors, not defaults (a model zip is a
+    /// file someone may have edited).
+    /// </summary>
     public T ReadJson<T>(string name, JsonSerializerOptions? options = null)
     {
         try
         {
-            return JsonSerializer.Deserialize<T>(ReadBytes(name).Span, options)
+            return JsonSerializer.Deserialize<T>(ReadBytes(name).Span, Strict(options))
                 ?? throw new ModelPayloadException($"{this.where}: payload entry '{name}' holds JSON null, expected {typeof(T).Name}.");
         }
         catch (JsonException e)
@@ -57,6 +61,13 @@ internal sealed class ZipPayloadReader
         }
     }
 
+    static JsonSerializerOptions Strict(JsonSerializerOptions? options) => options is null ? StrictDefaults : new(options)
+    {
+        AllowDuplicateProperties = false, RespectNullableAnnotations = true, RespectRequiredConstructorParameters = true,
+    };
+
+    static readonly JsonSerializerOptions StrictDefaults = Strict(new JsonSerializerOptions());
+
     /// <summary>Reads every entry listed in <paramref name="manifest"/> from the model folder and verifies it.</summary>
     internal static ZipPayloadReader Read(ModelLoadContext ctx, PayloadManifest manifest, string where)
     {
@@ -64,12 +75,7 @@ internal sealed class ZipPayloadReader
         foreach (var entry in manifest.Entries)
         {
             byte[]? bytes = null;
-            bool found = ctx.TryLoadBinaryStream(ZipPayloadWriter.EntryPrefix + entry.Name, reader =>
-            {
-                using var copy = new MemoryStream();
-                reader.BaseStream.CopyTo(copy);
-                bytes = copy.ToArray();
-            });
+            bool found = ctx.TryLoadBinaryStream(ZipPayloadWriter.EntryPrefix + entry.Name, reader => bytes = ReadBounded(reader.BaseStream, entry, where));
             if (!found || bytes == null)
                 throw new ModelPayloadException($"{where}: payload entry '{entry.Name}' listed in the header is missing from the model file; it is truncated or corrupted.");
             if (bytes.LongLength != entry.Length)
@@ -79,5 +85,32 @@ internal sealed class ZipPayloadReader
             entries.Add(entry.Name, bytes);
         }
         return new ZipPayloadReader(where, manifest.PayloadVersion, entries);
+    }
+
+    /// <summary>Largest payload entry read (entries are held as one byte array).</summary>
+    internal static readonly long MaxEntryBytes = Array.MaxLength;
+
+    /// <summary>
+    /// Reads an entry while it inflates, never past its declared length: a zip bomb (an entry compressed to megabytes
+    /// that inflates to gigabytes) is refused after at most declared + 1 bytes, and memory grows with the bytes really
+    /// read, not with what the header claims.
+    /// </summary>
+    // Never inlined into a caller's delegate (LINQ, ML.NET): the error's first stack frame stays ours.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    static byte[] ReadBounded(Stream stream, PayloadManifest.Entry entry, string where)
+    {
+        if (entry.Length > MaxEntryBytes)
+            throw new ModelPayloadException($"{where}: payload entry '{entry.Name}' is declared as {entry.Length:N0} bytes, over the {MaxEntryBytes:N0}-byte limit of one entry.");
+        using var copy = new MemoryStream();
+        var buffer = new byte[81920];
+        int read;
+        while ((read = stream.Read(buffer, 0, (int)Math.Min(buffer.Length, entry.Length + 1 - copy.Length))) > 0)
+        {
+            copy.Write(buffer, 0, read);
+            if (copy.Length > entry.Length)
+                throw new ModelPayloadException($"{where}: payload entry '{entry.Name}' inflates to more than the {entry.Length:N0} bytes the header declares; " +
+                    "the model file is corrupted or hostile (a zip bomb). Stopped reading.");
+        }
+        return copy.ToArray();
     }
 }

@@ -1,5 +1,5 @@
 using System.Text;
-using System.Text.Json;
+using MLNet.FineTune.Persistence;
 
 namespace MLNet.FineTune.Tokenization;
 
@@ -30,18 +30,13 @@ internal sealed class ByteLevelBpe
 
     public string? Token(int id) => tokensById.GetValueOrDefault(id);
 
-    /// <summary>Reads vocab.json (token → id).</summary>
+    /// <summary>Reads vocab.json (token → id): every id an integer (named by token in the error otherwise).</summary>
     public static Dictionary<string, int> ReadVocabJson(string json, string path)
     {
-        try
-        {
-            return JsonSerializer.Deserialize<Dictionary<string, int>>(json)
-                ?? throw new FormatException($"'{path}' holds JSON null; expected an object of token → id.");
-        }
-        catch (JsonException e)
-        {
-            throw new FormatException($"'{path}' is not a JSON object of token → id: {e.Message}", e);
-        }
+        var vocab = JsonFields.Parse(json, path, m => new FormatException(m)).AsIntMap();
+        if (vocab.FirstOrDefault(kv => kv.Value < 0) is { Key: not null } negative)
+            throw new FormatException($"{path}: field '{negative.Key}' is the id {negative.Value}; token ids are >= 0.");
+        return vocab;
     }
 
     /// <summary>

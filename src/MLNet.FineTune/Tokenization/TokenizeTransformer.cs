@@ -91,7 +91,7 @@ public sealed class TokenizeEstimator : IEstimator<TokenizeTransformer>
     {
         GetOutputSchema(SchemaShape.Create(input.Schema));
         var tokenizer = TransformerTokenizer.FromFolder(folder);
-        var files = tokenizer.SourceFiles.Where(File.Exists).DistinctBy(Path.GetFileName).ToDictionary(p => Path.GetFileName(p)!, File.ReadAllBytes);
+        var files = tokenizer.SourceFiles.Where(File.Exists).DistinctBy(Path.GetFileName).ToDictionary(p => Path.GetFileName(p)!, p => Persistence.UserFile.ReadAllBytes(p, "tokenizer file"));
         return new TokenizeTransformer(env, settings, files);
     }
 

@@ -33,7 +33,7 @@ internal abstract class TokenizerFiles
     {
         public override string Where => folder;
         public override bool Exists(string name) => File.Exists(PathOf(name));
-        public override byte[] ReadAllBytes(string name) => File.ReadAllBytes(PathOf(name));
+        public override byte[] ReadAllBytes(string name) => Persistence.UserFile.ReadAllBytes(PathOf(name), "tokenizer file");
         public override IReadOnlyList<string> Names =>
             Directory.GetFiles(folder).Select(f => Path.GetFileName(f)!).OrderBy(n => n, StringComparer.Ordinal).ToList();
         public override string PathOf(string name) => Path.Combine(folder, name);

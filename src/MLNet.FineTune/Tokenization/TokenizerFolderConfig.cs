@@ -1,11 +1,12 @@
-using System.Text.Json;
+using MLNet.FineTune.Persistence;
 
 namespace MLNet.FineTune.Tokenization;
 
 /// <summary>
 /// The JSON side files of a Hugging Face checkpoint that shape tokenization: tokenizer_config.json,
 /// special_tokens_map.json (wins over tokenizer_config for special tokens, as in HF), added_tokens.json and
-/// config.json (model type, position limit). All are optional.
+/// config.json (model type, position limit). All are optional; a field they do have must have the type HF writes
+/// (<see cref="JsonFields"/>), else a <see cref="FormatException"/> names the file and the field.
 /// </summary>
 internal sealed class TokenizerFolderConfig
 {
@@ -16,8 +17,8 @@ internal sealed class TokenizerFolderConfig
 
     static readonly string[] SpecialTokenKeys = ["unk_token", "cls_token", "sep_token", "pad_token", "mask_token", "bos_token", "eos_token"];
 
-    public JsonElement? TokenizerConfig { get; private set; }
-    public JsonElement? ModelConfig { get; private set; }
+    public JsonFields? TokenizerConfig { get; private set; }
+    public JsonFields? ModelConfig { get; private set; }
 
     /// <summary>Special token strings by HF attribute name (<c>cls_token</c>, ...), with their lstrip/rstrip flags.</summary>
     public Dictionary<string, AddedToken> SpecialTokens { get; } = [];
@@ -34,72 +35,58 @@ internal sealed class TokenizerFolderConfig
         config.ModelConfig = config.ReadJson(folder, ModelConfigFile);
         if (config.TokenizerConfig is { } tc)
         {
-            config.ReadSpecialTokens(tc, TokenizerConfigFile);
-            if (tc.TryGetProperty("added_tokens_decoder", out var decoder) && decoder.ValueKind == JsonValueKind.Object)
-                foreach (var entry in decoder.EnumerateObject())
+            config.ReadSpecialTokens(tc);
+            if (tc.Object("added_tokens_decoder") is { } decoder)
+                foreach (var (key, _) in decoder.Fields)
                 {
-                    if (!int.TryParse(entry.Name, out int id))
-                        throw new FormatException($"{folder.PathOf(TokenizerConfigFile)}: added_tokens_decoder key '{entry.Name}' is not a token id.");
-                    var t = ParseToken(entry.Value, TokenizerConfigFile, $"added_tokens_decoder.{entry.Name}")!;
-                    config.AddedTokens.Add(t with { Id = id, Special = Bool(entry.Value, "special") ?? false });
+                    if (!int.TryParse(key, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int id))
+                        throw decoder.Error(key, "is not a token id (added_tokens_decoder keys are ids written as decimal strings).");
+                    var t = ParseToken(decoder, key) ?? throw decoder.WrongType(key, "a token object with \"content\"", null);
+                    config.AddedTokens.Add(t with { Id = id, Special = decoder.Object(key)?.Bool("special") ?? false });
                 }
         }
-        if (config.ReadJson(folder, SpecialTokensMapFile) is { } map) config.ReadSpecialTokens(map, SpecialTokensMapFile);
+        if (config.ReadJson(folder, SpecialTokensMapFile) is { } map) config.ReadSpecialTokens(map);
         if (config.ReadJson(folder, AddedTokensFile) is { } added)
-            foreach (var entry in added.EnumerateObject())
-                if (config.AddedTokens.All(t => t.Content != entry.Name))
-                    config.AddedTokens.Add(new AddedToken(entry.Name, entry.Value.GetInt32(), false, false, false));
+            foreach (var (token, id) in added.AsIntMap())
+            {
+                if (id < 0) throw added.Error(token, $"is the id {id}; token ids are >= 0.");
+                if (config.AddedTokens.All(t => t.Content != token))
+                    config.AddedTokens.Add(new AddedToken(token, id, false, false, false));
+            }
         return config;
     }
 
-    public bool? TokenizerBool(string name) => TokenizerConfig is { } tc ? Bool(tc, name) : null;
+    public bool? TokenizerBool(string name) => TokenizerConfig?.Bool(name);
 
-    public string? TokenizerString(string name) =>
-        TokenizerConfig is { } tc && tc.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+    public string? TokenizerString(string name) => TokenizerConfig?.String(name);
 
-    public string? ModelType =>
-        ModelConfig is { } mc && mc.TryGetProperty("model_type", out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+    public string? ModelType => ModelConfig?.String("model_type");
 
     /// <summary>A positive integer from tokenizer_config (first) or config.json, skipping HF's 1e30 "no limit" value.</summary>
-    public long? Number(JsonElement? json, string name) =>
-        json is { } j && j.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number && v.TryGetDouble(out double d)
-            && d > 0 && d < int.MaxValue ? (long)d : null;
+    public long? Number(JsonFields? json, string name) =>
+        json?.Has(name) == true && json.Double(name) is double d && d > 0 && d < int.MaxValue ? (long)d : null;
 
-    void ReadSpecialTokens(JsonElement json, string file)
+    void ReadSpecialTokens(JsonFields json)
     {
         foreach (var key in SpecialTokenKeys)
-            if (json.TryGetProperty(key, out var value) && ParseToken(value, file, key) is { } token)
+            if (ParseToken(json, key) is { } token)
                 SpecialTokens[key] = token;
     }
 
     /// <summary>A token given as a plain string or as an AddedToken object (<c>{"content": ..., "lstrip": ...}</c>); null for JSON null.</summary>
-    static AddedToken? ParseToken(JsonElement value, string file, string field) => value.ValueKind switch
+    static AddedToken? ParseToken(JsonFields json, string field)
     {
-        JsonValueKind.Null => null,
-        JsonValueKind.String => new AddedToken(value.GetString()!, -1, true, false, false),
-        JsonValueKind.Object when value.TryGetProperty("content", out var c) && c.ValueKind == JsonValueKind.String =>
-            new AddedToken(c.GetString()!, -1, true, Bool(value, "lstrip") ?? false, Bool(value, "rstrip") ?? false),
-        _ => throw new FormatException($"{file}: '{field}' should be a string or an object with \"content\", got {value.ValueKind}."),
-    };
+        if (!json.Has(field)) return null;
+        if (json.Raw(field) is System.Text.Json.Nodes.JsonValue) return new AddedToken(json.String(field)!, -1, true, false, false);
+        var o = json.Object(field) ?? throw json.WrongType(field, "a string or an object with \"content\"", json.Raw(field));
+        return new AddedToken(o.RequiredString("content"), -1, true, o.Bool("lstrip") ?? false, o.Bool("rstrip") ?? false);
+    }
 
-    static bool? Bool(JsonElement json, string name) =>
-        json.TryGetProperty(name, out var v) ? v.ValueKind switch { JsonValueKind.True => true, JsonValueKind.False => false, _ => null } : null;
-
-    JsonElement? ReadJson(TokenizerFiles folder, string file)
+    JsonFields? ReadJson(TokenizerFiles folder, string file)
     {
-        var path = folder.PathOf(file);
         if (!folder.Exists(file)) return null;
-        try
-        {
-            using var doc = JsonDocument.Parse(folder.ReadAllText(file));
-            if (doc.RootElement.ValueKind != JsonValueKind.Object)
-                throw new FormatException($"'{path}' should hold a JSON object, got {doc.RootElement.ValueKind}.");
-            FilesRead.Add(path);
-            return doc.RootElement.Clone();
-        }
-        catch (JsonException e)
-        {
-            throw new FormatException($"'{path}' is not valid JSON: {e.Message}", e);
-        }
+        var json = JsonFields.Parse(folder.ReadAllText(file), folder.PathOf(file), m => new FormatException(m));
+        FilesRead.Add(folder.PathOf(file));
+        return json;
     }
 }

@@ -1,76 +1,77 @@
-using System.Text.Json;
+using MLNet.FineTune.Persistence;
 
 namespace MLNet.FineTune.Tokenization;
 
 /// <summary>
 /// Reads a fast-tokenizer <c>tokenizer.json</c> whose model is WordPiece (with a BertNormalizer) or byte-level BPE,
 /// and builds the same tokenizer as the slow files would. Other models (Unigram, non-byte-level BPE) are rejected.
+/// Every field is read with the type HF writes (<see cref="JsonFields"/>): a wrong or missing one is a
+/// <see cref="FormatException"/> naming the file and the field.
 /// </summary>
 internal static class TokenizerJsonReader
 {
     public static TransformerTokenizer Read(TokenizerFolderConfig config, string json, string path, string folder)
     {
-        JsonElement root;
-        try { using var doc = JsonDocument.Parse(json); root = doc.RootElement.Clone(); }
-        catch (JsonException e) { throw new FormatException($"'{path}' is not valid JSON: {e.Message}", e); }
-
-        if (!root.TryGetProperty("model", out var model) || !model.TryGetProperty("type", out var typeElement))
-            throw new FormatException($"'{path}' has no model.type.");
-        foreach (var token in AddedTokens(root, path))
+        var root = JsonFields.Parse(json, path, m => new FormatException(m));
+        var model = root.RequiredObject("model");
+        string type = model.RequiredString("type");
+        if (type is not ("WordPiece" or "BPE"))
+            throw new NotSupportedException($"'{path}': tokenizer model type '{type}' is not supported (WordPiece and byte-level BPE are" +
+                (type == "Unigram" ? "; for a Unigram model, put its SentencePiece .model file in the folder" : "") + ").");
+        foreach (var token in AddedTokens(root))
             if (config.AddedTokens.All(t => t.Content != token.Content)) config.AddedTokens.Add(token);
 
-        var vocab = model.GetProperty("vocab").Deserialize<Dictionary<string, int>>()
-            ?? throw new FormatException($"'{path}': model.vocab is null.");
-        string type = typeElement.GetString() ?? "";
+        var vocab = model.IntMap("vocab") ?? throw model.WrongType("vocab", "an object of token → id", null);
+        if (vocab.Count == 0) throw model.Error("vocab", "is empty.");
+        if (vocab.FirstOrDefault(kv => kv.Value < 0) is { Key: not null } negative)
+            throw model.Object("vocab")!.Error(negative.Key, $"is the id {negative.Value}; token ids are >= 0.");
         if (type == "WordPiece")
         {
-            var n = root.TryGetProperty("normalizer", out var norm) && norm.ValueKind == JsonValueKind.Object ? norm : default;
-            var basic = new BertBasicTokenizer(Bool(n, "lowercase") ?? true, Bool(n, "strip_accents"), Bool(n, "handle_chinese_chars") ?? true);
-            string prefix = model.TryGetProperty("continuing_subword_prefix", out var p) && p.ValueKind == JsonValueKind.String ? p.GetString()! : "##";
-            int maxChars = model.TryGetProperty("max_input_chars_per_word", out var m) && m.ValueKind == JsonValueKind.Number ? m.GetInt32() : 100;
-            if (!config.SpecialTokens.ContainsKey("unk_token") && model.TryGetProperty("unk_token", out var unk) && unk.ValueKind == JsonValueKind.String)
-                config.SpecialTokens["unk_token"] = new AddedToken(unk.GetString()!, -1, true, false, false);
+            var n = root.Object("normalizer");
+            var basic = new BertBasicTokenizer(n?.Bool("lowercase") ?? true, n?.Bool("strip_accents"), n?.Bool("handle_chinese_chars") ?? true);
+            string prefix = model.String("continuing_subword_prefix") ?? "##";
+            int maxChars = model.Int("max_input_chars_per_word") ?? 100;
+            if (!config.SpecialTokens.ContainsKey("unk_token") && model.String("unk_token") is { } unk)
+                config.SpecialTokens["unk_token"] = new AddedToken(unk, -1, true, false, false);
             return TokenizerFactory.WordPiece(config, vocab, [path], folder, prefix, maxChars, basic);
         }
-        if (type == "BPE")
-        {
-            if (!root.TryGetProperty("pre_tokenizer", out var pre) || pre.ValueKind != JsonValueKind.Object
-                || pre.GetProperty("type").GetString() != "ByteLevel")
-                throw new NotSupportedException($"'{path}': only byte-level BPE (pre_tokenizer type ByteLevel) is supported.");
-            return TokenizerFactory.ByteLevelBpe(config, vocab, ByteLevelBpe.FromMergeList(Merges(model, path)), [path], folder,
-                Bool(pre, "add_prefix_space"));
-        }
-        throw new NotSupportedException($"'{path}': tokenizer model type '{type}' is not supported (WordPiece and byte-level BPE are).");
+        var pre = root.Object("pre_tokenizer");
+        if (pre?.String("type") != "ByteLevel")
+            throw new NotSupportedException($"'{path}': only byte-level BPE (pre_tokenizer type ByteLevel) is supported.");
+        return TokenizerFactory.ByteLevelBpe(config, vocab, ByteLevelBpe.FromMergeList(Merges(model)), [path], folder,
+            pre.Bool("add_prefix_space"));
     }
 
-    static List<AddedToken> AddedTokens(JsonElement root, string path)
+    static List<AddedToken> AddedTokens(JsonFields root)
     {
         var tokens = new List<AddedToken>();
-        if (!root.TryGetProperty("added_tokens", out var list) || list.ValueKind != JsonValueKind.Array) return tokens;
-        foreach (var t in list.EnumerateArray())
-            tokens.Add(new AddedToken(t.GetProperty("content").GetString()!, t.GetProperty("id").GetInt32(),
-                Bool(t, "special") ?? false, Bool(t, "lstrip") ?? false, Bool(t, "rstrip") ?? false));
+        if (root.Array("added_tokens") is not { } list) return tokens;
+        for (int i = 0; i < list.Count; i++)
+        {
+            var t = root.ObjectItem("added_tokens", list, i);
+            int id = t.Int("id") is int n && n >= 0 ? n : throw t.WrongType("id", "a token id >= 0", t.Raw("id"));
+            tokens.Add(new AddedToken(t.RequiredString("content"), id, t.Bool("special") ?? false, t.Bool("lstrip") ?? false, t.Bool("rstrip") ?? false));
+        }
         return tokens;
     }
 
     /// <summary>Merges as "a b" strings (older files) or ["a", "b"] pairs (newer files).</summary>
-    static List<(string, string)> Merges(JsonElement model, string path)
+    static List<(string, string)> Merges(JsonFields model)
     {
-        var merges = new List<(string, string)>();
-        int index = 0;
-        foreach (var merge in model.GetProperty("merges").EnumerateArray())
+        var list = model.RequiredArray("merges");
+        var merges = new List<(string, string)>(list.Count);
+        for (int i = 0; i < list.Count; i++)
         {
-            string[] parts = merge.ValueKind == JsonValueKind.Array
-                ? [.. merge.EnumerateArray().Select(x => x.GetString() ?? "")]
-                : (merge.GetString() ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries);
-            if (parts.Length != 2) throw new FormatException($"'{path}': model.merges[{index}] should hold two symbols, got {merge}.");
+            string[] parts;
+            if (list[i] is System.Text.Json.Nodes.JsonArray pair)
+            {
+                parts = new string[pair.Count];
+                for (int j = 0; j < parts.Length; j++) parts[j] = model.StringItem($"merges[{i}]", pair, j);
+            }
+            else parts = model.StringItem("merges", list, i).Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            if (parts.Length != 2) throw model.Error($"merges[{i}]", $"should hold two symbols, got {list[i]!.ToJsonString()}.");
             merges.Add((parts[0], parts[1]));
-            index++;
         }
         return merges;
     }
-
-    static bool? Bool(JsonElement json, string name) =>
-        json.ValueKind == JsonValueKind.Object && json.TryGetProperty(name, out var v)
-            ? v.ValueKind switch { JsonValueKind.True => true, JsonValueKind.False => false, _ => null } : null;
 }

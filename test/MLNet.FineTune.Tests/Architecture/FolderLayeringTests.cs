@@ -22,11 +22,12 @@ public class FolderLayeringTests
         ["Persistence"] = ["Scoring"],
         // Layer 1: text in, model out.
         ["Tokenization"] = ["Scoring", "Persistence"],
-        ["Modeling"] = ["Tokenization"],
+        // Persistence also holds the readers of untrusted user files (JsonFields, UserFile) every file-reading layer uses.
+        ["Modeling"] = ["Tokenization", "Persistence"],
         // Layer 2: reading data, the training loop, parameter-efficient methods.
         ["Data"] = ["Tokenization"],
         ["Training"] = ["Modeling"],
-        ["Peft"] = ["Modeling"],
+        ["Peft"] = ["Modeling", "Persistence"],
         // Layer 3: task heads and the multi-head network.
         ["Heads"] = ["Scoring", "Modeling", "Tokenization", "Data", "Training", "Peft"],
         // Layer 4: evaluating what the heads produce.

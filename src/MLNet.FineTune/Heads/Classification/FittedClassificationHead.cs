@@ -169,6 +169,17 @@ internal sealed class FittedClassificationHead : IFittedHead, IRestorableHead<Fi
 
     public HeadDescription Describe() => new(ClassificationHead.KindName, Name, LabelColumnName, labels, labelKind, LabelSmoothing, ClassWeights, LossWeight: LossWeight);
 
-    public static FittedClassificationHead Restore(HeadDescription d) =>
-        new(d.Name, d.LabelColumnName, d.LabelNames.ToArray(), d.LabelKind, d.LabelSmoothing, d.ClassWeights, d.LossWeight);
+    /// <summary>A head from its saved description (finetune.json in a model zip), checked: the zip may have been edited.</summary>
+    public static FittedClassificationHead Restore(HeadDescription d)
+    {
+        string where = $"model zip finetune.json, head '{d.Name}'";
+        if (d.LabelNames.Count == 0) throw new InvalidDataException($"{where}: LabelNames is empty.");
+        if (d.LabelNames.GroupBy(l => l, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1) is { } twice)
+            throw new InvalidDataException($"{where}: LabelNames lists '{twice.Key}' twice.");
+        if (d.ClassWeights is { } w && w.Length != d.LabelNames.Count)
+            throw new InvalidDataException($"{where}: {w.Length} ClassWeights for {d.LabelNames.Count} labels.");
+        if (d.LabelKind is not ("bool" or "key" or "text" or "number"))
+            throw new InvalidDataException($"{where}: LabelKind '{d.LabelKind}' is not one of bool, key, text, number.");
+        return new(d.Name, d.LabelColumnName, d.LabelNames.ToArray(), d.LabelKind, d.LabelSmoothing, d.ClassWeights, d.LossWeight);
+    }
 }

@@ -15,12 +15,21 @@ internal static class BuiltInModel
 {
     static readonly Regex Words = new(@"\w+|[^\w\s]", RegexOptions.Compiled);
 
-    public static TransformerConfig Config(BuiltInModelOptions o, int vocabSize) => new()
+    /// <summary>
+    /// The config for <paramref name="o"/>, validated: with no weights to compare with, the sizes are bounded by
+    /// <see cref="TransformerConfig.Validate"/>'s absolute limits before anything is allocated.
+    /// </summary>
+    public static TransformerConfig Config(BuiltInModelOptions o, int vocabSize)
     {
-        ModelType = "bert", VocabSize = vocabSize, HiddenSize = o.HiddenSize, NumLayers = o.Layers, NumHeads = o.AttentionHeads,
-        IntermediateSize = o.IntermediateSize, MaxPositionEmbeddings = o.MaxPositions, TypeVocabSize = 2, HiddenDropout = o.Dropout,
-        AttentionDropout = o.Dropout, PadTokenId = 0, Architectures = new[] { "BertModel" },
-    };
+        var config = new TransformerConfig
+        {
+            ModelType = "bert", VocabSize = vocabSize, HiddenSize = o.HiddenSize, NumLayers = o.Layers, NumHeads = o.AttentionHeads,
+            IntermediateSize = o.IntermediateSize, MaxPositionEmbeddings = o.MaxPositions, TypeVocabSize = 2, HiddenDropout = o.Dropout,
+            AttentionDropout = o.Dropout, PadTokenId = 0, Architectures = new[] { "BertModel" },
+        };
+        config.Validate($"BuiltInModelOptions (HiddenSize {o.HiddenSize}, Layers {o.Layers}, AttentionHeads {o.AttentionHeads}, IntermediateSize {o.IntermediateSize}, MaxPositions {o.MaxPositions})");
+        return config;
+    }
 
     /// <summary>
     /// The model's files as a Hugging Face folder would hold them (config.json, vocab.txt, tokenizer_config.json), in

@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
-using System.Text.Json.Nodes;
 using MLNet.FineTune.Modeling.Onnx;
+using MLNet.FineTune.Persistence;
 using static TorchSharp.torch;
 
 namespace MLNet.FineTune.Modeling.Checkpoints;
@@ -44,19 +44,32 @@ internal static class CheckpointFolder
         throw new CheckpointException($"{folder}: no weights found (looked for {SingleFile}, {IndexFile} and {OnnxCheckpoint.FileName}).");
     }
 
+    /// <summary>
+    /// The shards <c>model.safetensors.index.json</c> names in <c>weight_map</c> (tensor → shard file). Every shard must
+    /// lie inside the folder and be a regular file, and every tensor must be in the shard the index names.
+    /// </summary>
     static IReadOnlyList<string> ShardsFromIndex(string folder, string index)
     {
-        JsonObject map;
-        try { map = JsonNode.Parse(File.ReadAllText(index))?["weight_map"] as JsonObject ?? throw new CheckpointException($"{index}: no 'weight_map' object."); }
-        catch (System.Text.Json.JsonException e) { throw new CheckpointException($"{index}: not valid JSON ({e.Message}).", e); }
+        var map = JsonFields.Read(index, "sharded checkpoint index", m => new CheckpointException(m)).RequiredObject("weight_map");
         var full = Path.GetFullPath(folder) + Path.DirectorySeparatorChar;
+        var byShard = new SortedDictionary<string, List<string>>(StringComparer.Ordinal);
+        foreach (var (tensor, _) in map.Fields)
+        {
+            var shard = map.String(tensor) ?? throw map.WrongType(tensor, "a shard file name", null);
+            if (!byShard.TryGetValue(shard, out var list)) byShard[shard] = list = [];
+            list.Add(tensor);
+        }
+        if (byShard.Count == 0) throw new CheckpointException($"{index}: field 'weight_map' lists no tensors.");
         var files = new List<string>();
-        foreach (var shard in map.Select(kv => kv.Value?.GetValue<string>() ?? "").Distinct().OrderBy(s => s, StringComparer.Ordinal))
+        foreach (var (shard, tensors) in byShard)
         {
             var path = Path.GetFullPath(Path.Combine(folder, shard));
             if (!path.StartsWith(full, StringComparison.Ordinal))
                 throw new CheckpointException($"{index}: shard '{shard}' points outside the checkpoint folder.");
             if (!File.Exists(path)) throw new CheckpointException($"{index}: shard '{shard}' is listed but missing.");
+            var reader = SafetensorsReader.Open(path);
+            if (tensors.FirstOrDefault(t => !reader.Entries.ContainsKey(t)) is { } absent)
+                throw new CheckpointException($"{index}: field 'weight_map.{absent}' names shard '{shard}', which has no tensor '{absent}'.");
             files.Add(path);
         }
         return files;
@@ -67,14 +80,22 @@ internal static class CheckpointFolder
     {
         if (IsOnnx(folder)) return OnnxCheckpoint.Load(folder).ToStateDict();
         var all = new Dictionary<string, Tensor>();
-        foreach (var file in WeightFiles(folder))
+        try
         {
-            var reader = SafetensorsReader.Open(file);
-            foreach (var name in reader.Entries.Keys)
+            foreach (var file in WeightFiles(folder))
             {
-                if (all.ContainsKey(name)) throw new CheckpointException($"{file}: tensor '{name}' appears in more than one shard.");
-                all[name] = reader.ReadTensor(name);
+                var reader = SafetensorsReader.Open(file);
+                foreach (var name in reader.Entries.Keys)
+                {
+                    if (all.ContainsKey(name)) throw new CheckpointException($"{file}: tensor '{name}' appears in more than one shard.");
+                    all[name] = reader.ReadTensor(name);
+                }
             }
+        }
+        catch
+        {
+            foreach (var tensor in all.Values) tensor.Dispose();
+            throw;
         }
         return all;
     }
@@ -89,7 +110,7 @@ internal static class CheckpointFolder
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         foreach (var file in WeightFiles(folder))
         {
-            using var stream = File.OpenRead(file);
+            using var stream = UserFile.OpenRead(file, "checkpoint weights");
             var buffer = new byte[1 << 20];
             int read;
             while ((read = stream.Read(buffer)) > 0) sha.AppendData(buffer, 0, read);

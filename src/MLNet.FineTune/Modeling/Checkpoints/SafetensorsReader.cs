@@ -1,7 +1,5 @@
 using System.Runtime.InteropServices;
-using System.Text;
-using System.Text.Json;
-using System.Text.Json.Nodes;
+using MLNet.FineTune.Persistence;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -35,7 +33,8 @@ internal sealed class SafetensorsReader
     public static SafetensorsReader Open(string path)
     {
         if (!File.Exists(path)) throw new CheckpointException($"{path}: file not found.");
-        return Open(() => File.OpenRead(path), path);
+        UserFile.CheckRegular(path, "safetensors weights");
+        return Open(() => UserFile.OpenRead(path, "safetensors weights"), path);
     }
 
     /// <summary>A safetensors file held in memory (a model zip entry); <paramref name="description"/> names it in errors.</summary>
@@ -55,42 +54,74 @@ internal sealed class SafetensorsReader
             throw new CheckpointException($"{path}: truncated safetensors file: header claims {headerLength:N0} bytes but the file has {fileLength - 8:N0} after the length field.");
         var headerBytes = new byte[headerLength];
         stream.ReadExactly(headerBytes);
-        JsonObject header;
-        try { header = JsonNode.Parse(Encoding.UTF8.GetString(headerBytes)) as JsonObject ?? throw new JsonException("the header is not a JSON object"); }
-        catch (JsonException e) { throw new CheckpointException($"{path}: safetensors header is not valid JSON ({e.Message}).", e); }
+        // Duplicate tensor names are refused by the parser (the format's reference implementation refuses them too).
+        var header = JsonFields.Parse(headerBytes, $"{path} (safetensors header)", m => new CheckpointException(m));
 
         long dataStart = 8 + (long)headerLength, dataLength = fileLength - dataStart;
-        var entries = new Dictionary<string, SafetensorsEntry>();
+        var entries = new Dictionary<string, SafetensorsEntry>(StringComparer.Ordinal);
         var metadata = new Dictionary<string, string>();
-        foreach (var (name, node) in header)
+        foreach (var (name, _) in header.Fields)
         {
             if (name == "__metadata__")
             {
-                if (node is JsonObject meta) foreach (var (k, v) in meta) metadata[k] = v?.ToString() ?? "";
+                if (header.Object(name) is { } meta)
+                    foreach (var (k, _) in meta.Fields) metadata[k] = meta.String(k) ?? "";
                 continue;
             }
-            entries[name] = ParseEntry(path, name, node, dataLength);
+            entries[name] = ParseEntry(header, name, dataLength);
         }
+        CheckLayout(path, entries.Values, dataLength);
         return new SafetensorsReader(path, open, entries, metadata, dataStart);
     }
 
-    static SafetensorsEntry ParseEntry(string path, string name, JsonNode? node, long dataLength)
+    static SafetensorsEntry ParseEntry(JsonFields header, string name, long dataLength)
     {
-        if (node is not JsonObject o) throw new CheckpointException($"{path}: header entry '{name}' is not an object.");
-        string dtype = o["dtype"]?.GetValue<string>() ?? throw new CheckpointException($"{path}: tensor '{name}' has no dtype.");
-        var shape = (o["shape"] as JsonArray ?? throw new CheckpointException($"{path}: tensor '{name}' has no shape."))
-            .Select(d => d!.GetValue<long>()).ToArray();
-        var offsets = o["data_offsets"] as JsonArray;
-        if (offsets is not { Count: 2 }) throw new CheckpointException($"{path}: tensor '{name}' needs data_offsets [begin, end].");
-        long begin = offsets[0]!.GetValue<long>(), end = offsets[1]!.GetValue<long>();
+        var o = header.RequiredObject(name);
+        string path = header.File;
+        string dtype = o.RequiredString("dtype");
+        var shape = o.LongArray("shape") ?? throw o.WrongType("shape", "an array of dimensions", null);
+        var offsets = o.LongArray("data_offsets") ?? throw o.WrongType("data_offsets", "[begin, end]", null);
+        if (offsets.Length != 2) throw o.WrongType("data_offsets", "[begin, end]", o.Raw("data_offsets"));
+        long begin = offsets[0], end = offsets[1];
         int size = DTypeSize(dtype) ?? throw new CheckpointException($"{path}: tensor '{name}' has dtype {dtype}; supported: F32, F16, BF16 (and F64, I64, I32 read as float).");
         if (shape.Any(d => d < 0)) throw new CheckpointException($"{path}: tensor '{name}' has a negative dimension in shape [{string.Join(",", shape)}].");
         if (begin < 0 || end < begin || end > dataLength)
             throw new CheckpointException($"{path}: tensor '{name}' data_offsets [{begin}, {end}] fall outside the {dataLength:N0}-byte data region (truncated or corrupt file).");
-        long expected = shape.Aggregate(1L, (a, b) => checked(a * b)) * size;
+        // The byte count, computed so that it cannot overflow: any product beyond the data region is already wrong.
+        long expected = size;
+        foreach (var d in shape)
+        {
+            if (d != 0 && expected > dataLength / d)
+                throw new CheckpointException($"{path}: tensor '{name}' is {dtype} [{string.Join(",", shape)}], more bytes than the {dataLength:N0}-byte data region holds (corrupt shape).");
+            expected *= d;
+        }
         if (expected != end - begin)
             throw new CheckpointException($"{path}: tensor '{name}' is {dtype} [{string.Join(",", shape)}] = {expected:N0} bytes, but its data_offsets span {end - begin:N0} bytes (dtype/shape mismatch).");
+        if (end - begin > Array.MaxLength)
+            throw new CheckpointException($"{path}: tensor '{name}' is {end - begin:N0} bytes; tensors over {Array.MaxLength:N0} bytes are not supported.");
         return new SafetensorsEntry(name, dtype, shape, begin, end);
+    }
+
+    /// <summary>
+    /// Tensors must tile the data region exactly, as the format's reference implementation requires: sorted by offset,
+    /// each starting where the previous ended, the last ending at the end of the file. Overlapping tensors would alias
+    /// each other's bytes; gaps and trailing bytes mean a damaged or doctored file.
+    /// </summary>
+    static void CheckLayout(string path, IEnumerable<SafetensorsEntry> entries, long dataLength)
+    {
+        long position = 0;
+        SafetensorsEntry? previous = null;
+        foreach (var e in entries.OrderBy(e => e.Begin).ThenBy(e => e.End))
+        {
+            if (e.Begin < position)
+                throw new CheckpointException($"{path}: tensors '{previous!.Name}' [{previous.Begin}, {previous.End}] and '{e.Name}' [{e.Begin}, {e.End}] overlap in the data region (corrupt or doctored header).");
+            if (e.Begin > position)
+                throw new CheckpointException($"{path}: {e.Begin - position:N0} bytes before tensor '{e.Name}' (offset {e.Begin}) belong to no tensor; the data region has a gap (corrupt header).");
+            position = e.End;
+            previous = e;
+        }
+        if (position != dataLength)
+            throw new CheckpointException($"{path}: the tensors cover {position:N0} bytes but the data region holds {dataLength:N0}; the file has {dataLength - position:N0} bytes the header does not describe (corrupt or not safetensors).");
     }
 
     static int? DTypeSize(string dtype) => dtype switch
@@ -118,9 +149,23 @@ internal sealed class SafetensorsReader
             "I32" => MemoryMarshal.Cast<byte, int>(bytes).ToArray().Select(d => (float)d).ToArray(),
             _ => throw new CheckpointException($"{Path}: unsupported dtype {e.DType} for '{name}'."),
         };
+        FiniteWeights.Check(values, name, Path);
         return torch.tensor(values, e.Shape, ScalarType.Float32);
     }
 
     /// <summary>Reads every tensor (for small files: adapters, heads, test fixtures).</summary>
-    public Dictionary<string, Tensor> ReadAll() => Entries.Keys.ToDictionary(k => k, ReadTensor);
+    public Dictionary<string, Tensor> ReadAll()
+    {
+        var all = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        try
+        {
+            foreach (var name in Entries.Keys) all[name] = ReadTensor(name);
+        }
+        catch
+        {
+            foreach (var tensor in all.Values) tensor.Dispose();
+            throw;
+        }
+        return all;
+    }
 }

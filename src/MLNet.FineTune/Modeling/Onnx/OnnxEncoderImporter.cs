@@ -15,7 +15,7 @@ internal static partial class OnnxEncoderImporter
     public static ImportedEncoder ImportFile(string path)
     {
         if (!File.Exists(path)) throw new CheckpointException($"{path}: file not found.");
-        return Import(File.ReadAllBytes(path), path);
+        return Import(Persistence.UserFile.ReadAllBytes(path, "ONNX model"), path);
     }
 
     public static ImportedEncoder Import(byte[] bytes, string source) => Import(OnnxReader.Read(bytes, source), source);
@@ -43,7 +43,7 @@ internal static partial class OnnxEncoderImporter
                 throw new CheckpointException($"{g.Source}: initializer '{role.Tensor.Name}' is named like the Hugging Face parameter '{named}', " +
                     $"but the graph uses it as {role.Name} ({role.Why}, {role.Node.Describe()}). The names and the structure disagree; " +
                     "refusing rather than guessing which one is right.");
-            if (!weights.TryAdd(role.Name, Weight(role)))
+            if (!weights.TryAdd(role.Name, Weight(role, g.Source)))
                 throw new CheckpointException($"{g.Source}: two initializers were recovered as {role.Name} (the second: '{role.Tensor.Name}').");
         }
         var unused = g.Model.Graph.Initializers.Where(t => t.DataType == OnnxDataType.Float && !byInitializer.ContainsKey(t.Name)).ToList();
@@ -61,9 +61,10 @@ internal static partial class OnnxEncoderImporter
     static string? HuggingFaceName(string initializer) =>
         HuggingFacePattern().Match(initializer) is { Success: true } m ? StateDictLoader.Canonical(m.Groups[1].Value) : null;
 
-    static ImportedWeight Weight(OnnxRole role)
+    static ImportedWeight Weight(OnnxRole role, string source)
     {
         var values = role.Tensor.Floats();
+        FiniteWeights.Check(values, role.Tensor.Name, source);
         if (!role.Transpose) return new ImportedWeight([.. role.Tensor.Dims], values);
         // MatMul stores [in, out]; torch's Linear holds [out, in].
         int rows = checked((int)role.Tensor.Dims[0]), cols = checked((int)role.Tensor.Dims[1]);
