@@ -66,7 +66,7 @@ internal sealed partial class Trainer<TBatch>
         manual_seed(o.Seed);
         IReadOnlyList<int[]>? plan = null;
         if (o.ResumeFromLatestCheckpoint && Checkpoints.FindLatest(o.CheckpointFolder!) is { } latest)
-            plan = Resume(latest, module, optimizer, scheduler, run, data.Count);
+            plan = Resume(latest, module, optimizer, scheduler, run, data);
 
         Log($"Training {trainable.Length} parameter tensors ({trainable.Sum(p => p.numel()):N0} values) for {totalSteps} steps, " +
             $"{data.Count} examples, batch {o.BatchSize} x {o.GradientAccumulationSteps} accumulation, warmup {warmup}.");
@@ -134,7 +134,7 @@ internal sealed partial class Trainer<TBatch>
                     }
                     if (o.CheckpointFolder is not null && o.CheckpointEverySteps > 0 && step % o.CheckpointEverySteps == 0)
                     {
-                        WriteCheckpoint(module, optimizer, scheduler, run, plan, totalSteps, data.Count);
+                        WriteCheckpoint(module, optimizer, scheduler, run, plan, totalSteps, data);
                         lastCheckpointStep = step;
                     }
                     if (run.Stop is not null) break;
@@ -143,7 +143,7 @@ internal sealed partial class Trainer<TBatch>
             }
 
             if (run.Stop == StopReason.Cancelled && o.CheckpointFolder is not null && lastCheckpointStep != run.History.GlobalStep)
-                WriteCheckpoint(module, optimizer, scheduler, run, plan!, totalSteps, data.Count);
+                WriteCheckpoint(module, optimizer, scheduler, run, plan!, totalSteps, data);
             return Finish(module, run, wasTraining);
         }
         finally
