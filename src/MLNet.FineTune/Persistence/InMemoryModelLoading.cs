@@ -2,6 +2,7 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Data.IO;
 using Microsoft.ML.Runtime;
+using MLNet.FineTune.Persistence;
 
 namespace MLNet.FineTune;
 
@@ -13,18 +14,29 @@ public static class InMemoryModelLoading
     /// zip entry into memory. ML.NET's own Load copies each entry it opens into a temporary file under
     /// <see cref="MLContext.TempFilePath"/> first (its RepositoryReader is opened with useFileSystem), which fails where
     /// no temp folder is writable; FineTune models themselves read their tokenizer and weights from memory either way.
-    /// Models saved with a data loader instead of an input schema are not supported here (use <c>Model.Load</c>).
+    /// Models saved with a data loader instead of an input schema are not supported here (use <c>Model.LoadChecked</c>).
+    /// A damaged, truncated or foreign file fails with a message naming it (the stream's file name when it is a
+    /// <see cref="FileStream"/>) and what was expected, not with ML.NET's bare zip or repository message.
     /// </summary>
     public static ITransformer LoadInMemory(this ModelOperationsCatalog catalog, Stream stream, out DataViewSchema? inputSchema)
     {
         ArgumentNullException.ThrowIfNull(catalog);
         ArgumentNullException.ThrowIfNull(stream);
+        string what = stream is FileStream file ? $"Model file '{file.Name}'" : "The model stream";
+        ModelZipLoadErrors.CheckStart(stream, what);
         var env = CatalogUtils.GetEnvironment(catalog);
-        using var repository = RepositoryReader.Open(stream, env, useFileSystem: false);
-        var schemaEntry = repository.OpenEntryOrNull("Schema");
-        inputSchema = schemaEntry is null ? null : new BinaryLoader(env, new BinaryLoader.Arguments(), schemaEntry.Stream).Schema;
-        if (!ModelLoadContext.LoadModelOrNull<ITransformer, SignatureLoadModel>(env, out var model, repository, CompositeDataLoader<object, ITransformer>.TransformerDirectory))
-            throw new InvalidDataException("This model zip holds no transformer chain at 'TransformerChain' (saved with a data loader?); load it with mlContext.Model.Load.");
+        DataViewSchema? schema = null;
+        var model = ModelZipLoadErrors.Wrap(what, () =>
+        {
+            using var repository = RepositoryReader.Open(stream, env, useFileSystem: false);
+            var schemaEntry = repository.OpenEntryOrNull("Schema");
+            schema = schemaEntry is null ? null : new BinaryLoader(env, new BinaryLoader.Arguments(), schemaEntry.Stream).Schema;
+            if (!ModelLoadContext.LoadModelOrNull<ITransformer, SignatureLoadModel>(env, out var model, repository, CompositeDataLoader<object, ITransformer>.TransformerDirectory))
+                throw new InvalidDataException("this zip holds no transformer chain at 'TransformerChain': it is not an ML.NET model, or one saved with a data loader " +
+                    $"(load that with mlContext.Model.LoadChecked); {ModelZipLoadErrors.Expected} with an input schema.");
+            return model;
+        });
+        inputSchema = schema;
         return model;
     }
 
@@ -32,6 +44,7 @@ public static class InMemoryModelLoading
     public static ITransformer LoadInMemory(this ModelOperationsCatalog catalog, string filePath, out DataViewSchema? inputSchema)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(filePath);
+        ModelZipLoadErrors.CheckFile(filePath);
         using var stream = File.OpenRead(filePath);
         return catalog.LoadInMemory(stream, out inputSchema);
     }

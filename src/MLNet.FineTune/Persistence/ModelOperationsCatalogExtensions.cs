@@ -39,4 +39,30 @@ public static class ModelOperationsCatalogExtensions
             throw;
         }
     }
+
+    /// <summary>
+    /// Loads a model like <c>mlContext.Model.Load(filePath, out inputSchema)</c> (any ML.NET model, also one saved with
+    /// a data loader), but a file that cannot be loaded fails with a message naming it and saying what was expected:
+    /// a missing path, a folder, an empty file, a file that is not a zip, a damaged or truncated zip, a zip that is not
+    /// an ML.NET model, or a FineTune model whose payload is damaged. ML.NET's own <c>Model.Load</c> reports the first
+    /// cases with its bare zip or repository messages ("End of Central Directory record could not be found",
+    /// "Repository doesn't contain entry DataLoaderModel/Model.key"), without the file's name.
+    /// </summary>
+    /// <exception cref="FileNotFoundException">No file at <paramref name="filePath"/>.</exception>
+    /// <exception cref="Persistence.ModelPayloadException">The file is not a loadable model zip; the message says why.</exception>
+    public static ITransformer LoadChecked(this ModelOperationsCatalog catalog, string filePath, out DataViewSchema inputSchema)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        ArgumentException.ThrowIfNullOrWhiteSpace(filePath);
+        Persistence.ModelZipLoadErrors.CheckFile(filePath);
+        string what = $"Model file '{filePath}'";
+        DataViewSchema? schema = null;
+        var model = Persistence.ModelZipLoadErrors.Wrap(what, () =>
+        {
+            using var stream = File.OpenRead(filePath);
+            return catalog.Load(stream, out schema);
+        });
+        inputSchema = schema!;
+        return model;
+    }
 }
