@@ -21,9 +21,9 @@ public static class ModelOperationsCatalogExtensions
         var folder = Path.GetDirectoryName(target)!;
         if (!Directory.Exists(folder)) throw new DirectoryNotFoundException($"Cannot save model to '{target}': folder '{folder}' does not exist.");
         // Saves killed before their cleanup (kill -9) leave partial files; the PID in each name tells whose writer is gone.
-        Persistence.AtomicSaveTempFiles.DeleteStale(target);
+        Modeling.Checkpoints.AtomicSaveTempFiles.DeleteStale(target);
         // Same folder as the target, so the final rename never crosses file systems (rename is atomic only within one).
-        var temp = Persistence.AtomicSaveTempFiles.NewName(target);
+        var temp = Modeling.Checkpoints.AtomicSaveTempFiles.NewName(target);
         try
         {
             using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))

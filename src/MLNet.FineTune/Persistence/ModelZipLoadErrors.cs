@@ -1,5 +1,3 @@
-using MLNet.FineTune.Modeling.Checkpoints;
-
 namespace MLNet.FineTune.Persistence;
 
 /// <summary>
@@ -77,7 +75,6 @@ internal static class ModelZipLoadErrors
         string message = $"{what}: {e.Message}";
         return e switch
         {
-            CheckpointException => new CheckpointException(message, e),
             InvalidDataException => new InvalidDataException(message, e),
             InvalidOperationException => new InvalidOperationException(message, e),
             NotSupportedException => new NotSupportedException(message, e),

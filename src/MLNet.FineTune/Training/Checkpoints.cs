@@ -3,7 +3,6 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
 using MLNet.FineTune.Modeling.Checkpoints;
-using MLNet.FineTune.Persistence;
 
 namespace MLNet.FineTune.Training;
 

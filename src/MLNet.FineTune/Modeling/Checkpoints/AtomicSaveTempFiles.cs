@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text.RegularExpressions;
 
-namespace MLNet.FineTune.Persistence;
+namespace MLNet.FineTune.Modeling.Checkpoints;
 
 /// <summary>
 /// Names <c>SaveAtomic</c>'s temporary files <c>.{target}.{host}-{writer PID}.{guid}.tmp</c> and removes the ones a
