@@ -20,6 +20,7 @@ public static class ModelOperationsCatalogExtensions
         var target = Path.GetFullPath(filePath);
         var folder = Path.GetDirectoryName(target)!;
         if (!Directory.Exists(folder)) throw new DirectoryNotFoundException($"Cannot save model to '{target}': folder '{folder}' does not exist.");
+        if (Directory.Exists(target)) throw new IOException($"Cannot save model to '{target}': it is a folder; give the path of the .zip file to write.");
         // Saves killed before their cleanup (kill -9) leave partial files; the PID in each name tells whose writer is gone.
         Modeling.Checkpoints.AtomicSaveTempFiles.DeleteStale(target);
         // Same folder as the target, so the final rename never crosses file systems (rename is atomic only within one).
