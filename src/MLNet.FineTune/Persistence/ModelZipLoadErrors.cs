@@ -61,13 +61,12 @@ internal static class ModelZipLoadErrors
         }
     }
 
-    /// <summary>The innermost exception in the chain thrown by MLNet.FineTune itself (ML.NET may wrap our loaders' errors).</summary>
+    /// <summary>The outermost exception in the chain thrown by MLNet.FineTune itself (ML.NET may wrap our loaders' errors; ours may wrap a cause of ours).</summary>
     static Exception? OurOwn(Exception e)
     {
-        Exception? found = null;
         for (var x = e; x is not null; x = x.InnerException)
-            if (x.TargetSite?.DeclaringType?.Namespace?.StartsWith("MLNet.FineTune", StringComparison.Ordinal) == true) found = x;
-        return found;
+            if (x.TargetSite?.DeclaringType?.Namespace?.StartsWith("MLNet.FineTune", StringComparison.Ordinal) == true) return x;
+        return null;
     }
 
     static Exception Prefixed(Exception e, string what)

@@ -120,6 +120,6 @@ internal sealed class WeightSnapshot : IDisposable
         count = CheckpointTensors.Guard(path, "the tensor count", reader.ReadInt32);
         // Each entry takes at least 4 bytes (name length, dtype, rank, one dimension), so the file's size bounds the count.
         if (count < 0 || count > reader.BaseStream.Length / 4)
-            throw new Modeling.Checkpoints.CheckpointException($"{path}: declares {count} tensors, impossible in a file of {reader.BaseStream.Length} bytes; the file is damaged.");
+            throw new Modeling.Checkpoints.CheckpointException($"{path}: declares {count} tensors, impossible in a file of {reader.BaseStream.Length} bytes; the file is truncated or damaged.");
     }
 }

@@ -190,8 +190,13 @@ internal sealed class CheckpointResumeCases : ICorpusSource
             var (root, _) = CopyCheckpoint(folder);
             Resume(root, data: ml => CorpusFixtures.Sentiment(ml, Rows + 16));
         }, "checkpoint-", "example count");
-        yield return Damaged("state-model-shape-hash-edited", State, p => EditState(p, j => j["ModelShape"] = new string('0', 64)), "another shape");
-        yield return Damaged("state-data-fingerprint-edited", State, p => EditState(p, j => j["DataFingerprint"] = new string('f', 64)), "other data");
+        foreach (var (field, says) in new[] { ("ModelShape", "another shape"), ("DataFingerprint", "other data") })
+            yield return CorpusCase.Refused("resume", $"state-{field}-edited", folder =>
+            {
+                var (root, checkpoint) = CopyCheckpoint(folder);
+                EditState(Path.Combine(checkpoint, State), j => j[field] = new string('0', 64));
+                Resume(root);
+            }, "checkpoint-", says);
 
         yield return CorpusCase.Accepted("resume", "intact-checkpoint-resumes", folder =>
         {
