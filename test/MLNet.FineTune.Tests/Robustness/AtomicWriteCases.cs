@@ -27,21 +27,9 @@ internal sealed class AtomicWriteCases : ICorpusSource
 
     static string Guid32 => Guid.NewGuid().ToString("N");
 
-    /// <summary>A LoRA model on the tiny encoder with its adapter weights moved off zero by <paramref name="shift"/>.</summary>
-    static PeftModel Lora(float shift)
-    {
-        var (_, _, model) = PeftTestModels.Pair(new PeftOptions { Method = PeftMethod.Lora });
-        using (no_grad()) foreach (var p in model.TrainableParameters()) p.fill_(shift);
-        return model;
-    }
+    static PeftModel Lora(float shift) => AdapterSaveLoop.Lora(shift);
 
-    /// <summary>The value every LoRA A weight of a freshly loaded model holds after loading <paramref name="folder"/>.</summary>
-    static float LoadedShift(string folder)
-    {
-        var model = Lora(0f);
-        LoraAdapterFile.Load(folder, model);
-        return model.Lora!.Layers.Values.First().LoraA("default").weight!.mean().item<float>();
-    }
+    static float LoadedShift(string folder) => AdapterSaveLoop.LoadedShift(folder);
 
     static void SaveModel(MLContext ml, string path)
     {
