@@ -88,7 +88,7 @@ ITransformer FitEvaluateSaveReload(FineTuneOptions fineTune, string file)
     ml.Model.SaveAtomic(model, train.Schema, path);
     Console.WriteLine($"Saved {path} ({new FileInfo(path).Length / 1024 / 1024.0:F1} MiB)");
     var production = new MLContext();
-    var loaded = production.Model.Load(path, out _);
+    var loaded = production.Model.LoadChecked(path, out _);
     var engine = production.Model.CreatePredictionEngine<SentimentRow, SentimentPrediction>(loaded);
     var reloadedMetrics = production.BinaryClassification.Evaluate(loaded.Transform(test));
     Console.WriteLine($"Reloaded model test accuracy {reloadedMetrics.Accuracy:P1} (same model, fresh MLContext)");

@@ -109,7 +109,7 @@ public sealed class FineTuneEstimator : IEstimator<FineTuneTransformer>
         var tokenLevel = heads.Select(h => h.IsTokenLevel).ToArray();
         var source = new ListBatchSource<TextExample, TextBatch>(train, e => e.Encoding.Length,
             batch => TextBatchCollator.Collate(batch.Select(b => b.Encoding).ToArray(), batch.Select(b => b.Targets).ToArray(), package.Tokenizer.PadTokenId, tokenLevel),
-            e => e.LabelledHeads(tokenLevel));
+            e => e.LabelledHeads(tokenLevel), TextExample.Fingerprint(train));
         if (training.TaskSampling != TaskSampling.Mixed) log("FineTune: task groups are the heads a row is labelled for: " + DescribeTaskGroups(train, heads, tokenLevel) + ".");
         Func<IReadOnlyDictionary<string, double>>? evaluate = validation.Count == 0 ? null : () => Evaluate(network, validation, package.Tokenizer.PadTokenId, tokenLevel);
         var trainer = new Trainer<TextBatch>(training, options.Progress, log);

@@ -3,10 +3,12 @@
 // Loads the model with a brand-new MLContext (no registration of any kind). Default: scores three fixed rows and
 // prints the "Scaled" and "All" columns, one row per line, floats as round-trippable "R" strings separated by spaces.
 // "text": a FineTune text classifier (bool label); prints each text's Probability ("R") and PredictedLabel.
+// "save-adapter-loop <folder>": saves two LoRA adapters into <folder> in turn until killed (AdapterSaveKillTests).
 using System.Globalization;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
+if (args.Length == 2 && args[0] == "save-adapter-loop") { MLNet.FineTune.Tests.Peft.AdapterSaveLoop.Run(args[1]); return 0; }
 if (args.Length >= 2 && args[0] is "text" or "text-inmemory") return ScoreTexts(args[1], args[2..], inMemory: args[0] == "text-inmemory");
 if (args.Length != 1) { Console.Error.WriteLine("usage: MLNet.FineTune.FreshProcess <model.zip>"); return 2; }
 var ml = new MLContext();

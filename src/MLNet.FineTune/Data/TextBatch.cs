@@ -21,6 +21,30 @@ internal sealed record TextExample(EncodedInput Encoding, float[][] Targets)
         }
         return mask;
     }
+
+    /// <summary>
+    /// sha256 (hex) of the rows as the model is fed them: per row, its token ids, token type ids, attention mask and
+    /// every head's targets, in order. Checkpoints record it so a run resumed on other data of the same size is refused.
+    /// </summary>
+    public static string Fingerprint(IReadOnlyList<TextExample> examples)
+    {
+        using var sha = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        var length = new byte[4];
+        void Append<T>(T[] values) where T : struct
+        {
+            System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(length, values.Length);
+            sha.AppendData(length);
+            sha.AppendData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan()));
+        }
+        foreach (var e in examples)
+        {
+            Append(e.Encoding.InputIds);
+            Append(e.Encoding.TokenTypeIds);
+            Append(e.Encoding.AttentionMask);
+            foreach (var t in e.Targets) Append(t);
+        }
+        return Convert.ToHexStringLower(sha.GetHashAndReset());
+    }
 }
 
 /// <summary>A padded batch: ids/mask/type ids (B, T) and, per head, targets (B) or (B, T).</summary>

@@ -59,12 +59,15 @@ internal static class LoraAdapterFile
                 .Select(c => c.name).Except(modulesToSave));
         }
 
-        Directory.CreateDirectory(folder);
         var metadata = new Dictionary<string, string>();
         if (baseModel is not null) { metadata[MetaBaseName] = baseModel.Name; metadata[MetaBaseSha256] = baseModel.WeightsSha256; }
-        SafetensorsWriter.Save(Path.Combine(folder, WeightsFile), tensors, metadata);
-        File.WriteAllText(Path.Combine(folder, LoraAdapterConfig.FileName), LoraAdapterConfig.ToJson(options, lora.ModelType, targets,
-            model.TaskType, modulesToSave, baseModel?.Name ?? "", EncoderPrefix(model)));
+        var config = LoraAdapterConfig.ToJson(options, lora.ModelType, targets, model.TaskType, modulesToSave, baseModel?.Name ?? "", EncoderPrefix(model));
+        // Both files or neither: a save killed at any point leaves the previous adapter readable.
+        AtomicFolderWrite.Write(folder, temp =>
+        {
+            SafetensorsWriter.Save(Path.Combine(temp, WeightsFile), tensors, metadata);
+            File.WriteAllText(Path.Combine(temp, LoraAdapterConfig.FileName), config);
+        });
     }
 
     /// <summary>
@@ -78,6 +81,7 @@ internal static class LoraAdapterFile
         BaseModelIdentity? actualBase = null, Action<string>? warn = null)
     {
         var lora = model.Lora ?? throw new InvalidOperationException($"A LoRA adapter needs a model built for LoRA; this one uses {model.Options.Method}.");
+        AtomicFolderWrite.Recover(folder);
         var options = LoraAdapterConfig.Read(Path.Combine(folder, LoraAdapterConfig.FileName));
         var file = Path.Combine(folder, WeightsFile);
         var reader = SafetensorsReader.Open(file);

@@ -32,14 +32,19 @@ internal static class PromptTuningAdapterFile
             NumVirtualTokens = prompt.NumVirtualTokens, TokenDim = (int)weight.size(1), TaskType = taskType,
             NumLayers = config?.NumLayers, NumAttentionHeads = config?.NumHeads, BaseModelName = baseModelName,
         };
-        Directory.CreateDirectory(folder);
-        SafetensorsWriter.Save(Path.Combine(folder, WeightsFile), new Dictionary<string, Tensor> { [PromptKey] = weight });
-        File.WriteAllText(Path.Combine(folder, LoraAdapterConfig.FileName), header.ToJson(config?.ModelType ?? "bert"));
+        var json = header.ToJson(config?.ModelType ?? "bert");
+        // Both files or neither: a save killed at any point leaves the previous adapter readable.
+        AtomicFolderWrite.Write(folder, temp =>
+        {
+            SafetensorsWriter.Save(Path.Combine(temp, WeightsFile), new Dictionary<string, Tensor> { [PromptKey] = weight });
+            File.WriteAllText(Path.Combine(temp, LoraAdapterConfig.FileName), json);
+        });
     }
 
     /// <summary>Reads the config and the (N, D) prompt, float32 on the CPU, checking the shape against the config.</summary>
     public static LoadedPromptAdapter Load(string folder)
     {
+        AtomicFolderWrite.Recover(folder);
         var header = PromptTuningAdapterConfig.Read(Path.Combine(folder, LoraAdapterConfig.FileName));
         var file = Path.Combine(folder, WeightsFile);
         var reader = SafetensorsReader.Open(file);

@@ -14,12 +14,16 @@ public static class InMemoryModelLoading
     /// zip entry into memory. ML.NET's own Load copies each entry it opens into a temporary file under
     /// <see cref="MLContext.TempFilePath"/> first (its RepositoryReader is opened with useFileSystem), which fails where
     /// no temp folder is writable; FineTune models themselves read their tokenizer and weights from memory either way.
-    /// Models saved with a data loader instead of an input schema are not supported here (use <c>Model.Load</c>).
+    /// Models saved with a data loader instead of an input schema are not supported here (use <c>Model.LoadChecked</c>).
+    /// A damaged, truncated or foreign file fails with a message naming it (the stream's file name when it is a
+    /// <see cref="FileStream"/>) and what was expected, not with ML.NET's bare zip or repository message.
     /// </summary>
     public static ITransformer LoadInMemory(this ModelOperationsCatalog catalog, Stream stream, out DataViewSchema? inputSchema)
     {
         ArgumentNullException.ThrowIfNull(catalog);
         ArgumentNullException.ThrowIfNull(stream);
+        string what = stream is FileStream file ? $"Model file '{file.Name}'" : "The model stream";
+        ModelZipLoadErrors.CheckStart(stream, what);
         var env = CatalogUtils.GetEnvironment(catalog);
         if (!stream.CanSeek)
         {
@@ -29,22 +33,19 @@ public static class InMemoryModelLoading
             stream = copy;
         }
         // ML.NET copies every entry it opens into memory: refuse a zip bomb before it does.
-        ZipBombCheck.Check(stream, "model zip");
-        using var repository = RepositoryReader.Open(stream, env, useFileSystem: false);
-        var schemaEntry = repository.OpenEntryOrNull("Schema");
-        inputSchema = schemaEntry is null ? null : new BinaryLoader(env, new BinaryLoader.Arguments(), schemaEntry.Stream).Schema;
-        ITransformer? model;
-        try
+        ZipBombCheck.Check(stream, what);
+        DataViewSchema? schema = null;
+        var model = ModelZipLoadErrors.Wrap(what, () =>
         {
-            if (!ModelLoadContext.LoadModelOrNull<ITransformer, SignatureLoadModel>(env, out model, repository, CompositeDataLoader<object, ITransformer>.TransformerDirectory))
-                throw new InvalidDataException("This model zip holds no transformer chain at 'TransformerChain' (saved with a data loader?); load it with mlContext.Model.Load.");
-        }
-        catch (System.Reflection.TargetInvocationException e) when (e.InnerException?.TargetSite?.DeclaringType?.Namespace?.StartsWith("MLNet.FineTune", StringComparison.Ordinal) == true)
-        {
-            // ML.NET invokes loaders by reflection; our loaders' own clear errors come out as they were thrown.
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e.InnerException);
-            throw;
-        }
+            using var repository = RepositoryReader.Open(stream, env, useFileSystem: false);
+            var schemaEntry = repository.OpenEntryOrNull("Schema");
+            schema = schemaEntry is null ? null : new BinaryLoader(env, new BinaryLoader.Arguments(), schemaEntry.Stream).Schema;
+            if (!ModelLoadContext.LoadModelOrNull<ITransformer, SignatureLoadModel>(env, out var model, repository, CompositeDataLoader<object, ITransformer>.TransformerDirectory))
+                throw new InvalidDataException("this zip holds no transformer chain at 'TransformerChain': it is not an ML.NET model, or one saved with a data loader " +
+                    $"(load that with mlContext.Model.LoadChecked); {ModelZipLoadErrors.Expected} with an input schema.");
+            return model;
+        });
+        inputSchema = schema;
         return model;
     }
 
@@ -52,6 +53,7 @@ public static class InMemoryModelLoading
     public static ITransformer LoadInMemory(this ModelOperationsCatalog catalog, string filePath, out DataViewSchema? inputSchema)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(filePath);
+        ModelZipLoadErrors.CheckFile(filePath);
         using var stream = UserFile.OpenRead(filePath, "model zip");
         return catalog.LoadInMemory(stream, out inputSchema);
     }

@@ -20,10 +20,11 @@ public static class ModelOperationsCatalogExtensions
         var target = Path.GetFullPath(filePath);
         var folder = Path.GetDirectoryName(target)!;
         if (!Directory.Exists(folder)) throw new DirectoryNotFoundException($"Cannot save model to '{target}': folder '{folder}' does not exist.");
+        if (Directory.Exists(target)) throw new IOException($"Cannot save model to '{target}': it is a folder; give the path of the .zip file to write.");
         // Saves killed before their cleanup (kill -9) leave partial files; the PID in each name tells whose writer is gone.
-        Persistence.AtomicSaveTempFiles.DeleteStale(target);
+        Modeling.Checkpoints.AtomicSaveTempFiles.DeleteStale(target);
         // Same folder as the target, so the final rename never crosses file systems (rename is atomic only within one).
-        var temp = Persistence.AtomicSaveTempFiles.NewName(target);
+        var temp = Modeling.Checkpoints.AtomicSaveTempFiles.NewName(target);
         try
         {
             using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
@@ -38,5 +39,33 @@ public static class ModelOperationsCatalogExtensions
             try { File.Delete(temp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
             throw;
         }
+    }
+
+    /// <summary>
+    /// Loads a model like <c>mlContext.Model.Load(filePath, out inputSchema)</c> (any ML.NET model, also one saved with
+    /// a data loader), but a file that cannot be loaded fails with a message naming it and saying what was expected:
+    /// a missing path, a folder, an empty file, a file that is not a zip, a damaged or truncated zip, a zip that is not
+    /// an ML.NET model, or a FineTune model whose payload is damaged. ML.NET's own <c>Model.Load</c> reports the first
+    /// cases with its bare zip or repository messages ("End of Central Directory record could not be found",
+    /// "Repository doesn't contain entry DataLoaderModel/Model.key"), without the file's name.
+    /// </summary>
+    /// <exception cref="FileNotFoundException">No file at <paramref name="filePath"/>.</exception>
+    /// <exception cref="Persistence.ModelPayloadException">The file is not a loadable model zip; the message says why.</exception>
+    public static ITransformer LoadChecked(this ModelOperationsCatalog catalog, string filePath, out DataViewSchema inputSchema)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        ArgumentException.ThrowIfNullOrWhiteSpace(filePath);
+        Persistence.ModelZipLoadErrors.CheckFile(filePath);
+        string what = $"Model file '{filePath}'";
+        DataViewSchema? schema = null;
+        var model = Persistence.ModelZipLoadErrors.Wrap(what, () =>
+        {
+            using var stream = Persistence.UserFile.OpenRead(filePath, "model zip");
+            // ML.NET extracts every entry to a temp file as large as the zip declares: refuse a zip bomb first.
+            Persistence.ZipBombCheck.Check(stream, what);
+            return catalog.Load(stream, out schema);
+        });
+        inputSchema = schema!;
+        return model;
     }
 }

@@ -146,24 +146,28 @@ internal sealed class AdamW : IDisposable
 
     /// <summary>Restores what <see cref="Save(BinaryWriter)"/> wrote into this optimizer (same parameters, same order).</summary>
     /// <exception cref="InvalidDataException">The state belongs to another set of parameters or format.</exception>
-    public void Load(BinaryReader reader)
+    /// <exception cref="Modeling.Checkpoints.CheckpointException">The file is truncated or damaged.</exception>
+    public void Load(BinaryReader reader, string what = "Optimizer state")
     {
-        string magic = reader.ReadString();
-        if (magic != Magic) throw new InvalidDataException($"Optimizer state: expected header '{Magic}', found '{magic}'.");
-        int version = reader.ReadInt32();
-        if (version != FormatVersion) throw new InvalidDataException($"Optimizer state: expected format version {FormatVersion}, found {version}.");
-        int count = reader.ReadInt32();
+        string magic = CheckpointTensors.Guard(what, "the header", reader.ReadString);
+        if (magic != Magic) throw new InvalidDataException($"{what}: expected header '{Magic}', found '{Truncate(magic)}'.");
+        int version = CheckpointTensors.Guard(what, "the format version", reader.ReadInt32);
+        if (version != FormatVersion) throw new InvalidDataException($"{what}: expected format version {FormatVersion}, found {version}.");
+        int count = CheckpointTensors.Guard(what, "the parameter count", reader.ReadInt32);
         if (count != this.slots.Length)
-            throw new InvalidDataException($"Optimizer state: expected {this.slots.Length} parameters, found {count}.");
+            throw new InvalidDataException($"{what}: expected {this.slots.Length} parameters, found {count}.");
         foreach (var s in this.slots)
         {
-            string name = reader.ReadString();
-            if (name != s.Name) throw new InvalidDataException($"Optimizer state: expected parameter '{s.Name}', found '{name}'.");
-            s.Step = reader.ReadInt64();
-            s.ExpAvg.Load(reader);
-            s.ExpAvgSq.Load(reader);
+            string name = CheckpointTensors.Guard(what, "a parameter name", reader.ReadString);
+            if (name != s.Name) throw new InvalidDataException($"{what}: expected parameter '{s.Name}', found '{Truncate(name)}'.");
+            s.Step = CheckpointTensors.Guard(what, $"'{s.Name}' step", reader.ReadInt64);
+            if (s.Step < 0) throw new InvalidDataException($"{what}: '{s.Name}' has step {s.Step} (must be >= 0).");
+            CheckpointTensors.ReadInto(s.ExpAvg, reader, what, $"'{s.Name}' exp_avg");
+            CheckpointTensors.ReadInto(s.ExpAvgSq, reader, what, $"'{s.Name}' exp_avg_sq");
         }
     }
+
+    static string Truncate(string text) => text.Length <= 80 ? text : text[..80] + "…";
 
     /// <summary>Writes the state to a file.</summary>
     public void Save(string path)
@@ -176,7 +180,7 @@ internal sealed class AdamW : IDisposable
     public void Load(string path)
     {
         using var reader = new BinaryReader(File.OpenRead(path));
-        Load(reader);
+        Load(reader, path);
     }
 
     /// <summary>Frees the moment buffers.</summary>

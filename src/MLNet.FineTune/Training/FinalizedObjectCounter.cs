@@ -11,11 +11,21 @@ internal sealed class FinalizedObjectCounter : EventListener
 {
     int total, reported;
 
-    /// <summary>Collects twice, waits for finalizers and returns how many objects were finalized since the previous call.</summary>
+    /// <summary>
+    /// Collects and waits for finalizers until a round brings no new finalization event (at most 20 rounds), and returns
+    /// how many objects were finalized since the previous call. One fixed round was not enough after a test that left
+    /// much garbage on a busy machine: events of that garbage still arriving after the wait were counted as the next
+    /// action's.
+    /// </summary>
     public int Settle()
     {
-        for (int i = 0; i < 2; i++) { GC.Collect(); GC.WaitForPendingFinalizers(); }
-        Thread.Sleep(250); // runtime events reach listeners asynchronously
+        for (int round = 0; round < 20; round++)
+        {
+            int before = Volatile.Read(ref total);
+            for (int i = 0; i < 2; i++) { GC.Collect(); GC.WaitForPendingFinalizers(); }
+            Thread.Sleep(250); // runtime events reach listeners asynchronously
+            if (Volatile.Read(ref total) == before) break;
+        }
         int now = Volatile.Read(ref total), count = now - reported;
         reported = now;
         return count;

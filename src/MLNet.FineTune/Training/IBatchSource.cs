@@ -21,6 +21,12 @@ internal interface IBatchSource<out TBatch>
     int GetTaskGroup(int index) => 0;
 
     /// <summary>
+    /// A hash of the examples as fed (e.g. token ids and targets), recorded in checkpoints so that a run resumed on
+    /// other data of the same size is refused. Null (the default): unknown, not checked.
+    /// </summary>
+    string? Fingerprint => null;
+
+    /// <summary>
     /// Builds the batch of the given examples, e.g. padded to the longest of them (dynamic padding).
     /// Called inside the step's dispose scope: tensors created here are freed after the step.
     /// </summary>

@@ -17,9 +17,11 @@ internal sealed class ListBatchSource<TExample, TBatch> : IBatchSource<TBatch>
     /// <param name="length">Length of an example (for length grouping).</param>
     /// <param name="collate">Builds a batch from examples, in the order given.</param>
     /// <param name="taskGroup">Task group of an example (see <see cref="IBatchSource{TBatch}.GetTaskGroup"/>); null: all 0.</param>
+    /// <param name="fingerprint">Hash of the examples (see <see cref="IBatchSource{TBatch}.Fingerprint"/>); null: not checked on resume.</param>
     public ListBatchSource(IReadOnlyList<TExample> examples, Func<TExample, int> length, Func<IReadOnlyList<TExample>, TBatch> collate,
-        Func<TExample, int>? taskGroup = null)
+        Func<TExample, int>? taskGroup = null, string? fingerprint = null)
     {
+        Fingerprint = fingerprint;
         this.taskGroup = taskGroup;
         this.examples = examples ?? throw new ArgumentNullException(nameof(examples));
         this.length = length ?? throw new ArgumentNullException(nameof(length));
@@ -31,6 +33,9 @@ internal sealed class ListBatchSource<TExample, TBatch> : IBatchSource<TBatch>
 
     /// <inheritdoc/>
     public int GetLength(int index) => this.length(this.examples[index]);
+
+    /// <inheritdoc/>
+    public string? Fingerprint { get; }
 
     /// <inheritdoc/>
     public int GetTaskGroup(int index) => this.taskGroup is null ? 0 : this.taskGroup(this.examples[index]);

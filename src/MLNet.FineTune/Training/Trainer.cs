@@ -65,7 +65,7 @@ internal sealed partial class Trainer<TBatch>
         using var rng = new TorchRandomStream(o.Seed);
         IReadOnlyList<int[]>? plan = null;
         if (o.ResumeFromLatestCheckpoint && Checkpoints.FindLatest(o.CheckpointFolder!) is { } latest)
-            plan = rng.Use(() => Resume(latest, module, optimizer, scheduler, run, data.Count));
+            plan = rng.Use(() => Resume(latest, module, optimizer, scheduler, run, data));
 
         Log($"Training {trainable.Length} parameter tensors ({trainable.Sum(p => p.numel()):N0} values) for {totalSteps} steps, " +
             $"{data.Count} examples, batch {o.BatchSize} x {o.GradientAccumulationSteps} accumulation, warmup {warmup}.");
@@ -137,7 +137,7 @@ internal sealed partial class Trainer<TBatch>
                     if (o.CheckpointFolder is not null && o.CheckpointEverySteps > 0 && step % o.CheckpointEverySteps == 0)
                     {
                         RequireFiniteWeights(module, step, run.Epoch, lr);
-                        rng.Use(() => WriteCheckpoint(module, optimizer, scheduler, run, plan, totalSteps, data.Count));
+                        rng.Use(() => WriteCheckpoint(module, optimizer, scheduler, run, plan, totalSteps, data));
                         lastCheckpointStep = step;
                     }
                     if (run.Stop is not null) break;
@@ -148,7 +148,7 @@ internal sealed partial class Trainer<TBatch>
             if (run.Stop == StopReason.Cancelled && o.CheckpointFolder is not null && lastCheckpointStep != run.History.GlobalStep)
             {
                 RequireFiniteWeights(module, run.History.GlobalStep, run.Epoch, scheduler.CurrentLearningRate);
-                rng.Use(() => WriteCheckpoint(module, optimizer, scheduler, run, plan!, totalSteps, data.Count));
+                rng.Use(() => WriteCheckpoint(module, optimizer, scheduler, run, plan!, totalSteps, data));
             }
             RequireFiniteWeights(module, run.History.GlobalStep, run.Epoch, scheduler.CurrentLearningRate);
             return Finish(module, run, wasTraining);

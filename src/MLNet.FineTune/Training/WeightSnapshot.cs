@@ -27,30 +27,52 @@ internal sealed class WeightSnapshot : IDisposable
         return new WeightSnapshot(copy);
     }
 
-    /// <summary>Copies the snapshot's values back into the module (same names and shapes required).</summary>
-    public void RestoreInto(nn.Module module)
+    /// <summary>Copies the snapshot's values back into the module (same names, shapes and dtypes required, checked first).</summary>
+    public void RestoreInto(nn.Module module, string what = "snapshot")
     {
         using var noGrad = no_grad();
+        CheckMatches(module, what);
         var live = module.state_dict();
-        Check(live.Keys, "snapshot");
         foreach (var (name, value) in this.tensors) live[name].copy_(value);
+    }
+
+    /// <summary>Throws unless the snapshot has exactly the module's tensor names, each with the module's dtype and shape.</summary>
+    /// <exception cref="InvalidDataException">Names, dtypes or shapes differ; the message names <paramref name="what"/> and the first difference.</exception>
+    public void CheckMatches(nn.Module module, string what)
+    {
+        var live = module.state_dict();
+        Check(live.Keys, what);
+        foreach (var (name, value) in this.tensors)
+            if (value.dtype != live[name].dtype || !value.shape.SequenceEqual(live[name].shape))
+                throw new InvalidDataException($"Weights {what}: '{name}' is {value.dtype}[{string.Join(",", value.shape)}] but the module's is " +
+                    $"{live[name].dtype}[{string.Join(",", live[name].shape)}]; they belong to a model of another shape.");
     }
 
     /// <summary>Writes the snapshot to a file.</summary>
     public void Save(string path) => Write(this.tensors, path);
 
     /// <summary>Reads a snapshot written by <see cref="Save"/> or <see cref="WriteModule"/>.</summary>
+    /// <exception cref="Modeling.Checkpoints.CheckpointException">The file is truncated, damaged or not a weights file.</exception>
     public static WeightSnapshot Load(string path)
     {
         using var reader = new BinaryReader(File.OpenRead(path));
-        ReadHeader(reader, path, out int count);
-        var tensors = new Dictionary<string, Tensor>(count);
-        for (int i = 0; i < count; i++)
+        var tensors = new Dictionary<string, Tensor>();
+        try
         {
-            string name = reader.ReadString();
-            tensors[name] = TensorExtensionMethods.Load(reader).DetachFromDisposeScope();
+            ReadHeader(reader, path, out int count);
+            for (int i = 0; i < count; i++)
+            {
+                string name = CheckpointTensors.Guard(path, $"tensor {i}'s name", reader.ReadString);
+                if (!tensors.TryAdd(name, CheckpointTensors.Read(reader, path, $"tensor '{name}'").DetachFromDisposeScope()))
+                    throw new Modeling.Checkpoints.CheckpointException($"{path}: tensor '{name}' appears twice; the file is damaged.");
+            }
+            return new WeightSnapshot(tensors);
         }
-        return new WeightSnapshot(tensors);
+        catch
+        {
+            foreach (var t in tensors.Values) t.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Writes the module's current weights without an intermediate copy.</summary>
@@ -60,7 +82,7 @@ internal sealed class WeightSnapshot : IDisposable
     public static void ReadInto(nn.Module module, string path)
     {
         using var snapshot = Load(path);
-        snapshot.RestoreInto(module);
+        snapshot.RestoreInto(module, path);
     }
 
     /// <summary>Frees the copies.</summary>
@@ -92,8 +114,12 @@ internal sealed class WeightSnapshot : IDisposable
 
     static void ReadHeader(BinaryReader reader, string path, out int count)
     {
-        string magic = reader.ReadString();
-        if (magic != Magic) throw new InvalidDataException($"{path}: expected header '{Magic}', found '{magic}'.");
-        count = reader.ReadInt32();
+        string magic = CheckpointTensors.Guard(path, "the header", () => reader.BaseStream.Length > 0 && reader.BaseStream.ReadByte() == Magic.Length
+            ? System.Text.Encoding.UTF8.GetString(reader.ReadBytes(Magic.Length)) : "");
+        if (magic != Magic) throw new Modeling.Checkpoints.CheckpointException($"{path}: not a weights file (expected header '{Magic}'); the file is damaged or of another kind.");
+        count = CheckpointTensors.Guard(path, "the tensor count", reader.ReadInt32);
+        // Each entry takes at least 4 bytes (name length, dtype, rank, one dimension), so the file's size bounds the count.
+        if (count < 0 || count > reader.BaseStream.Length / 4)
+            throw new Modeling.Checkpoints.CheckpointException($"{path}: declares {count} tensors, impossible in a file of {reader.BaseStream.Length} bytes; the file is truncated or damaged.");
     }
 }

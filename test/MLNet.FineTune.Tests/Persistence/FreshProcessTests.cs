@@ -91,7 +91,7 @@ public class FreshProcessTests
     /// running test binaries are never overwritten. Known limit: if `dotnet test MLNet.FineTune.sln` is still building
     /// the helper when this test starts, both builds write the helper's bin/obj at once (build the solution first).
     /// </summary>
-    static string HelperDll()
+    internal static string HelperDll()
     {
         var testDir = AppContext.BaseDirectory.TrimEnd('/');            // .../test/MLNet.FineTune.Tests/bin/<Config>/<tfm>
         var tfm = Path.GetFileName(testDir);

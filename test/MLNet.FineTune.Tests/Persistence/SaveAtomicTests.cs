@@ -1,4 +1,5 @@
 using Microsoft.ML;
+using MLNet.FineTune.Modeling.Checkpoints;
 using MLNet.FineTune.Persistence;
 
 namespace MLNet.FineTune.Tests.Persistence;

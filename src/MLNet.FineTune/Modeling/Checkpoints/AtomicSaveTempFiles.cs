@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text.RegularExpressions;
 
-namespace MLNet.FineTune.Persistence;
+namespace MLNet.FineTune.Modeling.Checkpoints;
 
 /// <summary>
 /// Names <c>SaveAtomic</c>'s temporary files <c>.{target}.{host}-{writer PID}.{guid}.tmp</c> and removes the ones a
@@ -40,9 +40,39 @@ internal static class AtomicSaveTempFiles
             if (!match.Success) continue;
             try
             {
-                bool abandoned = DateTime.UtcNow - File.GetLastWriteTimeUtc(file) > AbandonedAfter;
-                bool writerGone = match.Groups["host"].Value == Host && int.TryParse(match.Groups["pid"].Value, out var pid) && !IsAlive(pid);
-                if (abandoned || writerGone) File.Delete(file);
+                if (IsLeftover(match, File.GetLastWriteTimeUtc(file))) File.Delete(file);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { } // another cleaner won, or not ours to delete
+        }
+    }
+
+    /// <summary>
+    /// Whether a temp file or folder whose name matched with groups <c>host</c> and <c>pid</c> (either may be empty,
+    /// for names from before the writer was recorded) was left by a writer that is gone, or not written for
+    /// <see cref="AbandonedAfter"/>.
+    /// </summary>
+    internal static bool IsLeftover(Match name, DateTime lastWriteUtc)
+    {
+        bool abandoned = DateTime.UtcNow - lastWriteUtc > AbandonedAfter;
+        bool writerGone = name.Groups["host"].Value == Host && int.TryParse(name.Groups["pid"].Value, out var pid) && !IsAlive(pid);
+        return abandoned || writerGone;
+    }
+
+    /// <summary>Deletes the temp folders in <paramref name="parent"/> whose names match <paramref name="pattern"/> and that <see cref="IsLeftover"/>; never throws.</summary>
+    internal static void DeleteStaleFolders(string parent, Regex pattern)
+    {
+        IEnumerable<string> candidates;
+        try { candidates = Directory.EnumerateDirectories(parent, ".*").ToList(); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return; }
+        foreach (var folder in candidates)
+        {
+            var match = pattern.Match(Path.GetFileName(folder));
+            if (!match.Success) continue;
+            try
+            {
+                // A folder's own time changes only when entries are added; a file being written updates its own.
+                var lastWrite = Directory.EnumerateFiles(folder).Select(File.GetLastWriteTimeUtc).Append(Directory.GetLastWriteTimeUtc(folder)).Max();
+                if (IsLeftover(match, lastWrite)) Directory.Delete(folder, recursive: true);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException) { } // another cleaner won, or not ours to delete
         }
