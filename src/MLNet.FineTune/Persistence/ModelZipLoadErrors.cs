@@ -19,6 +19,7 @@ internal static class ModelZipLoadErrors
         if (Directory.Exists(path)) throw new ModelPayloadException($"Model file '{path}' is a folder; {Expected}.");
         var info = new FileInfo(path);
         if (!info.Exists) throw new FileNotFoundException($"Model file '{path}' does not exist; {Expected}.", path);
+        UserFile.CheckRegular(path, "model zip");   // a FIFO or /dev/zero would block or never end
         if (info.Length == 0) throw new ModelPayloadException($"Model file '{path}' is empty (0 bytes); {Expected}. Was a save interrupted? SaveAtomic never leaves a partial file.");
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
         CheckStart(stream, $"Model file '{path}'");

@@ -64,7 +64,7 @@ internal sealed class LibtorchValueCases : ICorpusSource
                      ("builtin-layers-100k", new() { Layers = 100_000 }, "layers"),
                      ("builtin-intermediate-2M", new() { IntermediateSize = 1 << 21 }, "intermediate"),
                      ("builtin-positions-4M", new() { MaxPositions = 1 << 22 }, "position"),
-                     ("builtin-65536-hidden-1024-layers", new() { HiddenSize = 1 << 16, AttentionHeads = 4, Layers = 1024 }, "parameters"),
+                     ("builtin-65536-hidden-256-layers", new() { HiddenSize = 1 << 16, AttentionHeads = 4, Layers = 256 }, "parameters"),
                  })
             yield return CorpusCase.Refused(Category, name, _ => CorpusFixtures.Fit(CorpusFixtures.Quick with { BuiltInModel = options }, rows: 8),
                 "BuiltInModelOptions", mention) with { MaxAllocatedBytes = 256L << 20 };
