@@ -29,7 +29,7 @@ public sealed partial class FineTuneTransformer : ZipPersistedTransformer, IZipP
         Package = package; Network = network; Settings = settings; History = history; Card = card;
         network.eval();
         scorer = new FineTuneScorer(network, package.Tokenizer, settings.InputColumns, settings.OutputColumnPrefix, settings.MaxSequenceLength,
-            settings.Truncation, settings.ScoringBatchSize);
+            settings.Truncation, settings.ScoringBatchSize, maxLengthMayShrink: true, model: package.NameInMessages);
     }
 
     internal ModelPackage Package { get; }

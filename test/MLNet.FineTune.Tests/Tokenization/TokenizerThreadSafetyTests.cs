@@ -17,7 +17,7 @@ public class TokenizerThreadSafetyTests
     {
         var random = new Random(5);
         // Many distinct words, so the BPE word cache is written from every thread at once.
-        var texts = Enumerable.Range(0, 400).Select(i => i % 4 == 0 ? HostileStrings.Random(random, 120)
+        var texts = Enumerable.Range(0, 200).Select(i => i % 4 == 0 ? HostileStrings.Random(random, 120)
             : string.Join(" ", Enumerable.Range(0, 12).Select(_ => new string((char)random.Next('a', 'f'), random.Next(1, 9)) + random.Next(1000)))).ToArray();
         using var expectedFolder = new TempFolder();
         var reference = UnicodeRobustnessTests.Load(kind, expectedFolder);
@@ -35,11 +35,11 @@ public class TokenizerThreadSafetyTests
         void EncodeAll(int t)
         {
             start.SignalAndWait();
-            for (int round = 0; round < 3; round++)
+            for (int round = 0; round < 2; round++)
                 for (int i = (t * 7 + round) % texts.Length, n = 0; n < texts.Length; n++, i = (i + 1) % texts.Length)
                 {
                     var ids = shared.Encode(texts[i], maxLength: 512).InputIds;
-                    if (t == 0 && round == 2) actual[i] = ids;
+                    if (t == 0 && round == 1) actual[i] = ids;
                     else if (!ids.SequenceEqual(expected[i])) throw new InvalidOperationException($"thread {t}: text {i} encoded differently");
                 }
         }
