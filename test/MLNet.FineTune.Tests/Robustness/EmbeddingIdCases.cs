@@ -153,7 +153,7 @@ internal sealed class EmbeddingIdCases : ICorpusSource
             folder =>
             {
                 var model = (FineTuneTransformer)CorpusFixtures.Fit(IdFixtures.Options(IdFixtures.Bert(folder)) with { Truncation = TruncationStrategy.DoNotTruncate });
-                using var engine = new MLContext(1).Model.CreatePredictionEngine<Samples.SentimentRow, IdFixtures.Scored>(model);
+                using var engine = new MLContext(1).Model.CreatePredictionEngine<Samples.SentimentRow, Production.Scored>(model);
                 engine.Predict(new Samples.SentimentRow { Text = LongText });
             }, "tokens", "64 positions");
         yield return CorpusCase.Accepted("ids", "do-not-truncate-with-texts-that-fit", folder =>
@@ -167,8 +167,6 @@ internal sealed class EmbeddingIdCases : ICorpusSource
 /// <summary>Tiny checkpoints whose config, weights and tokenizer agree unless a case edits the config.</summary>
 internal static class IdFixtures
 {
-    public sealed class Scored { public float Score { get; set; } }
-
     sealed class PairRow { public string Text { get; set; } = ""; public string Second { get; set; } = ""; public bool Label { get; set; } }
 
     /// <summary>A BERT (or <paramref name="baseConfig"/>) checkpoint with the tiny WordPiece tokenizer; weights follow the edited config.</summary>
@@ -216,20 +214,11 @@ internal static class IdFixtures
         return ml.Transforms.FineTune(options).Fit(ml.Data.LoadFromEnumerable(rows));
     }
 
-    /// <summary>Scores a long text by Transform and by a PredictionEngine: finite, and the same both ways.</summary>
+    /// <summary>Scores a long text (repeated <paramref name="unit"/>) by Transform and by a PredictionEngine: finite, and the same both ways.</summary>
     public static void AssertScoresLongText(FineTuneTransformer model, string unit = "hello world , a b c ! ") =>
         AssertScores(model, string.Concat(Enumerable.Repeat(unit, 800 / unit.Length + 1)));
 
-    /// <summary>Scores <paramref name="text"/> by Transform and by a PredictionEngine: finite, and the same both ways.</summary>
-    public static void AssertScores(FineTuneTransformer model, string text)
-    {
-        var ml = new MLContext(1);
-        var rows = new[] { new Samples.SentimentRow { Text = text }, new Samples.SentimentRow { Text = "a" } };
-        var scores = model.Transform(ml.Data.LoadFromEnumerable(rows)).GetColumn<float>("Score").ToArray();
-        Assert.IsTrue(scores.All(float.IsFinite), string.Join(", ", scores));
-        using var engine = ml.Model.CreatePredictionEngine<Samples.SentimentRow, Scored>(model);
-        Assert.AreEqual(scores[0], engine.Predict(rows[0]).Score, 1e-4);
-    }
+    public static void AssertScores(FineTuneTransformer model, string text) => UnicodeScoring.AssertScores(model, [text, "a"]);
 
     public static FineTuneTransformer Reload(FineTuneTransformer model)
     {

@@ -59,8 +59,6 @@ internal sealed class UnicodeTextCases : ICorpusSource
 
 internal static class UnicodeScoring
 {
-    public sealed class Scored { public float Score { get; set; } }
-
     public static void AssertScoresEveryHostileString(ITransformer model) => AssertScores(model, HostileStrings.Named.Select(n => n.Text).ToArray());
 
     /// <summary>Scores each text by Transform and by a PredictionEngine: finite, the same both ways.</summary>
@@ -70,7 +68,7 @@ internal static class UnicodeScoring
         var rows = texts.Select(t => new SentimentRow { Text = t }).ToArray();
         var scores = model.Transform(ml.Data.LoadFromEnumerable(rows)).GetColumn<float>("Score").ToArray();
         Assert.AreEqual(texts.Length, scores.Length);
-        using var engine = ml.Model.CreatePredictionEngine<SentimentRow, Scored>(model);
+        using var engine = ml.Model.CreatePredictionEngine<SentimentRow, Production.Scored>(model);
         for (int i = 0; i < texts.Length; i++)
         {
             Assert.IsTrue(float.IsFinite(scores[i]), $"text {i}: score {scores[i]}");
