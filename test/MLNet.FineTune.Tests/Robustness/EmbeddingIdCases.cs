@@ -26,8 +26,10 @@ internal sealed class EmbeddingIdCases : ICorpusSource
         yield return CorpusCase.Accepted("ids", "default-max-length-128-on-64-position-bert-is-shortened", folder =>
         {
             IdFixtures.Bert(folder);
-            var model = IdFixtures.FitDefaultLength(folder, withLongText: true);
+            var log = new List<string>();
+            var model = IdFixtures.FitDefaultLength(folder, withLongText: true, log: log);
             Assert.AreEqual(64, model.Settings.MaxSequenceLength);
+            Assert.IsTrue(log.Any(m => m.Contains("MaxSequenceLength 128 (the default)") && m.Contains("64 positions")), string.Join("\n", log));
             IdFixtures.AssertScoresLongText(model);
             IdFixtures.AssertScoresLongText(IdFixtures.Reload(model));
         });
@@ -202,13 +204,15 @@ internal static class IdFixtures
     public static FineTuneOptions Options(string folder) => CorpusFixtures.OnCheckpoint(folder);
 
     /// <summary>Options on <paramref name="folder"/> that leave MaxSequenceLength at its default.</summary>
-    public static FineTuneTransformer FitDefaultLength(string folder, bool withLongText, PeftOptions? peft = null, string? longText = null) =>
-        Fit(new FineTuneOptions { BaseModelFolder = folder, Training = CorpusFixtures.Quick.Training, Peft = peft ?? new() }, withLongText, longText);
+    public static FineTuneTransformer FitDefaultLength(string folder, bool withLongText, PeftOptions? peft = null, string? longText = null, List<string>? log = null) =>
+        Fit(new FineTuneOptions { BaseModelFolder = folder, Training = CorpusFixtures.Quick.Training, Peft = peft ?? new() }, withLongText, longText, log);
 
     /// <summary>Fits on tiny sentiment rows, one of them long when <paramref name="withLongText"/>.</summary>
-    public static FineTuneTransformer Fit(FineTuneOptions options, bool withLongText, string? longText = null)
+    /// <param name="log">When given, collects the MLContext log's messages.</param>
+    public static FineTuneTransformer Fit(FineTuneOptions options, bool withLongText, string? longText = null, List<string>? log = null)
     {
         var ml = new MLContext(seed: 1);
+        if (log != null) ml.Log += (_, e) => { lock (log) log.Add(e.Message); };
         var rows = Samples.SyntheticSentiment.Generate(24, seed: 3);
         if (withLongText) rows[0].Text = longText ?? string.Join(" ", Enumerable.Repeat("hello world , a b c !", 25));
         return ml.Transforms.FineTune(options).Fit(ml.Data.LoadFromEnumerable(rows));
