@@ -11,21 +11,11 @@ internal sealed class FinalizedObjectCounter : EventListener
 {
     int total, reported;
 
-    /// <summary>
-    /// Collects and waits for finalizers until a pass finalizes nothing more (a finalized TorchSharp module can leave new
-    /// finalizable wrappers behind, e.g. a model left to the GC by an earlier test), then returns how many objects were
-    /// finalized since the previous call.
-    /// </summary>
+    /// <summary>Collects twice, waits for finalizers and returns how many objects were finalized since the previous call.</summary>
     public int Settle()
     {
-        for (int i = 0, before = -1; i < 8 && before != Volatile.Read(ref total); i++)
-        {
-            before = Volatile.Read(ref total);
-            GC.Collect(); GC.WaitForPendingFinalizers();
-            GC.Collect(); GC.WaitForPendingFinalizers();
-            Thread.Sleep(100); // runtime events reach listeners asynchronously
-        }
-        Thread.Sleep(150);
+        for (int i = 0; i < 2; i++) { GC.Collect(); GC.WaitForPendingFinalizers(); }
+        Thread.Sleep(250); // runtime events reach listeners asynchronously
         int now = Volatile.Read(ref total), count = now - reported;
         reported = now;
         return count;
