@@ -101,6 +101,7 @@ public sealed class FineTuneEstimator : IEstimator<FineTuneTransformer>
 
         // 3. Tokenize once; hold out validation rows.
         var scorer = Scorer(package, network);
+        foreach (var note in scorer.Notes) channel.Warning("FineTune: " + note);
         var encodings = scorer.Encode(texts, pairs);
         var examples = Examples("Training data", encodings, texts, labels, heads);
         var (train, validation) = Split(examples, heads, scorer, training.Seed);
@@ -120,12 +121,13 @@ public sealed class FineTuneEstimator : IEstimator<FineTuneTransformer>
         foreach (var warning in CollapsedTokenHeads(network, validation.Count > 0 ? validation : train, package.Tokenizer.PadTokenId, tokenLevel))
             channel.Warning(warning);
         var card = ModelCard.Create(package, network, training, texts, pairs, labels, metrics, history, options.Peft.Method + (options.Peft.AdapterPerTask ? " (one adapter per task)" : ""));
-        var settings = new ScoringSettings(InputColumns, options.OutputColumnPrefix, options.MaxSequenceLength, options.Truncation, options.ScoringBatchSize, options.Peft, options.WeightsInZip);
+        var settings = new ScoringSettings(InputColumns, options.OutputColumnPrefix, scorer.MaxLength, options.Truncation, options.ScoringBatchSize, options.Peft, options.WeightsInZip);
         return new FineTuneTransformer(context, package, network, settings, history, card);
     }
 
     FineTuneScorer Scorer(ModelPackage package, TaskNetwork network) =>
-        new(network, package.Tokenizer, InputColumns, options.OutputColumnPrefix, options.MaxSequenceLength, options.Truncation, options.ScoringBatchSize);
+        new(network, package.Tokenizer, InputColumns, options.OutputColumnPrefix, options.MaxSequenceLength, options.Truncation, options.ScoringBatchSize,
+            maxLengthMayShrink: options.MaxSequenceLengthIsDefault, model: package.NameInMessages);
 
     (List<TextExample> Train, List<TextExample> Validation) Split(List<TextExample> examples, IReadOnlyList<IFittedHead> heads, FineTuneScorer scorer, int seed)
     {

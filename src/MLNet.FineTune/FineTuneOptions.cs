@@ -73,8 +73,17 @@ public sealed record FineTuneOptions
     /// </summary>
     public double? Dropout { get; init; }
 
-    /// <summary>Tokens per example after truncation, special tokens included. Default 128.</summary>
-    public int MaxSequenceLength { get; init; } = 128;
+    /// <summary>
+    /// Tokens per example after truncation, special tokens included. Default 128, or the model's positions when it has
+    /// fewer (noted in the log); a value set larger than the model's positions is refused.
+    /// </summary>
+    public int MaxSequenceLength { get => maxSequenceLength ?? DefaultMaxSequenceLength; init => maxSequenceLength = value; }
+
+    internal const int DefaultMaxSequenceLength = 128;
+    int? maxSequenceLength;
+
+    /// <summary>Whether <see cref="MaxSequenceLength"/> was left at its default (then it may be shortened to fit the model).</summary>
+    internal bool MaxSequenceLengthIsDefault => maxSequenceLength is null;
 
     /// <summary>How text pairs are truncated. Default longest-first (Hugging Face's default).</summary>
     public TruncationStrategy Truncation { get; init; } = TruncationStrategy.LongestFirst;

@@ -1,5 +1,6 @@
 using MLNet.FineTune.Data;
 using MLNet.FineTune.Heads;
+using MLNet.FineTune.Modeling;
 using MLNet.FineTune.Scoring;
 using MLNet.FineTune.Tokenization;
 using static TorchSharp.torch;
@@ -15,18 +16,32 @@ internal sealed class FineTuneScorer : IBatchScorer
 {
     readonly TaskNetwork network;
     readonly TransformerTokenizer tokenizer;
-    readonly int maxLength;
+    readonly EncoderInputLimits limits;
     readonly TruncationStrategy truncation;
     readonly bool[] tokenLevel;
 
+    /// <summary>
+    /// <c>maxLength</c> is the MaxSequenceLength asked for (<see cref="MaxLength"/> is what the encoder takes); with
+    /// <c>maxLengthMayShrink</c> (a defaulted option, a saved model) a longer one is shortened to the encoder's positions
+    /// instead of refused; <c>model</c> names the model in messages.
+    /// </summary>
     public FineTuneScorer(TaskNetwork network, TransformerTokenizer tokenizer, IReadOnlyList<string> inputColumns, string outputPrefix,
-        int maxLength, TruncationStrategy truncation, int batchSize)
+        int maxLength, TruncationStrategy truncation, int batchSize, bool maxLengthMayShrink = true, string model = "the model (config.json)")
     {
-        this.network = network; this.tokenizer = tokenizer; this.maxLength = maxLength; this.truncation = truncation;
+        this.network = network; this.tokenizer = tokenizer; this.truncation = truncation;
+        // The tokenizer meets the encoder here, in training and in a loaded model alike: ids must fit its embedding tables.
+        limits = EncoderInputLimits.Create(network.Encoder.Config, tokenizer, maxLength, maxLengthMayShrink,
+            network.Peft?.VirtualTokens ?? 0, inputColumns.Count > 1, model);
         InputColumnNames = inputColumns; BatchSize = batchSize;
         OutputColumns = network.Tasks.SelectMany(t => t.OutputColumns(network.Tasks.Count == 1 ? outputPrefix : outputPrefix + t.Name + ".")).ToList();
         tokenLevel = network.Tasks.Select(t => t.IsTokenLevel).ToArray();
     }
+
+    /// <summary>Tokens per row the encoder is fed at most (MaxSequenceLength, shortened to the model's positions when allowed).</summary>
+    public int MaxLength => limits.MaxLength;
+
+    /// <summary>How the inputs were fitted to the model (for the training log).</summary>
+    public IReadOnlyList<string> Notes => limits.Notes;
 
     public IReadOnlyList<string> InputColumnNames { get; }
     public IReadOnlyList<ScoredColumn> OutputColumns { get; }
@@ -49,10 +64,11 @@ internal sealed class FineTuneScorer : IBatchScorer
     /// <summary>
     /// Tokenizes rows. With a token-level head the text is a sequence of space-separated words (one tag each), encoded
     /// as pre-split words so that word ids index exactly those words; otherwise it is free text.
+    /// Every row is checked against the encoder's tables before it can reach libtorch.
     /// </summary>
     public EncodedInput[] Encode(IReadOnlyList<string> texts, IReadOnlyList<string>? pairs) => tokenLevel.Any(x => x)
-        ? texts.Select((t, i) => tokenizer.EncodeWords(Words(t), pairs is null ? null : Words(pairs[i]), maxLength, truncation)).ToArray()
-        : texts.Select((t, i) => tokenizer.Encode(t ?? "", pairs?[i], maxLength, truncation)).ToArray();
+        ? texts.Select((t, i) => limits.Check(tokenizer.EncodeWords(Words(t), pairs is null ? null : Words(pairs[i]), MaxLength, truncation), $"Row {i}")).ToArray()
+        : texts.Select((t, i) => limits.Check(tokenizer.Encode(t ?? "", pairs is null ? null : pairs[i] ?? "", MaxLength, truncation), $"Row {i}")).ToArray();
 
     static string[] Texts(object?[] column) => Array.ConvertAll(column, v => v as string ?? "");
 

@@ -29,7 +29,7 @@ public sealed partial class FineTuneTransformer : ZipPersistedTransformer, IZipP
         Package = package; Network = network; Settings = settings; History = history; Card = card;
         network.eval();
         scorer = new FineTuneScorer(network, package.Tokenizer, settings.InputColumns, settings.OutputColumnPrefix, settings.MaxSequenceLength,
-            settings.Truncation, settings.ScoringBatchSize);
+            settings.Truncation, settings.ScoringBatchSize, maxLengthMayShrink: true, model: package.NameInMessages);
     }
 
     internal ModelPackage Package { get; }
@@ -66,7 +66,13 @@ public sealed partial class FineTuneTransformer : ZipPersistedTransformer, IZipP
         Peft.LoraAdapterFile.Save(folder, peft, identity, adapterName);
     }
 
-    public void Dispose() => Network.Dispose();
+    /// <summary>
+    /// Does not free the network: ML.NET calls this from every <c>PredictionEngine.Dispose</c> (engines own their
+    /// transformer by default, and a <c>TransformerChain</c> passes the call on), while the same loaded model is still
+    /// shared by <c>Transform</c> and by other engines. A model is never owned by what scores with it, so its native
+    /// (libtorch) memory is released when the model itself is garbage-collected.
+    /// </summary>
+    public void Dispose() { }
 }
 
 /// <summary>How a fitted model reads its inputs and names its outputs; saved with the model.</summary>

@@ -8,34 +8,63 @@ namespace MLNet.FineTune;
 /// a PredictionEngine is not thread-safe (ML.NET's rule). Load the model once, share this object, call
 /// <see cref="Predict"/> from any thread. Engines are created on demand and reused, so the pool grows to the number of
 /// concurrent callers and no further.
+/// <para>
+/// The engines never own the model: disposing this predictor leaves a model passed to the constructor usable by
+/// <c>Transform</c> and other engines. A model this predictor loaded itself (<see cref="Load"/>) is its own and is
+/// disposed with it.
+/// </para>
 /// </summary>
 public sealed class ThreadSafePredictor<TSrc, TDst> : IDisposable where TSrc : class where TDst : class, new()
 {
     readonly MLContext context;
     readonly ITransformer model;
+    readonly bool ownsModel;
     readonly ConcurrentBag<PredictionEngine<TSrc, TDst>> idle = new();
     int created;
+    volatile bool disposed;
 
-    public ThreadSafePredictor(MLContext context, ITransformer model) { this.context = context; this.model = model; }
+    public ThreadSafePredictor(MLContext context, ITransformer model) : this(context, model, ownsModel: false) { }
 
-    /// <summary>Loads a model zip once (no registration call needed for FineTune models).</summary>
-    public static ThreadSafePredictor<TSrc, TDst> Load(MLContext context, string modelZipPath) => new(context, context.Model.Load(modelZipPath, out _));
+    ThreadSafePredictor(MLContext context, ITransformer model, bool ownsModel)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(model);
+        this.context = context; this.model = model; this.ownsModel = ownsModel;
+    }
+
+    /// <summary>Loads a model zip once (no registration call needed for FineTune models); the predictor owns that model.</summary>
+    public static ThreadSafePredictor<TSrc, TDst> Load(MLContext context, string modelZipPath) =>
+        new(context, context.Model.Load(modelZipPath, out _), ownsModel: true);
 
     /// <summary>Engines created so far (at most the peak number of concurrent callers).</summary>
     public int EnginesCreated => created;
 
     public TDst Predict(TSrc example)
     {
+        ObjectDisposedException.ThrowIf(disposed, this);
         if (!idle.TryTake(out var engine))
         {
-            engine = context.Model.CreatePredictionEngine<TSrc, TDst>(model);
+            // ML.NET engines dispose their transformer by default; this one is shared by every engine in the pool.
+            engine = context.Model.CreatePredictionEngine<TSrc, TDst>(model, new PredictionEngineOptions { OwnsTransformer = false });
             Interlocked.Increment(ref created);
         }
         try { return engine.Predict(example); }
-        finally { idle.Add(engine); }
+        finally
+        {
+            idle.Add(engine);
+            if (disposed) DisposeIdleEngines(); // returned after Dispose: don't leave it in the pool
+        }
     }
 
     public void Dispose()
+    {
+        if (disposed) return;
+        disposed = true;
+        DisposeIdleEngines();
+        if (ownsModel) (model as IDisposable)?.Dispose();
+    }
+
+    void DisposeIdleEngines()
     {
         while (idle.TryTake(out var engine)) engine.Dispose();
     }

@@ -73,6 +73,9 @@ internal sealed record ModelPackage
     static Dictionary<string, byte[]> ReadFiles(IEnumerable<string> paths) =>
         paths.Where(File.Exists).DistinctBy(Path.GetFileName).ToDictionary(p => Path.GetFileName(p)!, p => Persistence.UserFile.ReadAllBytes(p, "tokenizer or config file"));
 
+    /// <summary>The model as error messages name it, with the file its sizes come from.</summary>
+    public string NameInMessages => BaseName == "builtin" ? "the built-in model (BuiltInModelOptions)" : $"model '{BaseName}' (config.json)";
+
     public string Describe() => IsBuiltIn
         ? $"built-in {Config.ModelType} (hidden {Config.HiddenSize}, {Config.NumLayers} layers, vocab {Config.VocabSize}) trained from scratch"
         : $"{Config.ModelType} checkpoint '{BaseName}' (hidden {Config.HiddenSize}, {Config.NumLayers} layers, weights sha256 {BaseWeightsSha256?[..12]}…)";

@@ -20,12 +20,18 @@ internal sealed class PromptEmbedding : nn.Module
         options.Validate();
         NumVirtualTokens = options.NumVirtualTokens;
         var config = encoder.Config;
-        int usable = config.ModelType == "roberta" ? config.MaxPositionEmbeddings - config.PadTokenId - 1 : config.MaxPositionEmbeddings;
+        int usable = EncoderInputLimits.UsablePositions(config);
         MaxRealTokens = usable - NumVirtualTokens;
         if (MaxRealTokens <= 0)
             throw new ArgumentException($"{NumVirtualTokens} virtual tokens leave no room for text: the encoder has {usable} positions.");
         embedding = nn.Embedding(NumVirtualTokens, config.HiddenSize);
-        if (options.InitTokenIds is { } ids) InitFromTokens(encoder, ids);
+        if (options.InitTokenIds is { } ids)
+        {
+            foreach (long id in ids)
+                if (id < 0 || id >= config.VocabSize)
+                    throw new ArgumentOutOfRangeException(nameof(options), $"PromptTuning.InitTokenIds holds id {id}, outside the encoder's vocab_size {config.VocabSize} (ids 0..{config.VocabSize - 1}).");
+            InitFromTokens(encoder, ids);
+        }
         RegisterComponents();
     }
 

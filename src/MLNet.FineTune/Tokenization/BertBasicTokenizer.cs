@@ -48,7 +48,7 @@ internal sealed class BertBasicTokenizer(bool lowerCase, bool? stripAccents, boo
             while (j < run.Count && (UnicodeText.IsMark(run[j].Cp) || UnicodeText.IsConjoiningJamo(run[j].Cp) && UnicodeText.IsConjoiningJamo(run[j - 1].Cp))) j++;
             var segment = new StringBuilder();
             for (int k = i; k < j; k++) segment.Append(char.ConvertFromUtf32(run[k].Cp));
-            var normalized = Normalize(segment.ToString().Normalize(NormalizationForm.FormC), run, i, j);
+            var normalized = Normalize(UnicodeText.Normalize(segment.ToString(), NormalizationForm.FormC), run, i, j);
             builder.Add(normalized, run[i].Start, run[j - 1].End);
             i = j;
         }

@@ -5,7 +5,8 @@ namespace MLNet.FineTune.Tokenization;
 
 /// <summary>
 /// GPT-2 byte-level BPE (HF <c>GPT2Tokenizer.bpe</c>): UTF-8 bytes mapped to printable characters
-/// (<c>bytes_to_unicode</c>), then the lowest-ranked merge applied everywhere until none applies.
+/// (<c>bytes_to_unicode</c>), then the lowest-ranked merge applied everywhere until none applies. Immutable but for a
+/// concurrent word cache: safe to share between scoring threads.
 /// </summary>
 internal sealed class ByteLevelBpe
 {
@@ -15,7 +16,7 @@ internal sealed class ByteLevelBpe
     readonly Dictionary<string, int> idsByToken;
     readonly Dictionary<int, string> tokensById = [];
     readonly Dictionary<(string, string), int> ranks;
-    readonly Dictionary<string, string[]> cache = new(StringComparer.Ordinal);
+    readonly System.Collections.Concurrent.ConcurrentDictionary<string, string[]> cache = new(StringComparer.Ordinal);
 
     public ByteLevelBpe(Dictionary<string, int> vocabulary, Dictionary<(string, string), int> ranks)
     {
@@ -87,29 +88,66 @@ internal sealed class ByteLevelBpe
         return Encoding.UTF8.GetString([.. bytes]);
     }
 
-    /// <summary>BPE pieces of one byte-level word.</summary>
+    /// <summary>
+    /// BPE pieces of one byte-level word, as HF's slow <c>bpe</c> computes them: repeatedly take the lowest-ranked pair
+    /// present and merge all its occurrences left to right. A heap of candidate pairs (positions in a linked list of
+    /// symbols) makes that O(n log n) instead of a rescan per merge, so a hostile word of a million bytes still ends.
+    /// Pairs created by a merge join the heap only after the current rank's occurrences are all merged, as in HF's rounds.
+    /// </summary>
     public string[] Merge(string word)
     {
         if (cache.TryGetValue(word, out var cached)) return cached;
-        var symbols = word.Select(c => c.ToString()).ToList();
-        while (symbols.Count > 1)
-        {
-            (string, string) best = default;
-            int bestRank = int.MaxValue;
-            for (int i = 0; i + 1 < symbols.Count; i++)
-                if (ranks.TryGetValue((symbols[i], symbols[i + 1]), out int rank) && rank < bestRank) { bestRank = rank; best = (symbols[i], symbols[i + 1]); }
-            if (bestRank == int.MaxValue) break;
-            var merged = new List<string>(symbols.Count);
-            for (int i = 0; i < symbols.Count; i++)
-            {
-                if (i + 1 < symbols.Count && symbols[i] == best.Item1 && symbols[i + 1] == best.Item2) { merged.Add(best.Item1 + best.Item2); i++; }
-                else merged.Add(symbols[i]);
-            }
-            symbols = merged;
-        }
-        var result = symbols.ToArray();
-        if (cache.Count < 100_000) cache[word] = result;
+        var result = MergeUncached(word);
+        // Bounded cache, shared by every scoring thread (hence concurrent); long words are rare and not worth keeping.
+        if (word.Length <= MaxCachedWordLength && Volatile.Read(ref cachedWords) < MaxCachedWords && cache.TryAdd(word, result))
+            Interlocked.Increment(ref cachedWords);
         return result;
+    }
+
+    const int MaxCachedWords = 100_000, MaxCachedWordLength = 256;
+    int cachedWords;
+
+    string[] MergeUncached(string word)
+    {
+        int n = word.Length;
+        if (n <= 1) return n == 0 ? [] : [word];
+        var symbols = new string[n];
+        var next = new int[n];
+        var prev = new int[n];
+        for (int i = 0; i < n; i++) { symbols[i] = word[i].ToString(); next[i] = i + 1 < n ? i + 1 : -1; prev[i] = i - 1; }
+        var heap = new PriorityQueue<(int Left, string First, string Second), long>();
+        void Candidate(int left, List<(int, string, string, long)>? pending)
+        {
+            int right = next[left];
+            if (right < 0 || !ranks.TryGetValue((symbols[left], symbols[right]), out int rank)) return;
+            long priority = ((long)rank << 32) | (uint)left; // lowest rank first, then leftmost
+            if (pending is null) heap.Enqueue((left, symbols[left], symbols[right]), priority);
+            else pending.Add((left, symbols[left], symbols[right], priority));
+        }
+        for (int i = 0; i + 1 < n; i++) Candidate(i, null);
+        var created = new List<(int Left, string First, string Second, long Priority)>();
+        long round = -1;
+        while (true)
+        {
+            if (created.Count > 0 && (!heap.TryPeek(out _, out long top) || top >> 32 != round))
+            {
+                foreach (var (left, first, second, priority) in created) heap.Enqueue((left, first, second), priority);
+                created.Clear();
+            }
+            if (!heap.TryDequeue(out var pair, out long rankAndPosition)) break;
+            round = rankAndPosition >> 32;
+            int l = pair.Left, r = next[l];
+            if (r < 0 || symbols[l] != pair.First || symbols[r] != pair.Second) continue; // stale: a neighbour was merged since
+            symbols[l] = pair.First + pair.Second;
+            symbols[r] = null!;
+            next[l] = next[r];
+            if (next[r] >= 0) prev[next[r]] = l;
+            if (prev[l] >= 0) Candidate(prev[l], created);
+            Candidate(l, created);
+        }
+        var pieces = new List<string>();
+        for (int i = 0; i >= 0; i = next[i]) pieces.Add(symbols[i]);
+        return [.. pieces];
     }
 
     static char[] BuildByteToChar()

@@ -42,6 +42,10 @@ public sealed class EncodedInput
     /// <summary>Token strings as the vocabulary spells them (e.g. <c>##ing</c>, <c>Ġworld</c>).</summary>
     public string[] Tokens { get; }
 
+    /// <summary>This encoding with other token type ids (a model without the tokenizer's types).</summary>
+    internal EncodedInput WithTokenTypeIds(int[] tokenTypeIds) =>
+        new(InputIds, AttentionMask, tokenTypeIds, WordIds, SequenceIds, Offsets, Tokens);
+
     /// <summary>Number of tokens (padding included).</summary>
     public int Length => InputIds.Length;
 }

@@ -3,7 +3,8 @@ namespace MLNet.FineTune.Tokenization;
 /// <summary>
 /// Hugging Face-compatible tokenizer for transformer checkpoints (BERT, DistilBERT, RoBERTa, GPT-2), read from a
 /// checkpoint folder with <see cref="FromFolder"/>. Produces the same ids as the Hugging Face slow tokenizers, plus
-/// word ids, sequence ids and character offsets for span tasks.
+/// word ids, sequence ids and character offsets for span tasks. Any .NET string is accepted (an unpaired surrogate is
+/// read as U+FFFD, as Hugging Face's tokenizers read it). Safe to share between threads.
 /// </summary>
 public abstract partial class TransformerTokenizer
 {
@@ -152,6 +153,7 @@ public abstract partial class TransformerTokenizer
     /// <summary>Splits on added tokens, tokenizes the plain parts, and maps offsets back to <paramref name="text"/>.</summary>
     List<TokenPiece> TokenizeSequence(string text, bool forWord, int? wordIndex)
     {
+        text = UnicodeText.ReplaceLoneSurrogates(text); // any .NET string is valid input; offsets stay the same
         int shift = AddsPrefixSpace(forWord) ? 1 : 0;
         var prepared = shift == 1 ? " " + text : text;
         var pieces = new List<TokenPiece>();

@@ -12,13 +12,45 @@ internal static class UnicodeText
 {
     public static UnicodeCategory Category(int codePoint) => CharUnicodeInfo.GetUnicodeCategory(codePoint);
 
-    /// <summary>Code point at <paramref name="index"/> and how many UTF-16 units it takes (a lone surrogate counts as itself).</summary>
+    /// <summary>
+    /// Code point at <paramref name="index"/> and how many UTF-16 units it takes. A lone surrogate reads as U+FFFD (one
+    /// unit): what Hugging Face's Rust tokenizers see, since a Python string with one reaches them UTF-8 encoded with
+    /// replacement.
+    /// </summary>
     public static (int CodePoint, int Length) CodePointAt(string text, int index)
     {
         char c = text[index];
+        if (!char.IsSurrogate(c)) return (c, 1);
         if (char.IsHighSurrogate(c) && index + 1 < text.Length && char.IsLowSurrogate(text[index + 1]))
             return (char.ConvertToUtf32(c, text[index + 1]), 2);
-        return (c, 1);
+        return (ReplacementCharacter, 1);
+    }
+
+    public const char ReplacementCharacter = '\uFFFD';
+
+    /// <summary>
+    /// <paramref name="text"/> with every unpaired UTF-16 surrogate replaced by U+FFFD (the same instance when there is
+    /// none). The length is unchanged, so offsets into the result are offsets into the original.
+    /// </summary>
+    public static string ReplaceLoneSurrogates(string text)
+    {
+        int first = FirstLoneSurrogate(text, 0);
+        if (first < 0) return text;
+        var chars = text.ToCharArray();
+        for (int i = first; i >= 0; i = FirstLoneSurrogate(text, i + 1)) chars[i] = ReplacementCharacter;
+        return new string(chars);
+    }
+
+    static int FirstLoneSurrogate(string text, int from)
+    {
+        for (int i = from; i < text.Length; i++)
+        {
+            char c = text[i];
+            if (!char.IsSurrogate(c)) continue;
+            if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1])) { i++; continue; }
+            return i;
+        }
+        return -1;
     }
 
     /// <summary>BERT whitespace: space, tab, newline, carriage return, or category Zs.</summary>
@@ -73,10 +105,30 @@ internal static class UnicodeText
         return s.ToLowerInvariant();
     }
 
+    /// <summary>
+    /// <see cref="string.Normalize(NormalizationForm)"/> that accepts what Python's <c>unicodedata.normalize</c> accepts:
+    /// .NET refuses the noncharacters U+FFFE (and U+FFFF), which compose with nothing, so the text between them is
+    /// normalized and they are kept as they are. Lone surrogates never get here (<see cref="CodePointAt"/> reads U+FFFD).
+    /// </summary>
+    public static string Normalize(string s, NormalizationForm form)
+    {
+        if (s.AsSpan().IndexOfAny('\uFFFE', '\uFFFF') < 0) return s.Normalize(form);
+        var result = new StringBuilder(s.Length);
+        int start = 0;
+        for (int i = 0; i <= s.Length; i++)
+        {
+            if (i < s.Length && s[i] is not ('\uFFFE' or '\uFFFF')) continue;
+            if (i > start) result.Append(s[start..i].Normalize(form));
+            if (i < s.Length) result.Append(s[i]);
+            start = i + 1;
+        }
+        return result.ToString();
+    }
+
     /// <summary>NFD then drop non-spacing marks: BERT's <c>_run_strip_accents</c>.</summary>
     public static string StripAccents(string s)
     {
-        var decomposed = s.Normalize(NormalizationForm.FormD);
+        var decomposed = Normalize(s, NormalizationForm.FormD);
         var sb = new StringBuilder(decomposed.Length);
         for (int i = 0; i < decomposed.Length;)
         {

@@ -1,7 +1,6 @@
 using System.Text;
 using System.Text.Json.Nodes;
-using System.Text.RegularExpressions;
-using MLNet.FineTune.Modeling;
+using MLNet.FineTune.Tokenization;
 
 namespace MLNet.FineTune.Modeling;
 
@@ -9,11 +8,12 @@ namespace MLNet.FineTune.Modeling;
 /// Writes a Hugging Face-style folder (config.json, vocab.txt, tokenizer_config.json) for the built-in model, so that it
 /// is loaded, tokenized and saved by exactly the same code as a user's checkpoint. The WordPiece vocabulary holds the
 /// BERT specials, every character seen (as word start and as ##continuation, so nothing is [UNK]), then the most
-/// frequent lower-cased words and punctuation of the training texts.
+/// frequent words and punctuation of the training texts as the model's own tokenizer splits them.
 /// </summary>
 internal static class BuiltInModel
 {
-    static readonly Regex Words = new(@"\w+|[^\w\s]", RegexOptions.Compiled);
+    /// <summary>The built-in tokenizer's pre-tokenization (tokenizer_config: do_lower_case, accents stripped with it, CJK split).</summary>
+    static readonly BertBasicTokenizer Basic = new(lowerCase: true, stripAccents: null, tokenizeChineseChars: true);
 
     /// <summary>
     /// The config for <paramref name="o"/>, validated: with no weights to compare with, the sizes are bounded by
@@ -65,18 +65,26 @@ internal static class BuiltInModel
         return config;
     }
 
+    /// <summary>
+    /// Words are split and normalized by the same BERT basic tokenizer the model will use (lower case, accents
+    /// stripped, punctuation and CJK ideographs apart, code points rather than UTF-16 units), so every vocabulary entry
+    /// is a whole character or word the tokenizer can produce, whatever the text holds (emoji, lone surrogates, controls).
+    /// </summary>
     public static List<string> BuildVocabulary(IEnumerable<string> texts, int maxSize)
     {
         var specials = new[] { "[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]" };
-        var wordCounts = new Dictionary<string, int>();
+        var wordCounts = new Dictionary<string, int>(StringComparer.Ordinal);
         var chars = new SortedSet<string>(StringComparer.Ordinal);
         foreach (var text in texts)
-            foreach (Match m in Words.Matches(text.ToLowerInvariant()))
+        {
+            var valid = UnicodeText.ReplaceLoneSurrogates(text ?? "");
+            foreach (var word in Basic.Split(valid, 0, valid.Length))
             {
-                var w = m.Value;
+                var w = word.Text;
                 wordCounts[w] = wordCounts.GetValueOrDefault(w) + 1;
                 foreach (var rune in w.EnumerateRunes()) chars.Add(rune.ToString());
             }
+        }
         var vocab = new List<string>(specials);
         vocab.AddRange(chars);
         vocab.AddRange(chars.Select(c => "##" + c));
