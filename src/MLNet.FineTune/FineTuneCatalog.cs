@@ -18,6 +18,9 @@ public static class FineTuneCatalog
     /// <summary>Fine-tunes with every option spelled out (<see cref="FineTuneOptions"/>).</summary>
     public static FineTuneEstimator FineTune(this TransformsCatalog catalog, FineTuneOptions options) => new(GetContext(catalog), options);
 
+    /// <summary>Adds a sentence-embedding column (a known-size Single vector) computed by a pretrained encoder (<see cref="TextEmbeddingOptions"/>).</summary>
+    public static TextEmbeddingEstimator TextEmbedding(this TransformsCatalog catalog, TextEmbeddingOptions options) => new(GetContext(catalog), options);
+
     // The catalog's environment (the MLContext) is internal; ML.NET's own catalogs reach it through CatalogUtils the same way.
     static Microsoft.ML.Runtime.IHostEnvironment GetContext(TransformsCatalog catalog) => Microsoft.ML.Data.CatalogUtils.GetEnvironment(catalog);
 }
