@@ -47,16 +47,43 @@ public sealed class TextEmbeddingEstimator : IEstimator<TextEmbeddingTransformer
     internal static TextEmbeddingTransformer Create(IHostEnvironment env, TextEmbeddingOptions options)
     {
         TorchRuntime.EnsureLoaded();
+        if (options.FineTunedModel is { } fineTuned) return FromFineTuned(env, options, fineTuned);
         var package = options.BaseModel is { } pretrained ? ModelPackage.FromPretrained(pretrained) : ModelPackage.FromCheckpoint(options.BaseModelFolder!);
         var folder = package.BaseFolder!;
-        var pooling = options.Pooling ?? SentenceTransformersFolder.Pooling(folder) ?? FromName(options.BaseModel?.Pooling) ?? EmbeddingPooling.Mean;
-        int dimensions = options.Dimensions ?? package.Config.HiddenSize;
-        TextEmbeddingOptionsValidation.CheckDimensions(dimensions, package.Config.HiddenSize, "TextEmbeddingOptions.Dimensions");
-        int maxLength = options.MaxSequenceLength ?? SentenceTransformersFolder.MaxSequenceLength(folder) ?? SentenceTransformersFolder.DefaultMaxSequenceLength;
         var loaded = PretrainedEncoder.Load(folder, config: package.Config);
         foreach (var t in loaded.HeadTensors.Values) t.Dispose(); // a classifier head the checkpoint may carry plays no part in embeddings
+        int maxLength = options.MaxSequenceLength ?? SentenceTransformersFolder.MaxSequenceLength(folder) ?? SentenceTransformersFolder.DefaultMaxSequenceLength;
+        return Build(env, options, package, loaded.Encoder, maxLength, SentenceTransformersFolder.Pooling(folder));
+    }
+
+    static TextEmbeddingTransformer Build(IHostEnvironment env, TextEmbeddingOptions options, ModelPackage package, EncoderModel encoder, int maxLength, EmbeddingPooling? folderPooling)
+    {
+        var pooling = options.Pooling ?? folderPooling ?? FromName(package.Pretrained?.Pooling) ?? EmbeddingPooling.Mean;
+        int dimensions = options.Dimensions ?? package.Config.HiddenSize;
+        TextEmbeddingOptionsValidation.CheckDimensions(dimensions, package.Config.HiddenSize, "TextEmbeddingOptions.Dimensions");
         var settings = new EmbeddingSettings(options.InputColumnName, options.OutputColumnName, pooling, options.Normalize, dimensions, maxLength, options.BatchSize);
-        return new TextEmbeddingTransformer(env, package, loaded.Encoder, settings, maxLengthMayShrink: options.MaxSequenceLength is null);
+        return new TextEmbeddingTransformer(env, package, encoder, settings, maxLengthMayShrink: options.MaxSequenceLength is null);
+    }
+
+    /// <summary>
+    /// The fine-tuned encoder, copied into a plain encoder: the embedding model stays what it was when created (the
+    /// FineTune model may train on or be freed) and saves like a pretrained one. Methods that change the encoder's
+    /// structure (LoRA, adapters, prompt tuning) would need their weights merged first; they are refused.
+    /// </summary>
+    static TextEmbeddingTransformer FromFineTuned(IHostEnvironment env, TextEmbeddingOptions options, FineTuneTransformer model)
+    {
+        var method = model.Settings.Peft.Method;
+        if (method is not (Peft.PeftMethod.Full or Peft.PeftMethod.HeadOnly or Peft.PeftMethod.BitFit))
+            throw new NotSupportedException($"TextEmbeddingOptions.FineTunedModel: the model was fine-tuned with {method}, which changes the encoder's structure; " +
+                "embedding with it is supported for Full, HeadOnly and BitFit fine-tuning.");
+        // Named as what it is: the metadata's model id must not pass a fine-tuned model off as its base.
+        var package = model.Package with { BaseName = model.Package.BaseName + " (fine-tuned)" };
+        var source = model.Network.Encoder;
+        var weights = source.named_parameters().ToDictionary(p => p.name, p => (TorchSharp.torch.Tensor)p.parameter);
+        var encoder = EncoderFactory.Create(package.Config, addPooler: weights.ContainsKey("pooler.dense.weight"));
+        using (TorchSharp.torch.no_grad()) Modeling.Checkpoints.StateDictLoader.Load(encoder, weights, "fine-tuned model (encoder)");
+        var folderPooling = package.BaseFolder is { } folder ? SentenceTransformersFolder.Pooling(folder) : null;
+        return Build(env, options, package, encoder, options.MaxSequenceLength ?? model.Settings.MaxSequenceLength, folderPooling);
     }
 
     static EmbeddingPooling? FromName(string? name) => name switch

@@ -6,11 +6,17 @@ namespace MLNet.FineTune;
 /// <summary>Options of <c>mlContext.Transforms.TextEmbedding</c>: which encoder, how to pool, normalise and truncate.</summary>
 public sealed record TextEmbeddingOptions
 {
-    /// <summary>A pretrained model shipped by a package (e.g. <c>PretrainedModels.AllMiniLmL6V2</c>). Set this or <see cref="BaseModelFolder"/>.</summary>
+    /// <summary>A pretrained model shipped by a package (e.g. <c>PretrainedModels.AllMiniLmL6V2</c>). Set one of this, <see cref="BaseModelFolder"/> or <see cref="FineTunedModel"/>.</summary>
     public PretrainedModel? BaseModel { get; init; }
 
-    /// <summary>A Hugging Face / sentence-transformers checkpoint folder. Set this or <see cref="BaseModel"/>.</summary>
+    /// <summary>A Hugging Face / sentence-transformers checkpoint folder. Set one of this, <see cref="BaseModel"/> or <see cref="FineTunedModel"/>.</summary>
     public string? BaseModelFolder { get; init; }
+
+    /// <summary>
+    /// A fitted (or loaded) FineTune model whose fine-tuned encoder embeds the texts (its heads are not used). Methods that
+    /// keep the encoder's structure (Full, HeadOnly, BitFit) are supported. Set this or <see cref="BaseModel"/> or <see cref="BaseModelFolder"/>.
+    /// </summary>
+    public FineTuneTransformer? FineTunedModel { get; init; }
 
     /// <summary>Input text column.</summary>
     public string InputColumnName { get; init; } = "Text";
@@ -32,7 +38,7 @@ public sealed record TextEmbeddingOptions
 
     /// <summary>
     /// Tokens per text at most (longer texts are truncated). Null: the folder's <c>sentence_bert_config.json</c>
-    /// max_seq_length when present, else 256 (sentence-transformers' all-MiniLM-L6-v2), shortened to the model's positions.
+    /// max_seq_length when present, else a fine-tuned model's own MaxSequenceLength, else 256 (sentence-transformers' all-MiniLM-L6-v2), shortened to the model's positions.
     /// </summary>
     public int? MaxSequenceLength { get; init; }
 

@@ -5,9 +5,10 @@ internal static class TextEmbeddingOptionsValidation
 {
     public static void Validate(TextEmbeddingOptions o)
     {
-        if (o.BaseModel is null == o.BaseModelFolder is null)
-            throw new ArgumentException("TextEmbeddingOptions: set exactly one of BaseModel (a shipped pretrained model) or BaseModelFolder (a checkpoint folder)" +
-                (o.BaseModel is null ? "; neither is set." : "; both are set."), o.BaseModel is null ? nameof(o.BaseModel) : nameof(o.BaseModelFolder));
+        int sources = (o.BaseModel is null ? 0 : 1) + (o.BaseModelFolder is null ? 0 : 1) + (o.FineTunedModel is null ? 0 : 1);
+        if (sources != 1)
+            throw new ArgumentException("TextEmbeddingOptions: set exactly one of BaseModel (a shipped pretrained model), BaseModelFolder (a checkpoint folder) " +
+                "or FineTunedModel (a fitted FineTune model)" + (sources == 0 ? "; none is set." : "; several are set."), nameof(o.BaseModel));
         if (string.IsNullOrWhiteSpace(o.InputColumnName)) throw new ArgumentException("TextEmbeddingOptions.InputColumnName must name a text column.", nameof(o.InputColumnName));
         if (string.IsNullOrWhiteSpace(o.OutputColumnName)) throw new ArgumentException("TextEmbeddingOptions.OutputColumnName must be a column name.", nameof(o.OutputColumnName));
         if (o.Pooling is { } p && !Enum.IsDefined(p)) throw new ArgumentOutOfRangeException(nameof(o.Pooling), p, "TextEmbeddingOptions.Pooling must be Mean, Cls or Max (or null for the model's own).");

@@ -164,7 +164,7 @@ public class TextEmbeddingTests
     public void OptionsAreValidatedWithClearErrors()
     {
         var ml = new MLContext(1);
-        StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => ml.Transforms.TextEmbedding(new TextEmbeddingOptions())).Message, "neither is set");
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => ml.Transforms.TextEmbedding(new TextEmbeddingOptions())).Message, "none is set");
         Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.Transforms.TextEmbedding(Options with { Dimensions = 0 }));
         Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.Transforms.TextEmbedding(Options with { BatchSize = 0 }));
         Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.Transforms.TextEmbedding(Options with { MaxSequenceLength = 1 }));
