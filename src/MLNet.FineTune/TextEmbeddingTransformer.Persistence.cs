@@ -37,6 +37,8 @@ public sealed partial class TextEmbeddingTransformer
         var files = payload.EntryNames.Where(n => n.StartsWith("tokenizer/", StringComparison.Ordinal))
             .ToDictionary(n => n["tokenizer/".Length..], n => payload.ReadBytes(n).ToArray());
         var package = ModelPackage.FromFiles(files, saved.BaseName, saved.BaseWeightsSha256);
+        if (saved.Settings.Dimensions > package.Config.HiddenSize)
+            throw new ModelPayloadException($"model zip (embedding.json): Dimensions {saved.Settings.Dimensions} exceeds the encoder's hidden size {package.Config.HiddenSize}.");
         var weights = SafetensorsReader.Open(payload.ReadBytes("weights/model.safetensors").ToArray(), WeightsEntry);
         var shapes = weights.Entries.ToDictionary(e => e.Key, e => e.Value.Shape);
         // The config decides what is allocated: bound it by the weights that are really there before building anything.
@@ -45,7 +47,6 @@ public sealed partial class TextEmbeddingTransformer
         var tensors = weights.ReadAll();
         try { StateDictLoader.Load(encoder, tensors, WeightsEntry); }
         finally { foreach (var t in tensors.Values) t.Dispose(); }
-        TextEmbeddingOptionsValidation.CheckDimensions(saved.Settings.Dimensions, package.Config.HiddenSize, "embedding.json Dimensions");
         return new TextEmbeddingTransformer(env, package, encoder, saved.Settings, maxLengthMayShrink: true);
     }
 }
