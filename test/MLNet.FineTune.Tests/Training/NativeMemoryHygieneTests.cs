@@ -58,7 +58,11 @@ public sealed class NativeMemoryHygieneTests
             encoder.Forward(ids, mask).LastHiddenState.sum().backward();
         }
         Step();
-        int perTenSteps = counter.CountFinalized(() => { for (int i = 0; i < 10; i++) Step(); });
+        // Up to three measurements, the lowest counts: garbage other tests left (models are left to the GC since
+        // engines must not dispose them) can still be finalized inside one window; a real leak shows in every window.
+        int perTenSteps = int.MaxValue;
+        for (int attempt = 0; attempt < 3 && perTenSteps > 0; attempt++)
+            perTenSteps = Math.Min(perTenSteps, counter.CountFinalized(() => { for (int i = 0; i < 10; i++) Step(); }));
         Console.WriteLine($"{type}: {perTenSteps} objects finalized over 10 forward+backward steps");
         // Before the fix: the residual '+'s, .shape, arange and the additive mask left ~5 per layer per step plus ~6.
         Assert.AreEqual(0, perTenSteps, $"{type}: 10 forward+backward steps left objects to the finalizer.");
