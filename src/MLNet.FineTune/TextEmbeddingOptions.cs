@@ -1,3 +1,4 @@
+using MLNet.FineTune.Embeddings;
 using MLNet.FineTune.Modeling;
 using MLNet.FineTune.Tokenization;
 

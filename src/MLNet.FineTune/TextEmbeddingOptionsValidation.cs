@@ -1,3 +1,4 @@
+using MLNet.FineTune.Embeddings;
 namespace MLNet.FineTune;
 
 /// <summary>Checks <see cref="TextEmbeddingOptions"/> before any model is loaded; errors name the option and the fix.</summary>

@@ -1,3 +1,4 @@
+using MLNet.FineTune.Embeddings;
 using System.Text.Json;
 using Microsoft.ML.Runtime;
 using MLNet.FineTune.Modeling;

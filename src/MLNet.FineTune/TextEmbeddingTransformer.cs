@@ -1,3 +1,4 @@
+using MLNet.FineTune.Embeddings;
 using Microsoft.Extensions.AI;
 using Microsoft.ML;
 using Microsoft.ML.Runtime;

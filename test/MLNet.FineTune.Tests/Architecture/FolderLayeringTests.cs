@@ -30,10 +30,12 @@ public class FolderLayeringTests
         ["Peft"] = ["Modeling", "Persistence"],
         // Layer 3: task heads and the multi-head network.
         ["Heads"] = ["Scoring", "Modeling", "Tokenization", "Data", "Training", "Peft"],
+        // Sentence embeddings beside the heads: pooling, the embedding scorer, the contrastive training network, SetFit's pairs.
+        ["Embeddings"] = ["Scoring", "Persistence", "Modeling", "Tokenization", "Data", "Training", "Peft"],
         // Layer 4: evaluating what the heads produce.
         ["Evaluation"] = ["Data", "Heads"],
         // Layer 5: the ML.NET surface (estimators, transformers and their scorers, options, catalog, model card).
-        [""] = ["Scoring", "Persistence", "Tokenization", "Modeling", "Data", "Training", "Peft", "Heads", "Evaluation"],
+        [""] = ["Scoring", "Persistence", "Tokenization", "Modeling", "Data", "Training", "Peft", "Heads", "Embeddings", "Evaluation"],
     };
 
     static Dictionary<string, HashSet<string>> Dependencies()

@@ -1,3 +1,4 @@
+using MLNet.FineTune.Embeddings;
 using Microsoft.ML;
 using MLNet.FineTune.Peft;
 using MLNet.FineTune.Tests.Robustness;

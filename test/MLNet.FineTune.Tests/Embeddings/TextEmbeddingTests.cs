@@ -1,3 +1,4 @@
+using MLNet.FineTune.Embeddings;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.AI;
 using Microsoft.ML;

@@ -5,7 +5,7 @@ using MLNet.FineTune.Scoring;
 using MLNet.FineTune.Tokenization;
 using static TorchSharp.torch;
 
-namespace MLNet.FineTune;
+namespace MLNet.FineTune.Embeddings;
 
 /// <summary>
 /// Embeds batches of texts: tokenize, pad to the longest row, one encoder pass under no_grad, pool the real tokens,

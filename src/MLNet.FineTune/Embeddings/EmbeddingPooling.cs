@@ -1,4 +1,4 @@
-namespace MLNet.FineTune;
+namespace MLNet.FineTune.Embeddings;
 
 /// <summary>How token states become one sentence vector (sentence-transformers' pooling modes). Padding never counts.</summary>
 public enum EmbeddingPooling
