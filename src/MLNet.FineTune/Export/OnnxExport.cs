@@ -47,6 +47,26 @@ internal static class OnnxExport
         return OnnxModelWriter.Model(g, $"{config.ModelType} fine-tuned ({string.Join(", ", heads.Select(h => h.Kind))})", version, own.Concat(metadata));
     }
 
+    /// <summary>
+    /// The encoder alone (outputs <c>last_hidden_state</c> and, with BERT's pooler, <c>pooler_output</c>), as a plain
+    /// encoder export would give it: what <c>Modeling/Onnx</c>'s importer reads back (BERT only).
+    /// </summary>
+    public static ProtoMessage BuildEncoder(TaskNetwork network)
+    {
+        CheckSupported(network);
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var g = new OnnxGraphBuilder();
+        var config = network.Encoder.Config;
+        var ids = g.Input("input_ids", OnnxElement.Int64, "batch", "sequence");
+        var mask = g.Input("attention_mask", OnnxElement.Int64, "batch", "sequence");
+        var types = config.TypeVocabSize > 0 ? g.Input("token_type_ids", OnnxElement.Int64, "batch", "sequence") : null;
+        var encoded = new EncoderGraph(g, new ExportWeights(network)).Emit(ids, mask, types);
+        g.Output(encoded.Hidden, "last_hidden_state", OnnxElement.Float, "batch", "sequence", config.HiddenSize);
+        if (encoded.Pooled is { } pooled) g.Output(pooled, "pooler_output", OnnxElement.Float, "batch", config.HiddenSize);
+        return OnnxModelWriter.Model(g, $"{config.ModelType} encoder", "", [KeyValuePair.Create(FormatKey, FormatVersion)]);
+    }
+
     /// <summary>Writes <paramref name="model"/> to <paramref name="path"/> atomically (never a partial file at the target).</summary>
     public static void Save(ProtoMessage model, string path)
     {
