@@ -21,24 +21,8 @@ public static class ModelOperationsCatalogExtensions
         var folder = Path.GetDirectoryName(target)!;
         if (!Directory.Exists(folder)) throw new DirectoryNotFoundException($"Cannot save model to '{target}': folder '{folder}' does not exist.");
         if (Directory.Exists(target)) throw new IOException($"Cannot save model to '{target}': it is a folder; give the path of the .zip file to write.");
-        // Saves killed before their cleanup (kill -9) leave partial files; the PID in each name tells whose writer is gone.
-        Modeling.Checkpoints.AtomicSaveTempFiles.DeleteStale(target);
-        // Same folder as the target, so the final rename never crosses file systems (rename is atomic only within one).
-        var temp = Modeling.Checkpoints.AtomicSaveTempFiles.NewName(target);
-        try
-        {
-            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
-            {
-                catalog.Save(model, inputSchema, stream);
-                stream.Flush(flushToDisk: true);
-            }
-            File.Move(temp, target, overwrite: true);
-        }
-        catch
-        {
-            try { File.Delete(temp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-            throw;
-        }
+        // Saves killed before their cleanup (kill -9) leave partial files; the PID in each temp file's name tells whose writer is gone.
+        Modeling.Checkpoints.AtomicSaveTempFiles.WriteFile(target, stream => catalog.Save(model, inputSchema, stream));
     }
 
     /// <summary>

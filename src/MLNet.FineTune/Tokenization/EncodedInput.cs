@@ -4,7 +4,13 @@ namespace MLNet.FineTune.Tokenization;
 /// One encoded text (or text pair), all arrays the same length: what a transformer encoder takes as input plus the
 /// alignment back to the words and characters of the original text.
 /// </summary>
-public sealed class EncodedInput
+// Public in MLNet.FineTune; internal where MLNet.FineTune.Onnx compiles this file in (one public type per name across both packages).
+#if MLNET_FINETUNE_ONNX
+internal
+#else
+public
+#endif
+sealed class EncodedInput
 {
     internal EncodedInput(int[] inputIds, int[] attentionMask, int[] tokenTypeIds, int?[] wordIds, int?[] sequenceIds,
         (int Start, int End)[] offsets, string[] tokens)

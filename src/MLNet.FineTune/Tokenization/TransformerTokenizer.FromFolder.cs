@@ -1,6 +1,6 @@
 namespace MLNet.FineTune.Tokenization;
 
-public abstract partial class TransformerTokenizer
+abstract partial class TransformerTokenizer
 {
     /// <summary>
     /// Reads the tokenizer of a Hugging Face checkpoint folder, choosing by the files present (first match wins):

@@ -6,7 +6,13 @@ namespace MLNet.FineTune.Tokenization;
 /// word ids, sequence ids and character offsets for span tasks. Any .NET string is accepted (an unpaired surrogate is
 /// read as U+FFFD, as Hugging Face's tokenizers read it). Safe to share between threads.
 /// </summary>
-public abstract partial class TransformerTokenizer
+// Public in MLNet.FineTune; internal where MLNet.FineTune.Onnx compiles this file in (one public type per name across both packages).
+#if MLNET_FINETUNE_ONNX
+internal
+#else
+public
+#endif
+abstract partial class TransformerTokenizer
 {
     readonly TokenizerSettings settings;
     readonly AddedTokenSplitter splitter;

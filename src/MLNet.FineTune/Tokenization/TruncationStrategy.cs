@@ -4,7 +4,13 @@ namespace MLNet.FineTune.Tokenization;
 /// How <see cref="TransformerTokenizer.Encode"/> shortens input that does not fit <c>maxLength</c>.
 /// Mirrors Hugging Face's <c>TruncationStrategy</c>; tokens are always removed from the right end.
 /// </summary>
-public enum TruncationStrategy
+// Public in MLNet.FineTune; internal where MLNet.FineTune.Onnx compiles this file in (one public type per name across both packages).
+#if MLNET_FINETUNE_ONNX
+internal
+#else
+public
+#endif
+enum TruncationStrategy
 {
     /// <summary>Remove one token at a time from the longer sequence (the second one on ties); a single text is cut at its end.</summary>
     LongestFirst,

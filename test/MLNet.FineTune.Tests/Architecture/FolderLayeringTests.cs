@@ -32,10 +32,12 @@ public class FolderLayeringTests
         ["Heads"] = ["Scoring", "Modeling", "Tokenization", "Data", "Training", "Peft"],
         // Sentence embeddings beside the heads: pooling, the embedding scorer, the contrastive training network, SetFit's pairs.
         ["Embeddings"] = ["Scoring", "Persistence", "Modeling", "Tokenization", "Data", "Training", "Peft"],
+        // Layer 3½: ONNX export walks the fitted network (encoder + heads) and writes the graph.
+        ["Export"] = ["Scoring", "Persistence", "Tokenization", "Modeling", "Peft", "Heads"],
         // Layer 4: evaluating what the heads produce.
         ["Evaluation"] = ["Data", "Heads"],
         // Layer 5: the ML.NET surface (estimators, transformers and their scorers, options, catalog, model card).
-        [""] = ["Scoring", "Persistence", "Tokenization", "Modeling", "Data", "Training", "Peft", "Heads", "Embeddings", "Evaluation"],
+        [""] = ["Scoring", "Persistence", "Tokenization", "Modeling", "Data", "Training", "Peft", "Heads", "Embeddings", "Evaluation", "Export"],
     };
 
     static Dictionary<string, HashSet<string>> Dependencies()

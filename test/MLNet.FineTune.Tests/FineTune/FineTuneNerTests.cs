@@ -11,12 +11,12 @@ namespace MLNet.FineTune.Tests.FineTune;
 [DoNotParallelize]
 public class FineTuneNerTests
 {
-    sealed class NerRow { public string Text { get; set; } = ""; public string Tags { get; set; } = ""; public string Sentiment { get; set; } = ""; }
+    internal sealed class NerRow { public string Text { get; set; } = ""; public string Tags { get; set; } = ""; public string Sentiment { get; set; } = ""; }
 
     static readonly string[] People = { "Alice", "Bob", "Carla", "Dmitri", "Erin" };
     static readonly string[] Cities = { "Paris", "Berlin", "Lagos", "Lima", "Osaka" };
 
-    static List<NerRow> Synthetic(int n, int seed)
+    internal static List<NerRow> Synthetic(int n, int seed)
     {
         var r = new Random(seed);
         return Enumerable.Range(0, n).Select(_ =>

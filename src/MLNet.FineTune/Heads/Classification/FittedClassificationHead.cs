@@ -112,51 +112,14 @@ internal sealed class FittedClassificationHead : IFittedHead, IRestorableHead<Fi
         return nn.functional.cross_entropy(logits, targets.to(ScalarType.Int64), weight: weight, label_smoothing: LabelSmoothing);
     }
 
-    public IReadOnlyList<ScoredColumn> OutputColumns(string prefix)
-    {
-        if (IsBinary)
-            return new[]
-            {
-                new ScoredColumn(prefix + "Score", NumberDataViewType.Single),
-                new ScoredColumn(prefix + "Probability", NumberDataViewType.Single),
-                new ScoredColumn(prefix + "PredictedLabel", BooleanDataViewType.Instance),
-            };
-        var names = new VBuffer<ReadOnlyMemory<char>>(labels.Length, labels.Select(l => l.AsMemory()).ToArray());
-        var namesType = new VectorDataViewType(TextDataViewType.Instance, labels.Length);
-        ValueGetter<VBuffer<ReadOnlyMemory<char>>> getNames = (ref VBuffer<ReadOnlyMemory<char>> v) => names.CopyTo(ref v);
-        var slotNames = new DataViewSchema.Annotations.Builder();
-        slotNames.Add("SlotNames", namesType, getNames);
-        var keyValues = new DataViewSchema.Annotations.Builder();
-        keyValues.Add("KeyValues", namesType, getNames);
-        return new[]
-        {
-            new ScoredColumn(prefix + "Score", new VectorDataViewType(NumberDataViewType.Single, labels.Length), slotNames.ToAnnotations()),
-            new ScoredColumn(prefix + "PredictedLabel", new KeyDataViewType(typeof(uint), labels.Length), keyValues.ToAnnotations()),
-        };
-    }
+    public IReadOnlyList<ScoredColumn> OutputColumns(string prefix) => HeadColumns.Classification(prefix, labels, IsBinary);
 
     public Array[] Decode(Tensor logits, IReadOnlyList<EncodedInput> encodings, IReadOnlyList<string> texts)
     {
         using var scope = NewDisposeScope();
-        var probs = nn.functional.softmax(logits.to(ScalarType.Float32), 1).cpu();
-        int b = (int)probs.shape[0], c = (int)probs.shape[1];
-        var flat = probs.data<float>().ToArray();
-        var argmax = Enumerable.Range(0, b).Select(r => { int best = 0; for (int j = 1; j < c; j++) if (flat[r * c + j] > flat[r * c + best]) best = j; return best; }).ToArray();
-        if (IsBinary)
-        {
-            var l = logits.to(ScalarType.Float32).cpu().data<float>().ToArray();
-            return new Array[]
-            {
-                Enumerable.Range(0, b).Select(r => l[r * 2 + 1] - l[r * 2]).ToArray(),
-                Enumerable.Range(0, b).Select(r => flat[r * 2 + 1]).ToArray(),
-                Enumerable.Range(0, b).Select(r => flat[r * 2 + 1] > 0.5f).ToArray(),
-            };
-        }
-        return new Array[]
-        {
-            Enumerable.Range(0, b).Select(r => new VBuffer<float>(c, flat.AsSpan(r * c, c).ToArray())).ToArray(),
-            argmax.Select(a => (uint)(a + 1)).ToArray(),
-        };
+        var floats = logits.to(ScalarType.Float32).cpu();
+        var probabilities = nn.functional.softmax(floats, 1).data<float>().ToArray();
+        return HeadColumns.DecodeClassification(floats.data<float>().ToArray(), probabilities, labels.Length, IsBinary);
     }
 
     public IReadOnlyDictionary<string, double> Evaluate(Tensor logits, Tensor targets)

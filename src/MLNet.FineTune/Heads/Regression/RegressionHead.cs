@@ -55,7 +55,7 @@ internal sealed class FittedRegressionHead(string name, string labelColumnName, 
 
     public Tensor Loss(Tensor logits, Tensor targets) => nn.functional.mse_loss(logits.squeeze(-1), targets.to(logits.dtype));
 
-    public IReadOnlyList<ScoredColumn> OutputColumns(string prefix) => new[] { new ScoredColumn(prefix + "Score", NumberDataViewType.Single) };
+    public IReadOnlyList<ScoredColumn> OutputColumns(string prefix) => HeadColumns.Regression(prefix);
 
     public Array[] Decode(Tensor logits, IReadOnlyList<EncodedInput> encodings, IReadOnlyList<string> texts) => new Array[] { logits.squeeze(-1).to(ScalarType.Float32).cpu().data<float>().ToArray() };
 

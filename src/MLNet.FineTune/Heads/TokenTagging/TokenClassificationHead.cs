@@ -141,53 +141,14 @@ internal sealed class FittedTokenClassificationHead : IFittedHead, IRestorableHe
         return Losses.CrossEntropy(logits, targets.to(ScalarType.Int64), weight, LabelSmoothing);
     }
 
-    public IReadOnlyList<ScoredColumn> OutputColumns(string prefix)
-    {
-        var texts = new VectorDataViewType(TextDataViewType.Instance);
-        return new[]
-        {
-            new ScoredColumn(prefix + "PredictedTags", texts),
-            new ScoredColumn(prefix + "EntityTypes", texts),
-            new ScoredColumn(prefix + "EntityStarts", new VectorDataViewType(NumberDataViewType.Int32)),
-            new ScoredColumn(prefix + "EntityEnds", new VectorDataViewType(NumberDataViewType.Int32)),
-            new ScoredColumn(prefix + "EntityTexts", texts),
-            new ScoredColumn(prefix + "EntityScores", new VectorDataViewType(NumberDataViewType.Single)),
-        };
-    }
+    public IReadOnlyList<ScoredColumn> OutputColumns(string prefix) => HeadColumns.Tokens(prefix);
 
     public Array[] Decode(Tensor logits, IReadOnlyList<EncodedInput> encodings, IReadOnlyList<string> texts)
     {
         using var scope = NewDisposeScope();
-        var probs = nn.functional.softmax(logits.to(ScalarType.Float32), -1).cpu();
-        int b = (int)probs.shape[0], t = (int)probs.shape[1], c = (int)probs.shape[2];
-        var flat = probs.data<float>().ToArray();
-        var columns = new List<object>[6].Select(_ => new List<object>()).ToArray();
-        for (int r = 0; r < b; r++)
-        {
-            var words = texts[r].Split(' ', StringSplitOptions.RemoveEmptyEntries);
-            var wordIds = encodings[r].WordIds;
-            var predictions = TokenTagDecoder.ToWords(wordIds, flat.AsSpan(r * t * c, wordIds.Length * c), c, words.Length);
-            var tags = TokenTagDecoder.ToTags(predictions, labels);
-            var spans = TokenTagDecoder.ToEntitySpans(texts[r], WordOffsets.Locate(texts[r], words), tags, predictions.Probabilities);
-            columns[0].Add(Texts(tags));
-            columns[1].Add(Texts(spans.Select(s => s.Type)));
-            columns[2].Add(new VBuffer<int>(spans.Count, spans.Select(s => s.Start).ToArray()));
-            columns[3].Add(new VBuffer<int>(spans.Count, spans.Select(s => s.End).ToArray()));
-            columns[4].Add(Texts(spans.Select(s => s.Text)));
-            columns[5].Add(new VBuffer<float>(spans.Count, spans.Select(s => s.Confidence).ToArray()));
-        }
-        return new Array[]
-        {
-            columns[0].Cast<VBuffer<ReadOnlyMemory<char>>>().ToArray(), columns[1].Cast<VBuffer<ReadOnlyMemory<char>>>().ToArray(),
-            columns[2].Cast<VBuffer<int>>().ToArray(), columns[3].Cast<VBuffer<int>>().ToArray(),
-            columns[4].Cast<VBuffer<ReadOnlyMemory<char>>>().ToArray(), columns[5].Cast<VBuffer<float>>().ToArray(),
-        };
-    }
-
-    static VBuffer<ReadOnlyMemory<char>> Texts(IEnumerable<string> items)
-    {
-        var values = items.Select(s => s.AsMemory()).ToArray();
-        return new VBuffer<ReadOnlyMemory<char>>(values.Length, values);
+        var probabilities = nn.functional.softmax(logits.to(ScalarType.Float32), -1).cpu();
+        return HeadColumns.DecodeTokens(probabilities.data<float>().ToArray(), (int)probabilities.size(1), labels,
+            encodings.Select(e => (IReadOnlyList<int?>)e.WordIds).ToList(), texts);
     }
 
     public IReadOnlyDictionary<string, double> Evaluate(Tensor logits, Tensor targets)

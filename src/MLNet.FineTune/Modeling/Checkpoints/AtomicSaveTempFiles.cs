@@ -20,6 +20,31 @@ internal static class AtomicSaveTempFiles
     public static string NewName(string target) =>
         Path.Combine(Path.GetDirectoryName(target)!, $".{Path.GetFileName(target)}.{Writer(Environment.ProcessId)}.{Guid.NewGuid():N}.tmp");
 
+    /// <summary>
+    /// Writes <paramref name="target"/> atomically: stale temp files of earlier killed writes are removed, the content
+    /// goes to a temp file in the same folder (so the rename never crosses file systems), is flushed to disk, then
+    /// renamed over the target. On any failure the temp file is deleted and an existing target is left as it was.
+    /// </summary>
+    public static void WriteFile(string target, Action<Stream> write)
+    {
+        DeleteStale(target);
+        var temp = NewName(target);
+        try
+        {
+            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+            {
+                write(stream);
+                stream.Flush(flushToDisk: true);
+            }
+            File.Move(temp, target, overwrite: true);
+        }
+        catch
+        {
+            try { File.Delete(temp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            throw;
+        }
+    }
+
     /// <summary>The writer part of a name: this host (letters, digits, '-' and '_' only) and a process id.</summary>
     internal static string Writer(int pid) => $"{Host}-{pid}";
 

@@ -1,0 +1,108 @@
+using Microsoft.ML.Data;
+using Microsoft.ML.OnnxRuntime;
+using MLNet.FineTune.Export;
+using MLNet.FineTune.Heads;
+using MLNet.FineTune.Peft;
+using static TorchSharp.torch;
+
+namespace MLNet.FineTune.Tests.Export;
+
+/// <summary>
+/// An exported network computes in ONNX Runtime what it computes in TorchSharp: every head's logits and the ML.NET
+/// columns derived from them (Score, Probability, PredictedLabel, per-token probabilities) within 1e-5, on a padded
+/// batch and on a single row, for BERT, RoBERTa and DistilBERT under full fine-tuning, LoRA (merged at export),
+/// bottleneck adapters and prompt tuning, with three head kinds in one multi-task graph.
+/// </summary>
+[TestClass]
+[DoNotParallelize]
+public class OnnxExportParityTests
+{
+    const double Tolerance = 1e-5;
+
+    public static IEnumerable<object[]> Cases =>
+        from type in new[] { "bert", "roberta", "distilbert" }
+        from method in new[] { PeftMethod.Full, PeftMethod.Lora, PeftMethod.Houlsby, PeftMethod.PromptTuning }
+        select new object[] { type, method };
+
+    [TestMethod]
+    [DynamicData(nameof(Cases))]
+    public void MultiTaskGraphMatchesTorchSharp(string modelType, PeftMethod method)
+    {
+        using var network = ExportTestNetworks.Build(modelType, method, ExportTestNetworks.Multiclass(), ExportTestNetworks.Regression(), ExportTestNetworks.Tokens());
+        using var session = new InferenceSession(OnnxExport.Build(network, "", []).ToArray());
+        CollectionAssert.AreEquivalent(
+            new[] { "topic.Logits", "topic.Score", "topic.PredictedLabel", "score.Score", "ner.Logits", "ner.TokenProbabilities" },
+            session.OutputMetadata.Keys.ToArray());
+        double worst = 0;
+        foreach (var batch in ExportTestNetworks.Batches(network.Encoder.Config))
+        {
+            var torchLogits = ExportTestNetworks.TorchLogits(network, batch);
+            var ort = ExportTestNetworks.OnnxRuntime(session, batch);
+            var topic = (FittedClassificationHead)network.Tasks[0];
+            var decoded = topic.Decode(torchLogits[0], [], []);
+            worst = Math.Max(worst, Compare("topic.Logits", ExportTestNetworks.Floats(torchLogits[0]), (float[])ort["topic.Logits"]));
+            worst = Math.Max(worst, Compare("topic.Score", ((VBuffer<float>[])decoded[0]).SelectMany(v => v.DenseValues()).ToArray(), (float[])ort["topic.Score"]));
+            CollectionAssert.AreEqual((uint[])decoded[1], (uint[])ort["topic.PredictedLabel"], "PredictedLabel: ML.NET's 1-based key");
+            worst = Math.Max(worst, Compare("score.Score", ExportTestNetworks.Floats(torchLogits[1]), (float[])ort["score.Score"]));
+            worst = Math.Max(worst, Compare("ner.Logits", ExportTestNetworks.Floats(torchLogits[2]), (float[])ort["ner.Logits"]));
+            worst = Math.Max(worst, Compare("ner.TokenProbabilities", ExportTestNetworks.Floats(nn.functional.softmax(torchLogits[2], -1)), (float[])ort["ner.TokenProbabilities"]));
+            Assert.AreEqual(batch.B * batch.T * ExportTestNetworks.Tags.Length, ((float[])ort["ner.Logits"]).Length, "token outputs cover the real tokens only (no virtual tokens)");
+        }
+        Console.WriteLine($"{modelType} {method}: max |TorchSharp − ONNX Runtime| = {worst:E2}");
+    }
+
+    [TestMethod]
+    [DataRow("bert", PeftMethod.Lora)]
+    [DataRow("roberta", PeftMethod.Full)]
+    [DataRow("distilbert", PeftMethod.Houlsby)]
+    public void BinaryClassifierGivesMlNetBinaryColumns(string modelType, PeftMethod method)
+    {
+        using var network = ExportTestNetworks.Build(modelType, method, ExportTestNetworks.Binary());
+        using var session = new InferenceSession(OnnxExport.Build(network, "", []).ToArray());
+        CollectionAssert.AreEquivalent(new[] { "Logits", "Score", "Probability", "PredictedLabel" }, session.OutputMetadata.Keys.ToArray());
+        foreach (var batch in ExportTestNetworks.Batches(network.Encoder.Config))
+        {
+            var logits = ExportTestNetworks.TorchLogits(network, batch)[0];
+            var decoded = network.Tasks[0].Decode(logits, [], []);
+            var ort = ExportTestNetworks.OnnxRuntime(session, batch);
+            Compare("Score", (float[])decoded[0], (float[])ort["Score"]);
+            Compare("Probability", (float[])decoded[1], (float[])ort["Probability"]);
+            CollectionAssert.AreEqual((bool[])decoded[2], (bool[])ort["PredictedLabel"]);
+        }
+    }
+
+    [TestMethod]
+    public void ExportLeavesTheLiveLoraModelUnchanged()
+    {
+        using var network = ExportTestNetworks.Build("bert", PeftMethod.Lora, ExportTestNetworks.Binary());
+        var batch = ExportTestNetworks.Batches(network.Encoder.Config).First();
+        var before = ExportTestNetworks.Floats(ExportTestNetworks.TorchLogits(network, batch)[0]);
+        var weights = network.named_parameters().ToDictionary(p => p.name, p => ExportTestNetworks.Floats(p.parameter));
+        OnnxExport.Build(network, "", []);
+        foreach (var (name, p) in network.named_parameters())
+            CollectionAssert.AreEqual(weights[name], ExportTestNetworks.Floats(p), name);
+        Assert.IsTrue(network.Peft!.Lora!.Layers.Values.All(l => l.MergedAdapters.Count == 0), "no adapter was merged into the live model");
+        CollectionAssert.AreEqual(before, ExportTestNetworks.Floats(ExportTestNetworks.TorchLogits(network, batch)[0]));
+    }
+
+    [TestMethod]
+    public void PerTaskAdaptersAreRefusedNamingTheOption()
+    {
+        var heads = new[] { ExportTestNetworks.Binary(), ExportTestNetworks.Regression() };
+        var options = ExportTestNetworks.Peft(PeftMethod.Lora) with { AdapterPerTask = true };
+        var config = TinyModels.Bert();
+        var peft = new PeftModel(options, config.ModelType, heads.Select(h => h.Name).ToList());
+        using var network = new TaskNetwork(MLNet.FineTune.Modeling.EncoderFactory.Create(config, peft.Projection), heads, heads.Select(h => h.CreateModule(config)).ToList(), peft);
+        var e = Assert.ThrowsExactly<NotSupportedException>(() => OnnxExport.Build(network, "", []));
+        StringAssert.Contains(e.Message, "AdapterPerTask");
+    }
+
+    static double Compare(string what, float[] expected, float[] actual)
+    {
+        Assert.AreEqual(expected.Length, actual.Length, $"{what}: element count");
+        double worst = 0;
+        for (int i = 0; i < expected.Length; i++) worst = Math.Max(worst, Math.Abs(expected[i] - actual[i]));
+        Assert.IsTrue(worst < Tolerance, $"{what}: max |TorchSharp − ONNX Runtime| = {worst:E2}");
+        return worst;
+    }
+}
