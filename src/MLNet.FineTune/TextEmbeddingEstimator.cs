@@ -27,11 +27,7 @@ public sealed class TextEmbeddingEstimator : IEstimator<TextEmbeddingTransformer
 
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
-        var name = Options.InputColumnName;
-        if (!inputSchema.TryFindColumn(name, out var col))
-            throw new ArgumentOutOfRangeException(name, $"Text column '{name}' not found in the input schema.");
-        if (col.Kind != SchemaShape.Column.VectorKind.Scalar || col.ItemType is not TextDataViewType)
-            throw new ArgumentOutOfRangeException(name, $"Text column '{name}' has type {col.ItemType}{(col.Kind == SchemaShape.Column.VectorKind.Scalar ? "" : " vector")}; expected String.");
+        SchemaShapeChecks.RequireText(inputSchema, Options.InputColumnName, "Text");
         var result = inputSchema.ToDictionary(c => c.Name);
         result[Options.OutputColumnName] = new SchemaShape.Column(Options.OutputColumnName, SchemaShape.Column.VectorKind.Vector, NumberDataViewType.Single, false);
         return new SchemaShape(result.Values);
@@ -57,9 +53,9 @@ public sealed class TextEmbeddingEstimator : IEstimator<TextEmbeddingTransformer
         return Build(env, options, package, loaded.Encoder, maxLength, SentenceTransformersFolder.Pooling(folder));
     }
 
-    static TextEmbeddingTransformer Build(IHostEnvironment env, TextEmbeddingOptions options, ModelPackage package, EncoderModel encoder, int maxLength, EmbeddingPooling? folderPooling)
+    internal static TextEmbeddingTransformer Build(IHostEnvironment env, TextEmbeddingOptions options, ModelPackage package, EncoderModel encoder, int maxLength, EmbeddingPooling? folderPooling)
     {
-        var pooling = options.Pooling ?? folderPooling ?? FromName(package.Pretrained?.Pooling) ?? EmbeddingPooling.Mean;
+        var pooling = ResolvePooling(options.Pooling, package, folderPooling);
         int dimensions = options.Dimensions ?? package.Config.HiddenSize;
         TextEmbeddingOptionsValidation.CheckDimensions(dimensions, package.Config.HiddenSize, "TextEmbeddingOptions.Dimensions");
         var settings = new EmbeddingSettings(options.InputColumnName, options.OutputColumnName, pooling, options.Normalize, dimensions, maxLength, options.BatchSize);
@@ -86,6 +82,10 @@ public sealed class TextEmbeddingEstimator : IEstimator<TextEmbeddingTransformer
         var folderPooling = package.BaseFolder is { } folder ? SentenceTransformersFolder.Pooling(folder) : null;
         return Build(env, options, package, encoder, options.MaxSequenceLength ?? model.Settings.MaxSequenceLength, folderPooling);
     }
+
+    /// <summary>The pooling asked for, else the folder's sentence-transformers config, else the pretrained model's recorded pooling, else mean.</summary>
+    internal static EmbeddingPooling ResolvePooling(EmbeddingPooling? requested, ModelPackage package, EmbeddingPooling? folderPooling) =>
+        requested ?? folderPooling ?? FromName(package.Pretrained?.Pooling) ?? EmbeddingPooling.Mean;
 
     static EmbeddingPooling? FromName(string? name) => name switch
     {
