@@ -1,4 +1,5 @@
 using MLNet.FineTune.Embeddings;
+using MLNet.FineTune.Peft;
 
 namespace MLNet.FineTune;
 
@@ -33,6 +34,8 @@ internal static class SetFitOptionsValidation
         Rule(o.Peft is not null, "SetFitOptions.Peft must not be null (new PeftOptions() is full fine-tuning, SetFit's default).");
         if (o.Peft is not null)
         {
+            Rule(o.Peft.Method is PeftMethod.Full or PeftMethod.Lora or PeftMethod.BitFit, $"SetFitOptions.Peft.Method {o.Peft.Method} is not supported for SetFit's body: " +
+                "use Full (SetFit's default), Lora (merged into the weights after training) or BitFit.");
             try { o.Peft.Validate(headCount: 1); }
             catch (ArgumentException e) { errors.Add("SetFitOptions.Peft: " + e.Message.Split(" (Parameter '")[0]); }
         }
