@@ -40,14 +40,9 @@ public sealed class SetFitEstimator : IEstimator<TransformerChain<ITransformer>>
 
     string Label => Options.LabelColumnName;
 
-    /// <summary>Checks the text and label columns; the output schema is the composed ML.NET pieces' own.</summary>
+    /// <summary>Checks the label column; the output schema is the composed ML.NET pieces' own (the embedding step checks the text column).</summary>
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
-        var text = Options.TextColumnName;
-        if (!inputSchema.TryFindColumn(text, out var t))
-            throw new ArgumentOutOfRangeException(text, $"Text column '{text}' not found in the input schema.");
-        if (t.Kind != SchemaShape.Column.VectorKind.Scalar || t.ItemType is not TextDataViewType)
-            throw new ArgumentOutOfRangeException(text, $"Text column '{text}' has type {t.ItemType}{(t.Kind == SchemaShape.Column.VectorKind.Scalar ? "" : " vector")}; expected String.");
         if (!inputSchema.TryFindColumn(Label, out var label))
             throw new ArgumentOutOfRangeException(Label, $"Label column '{Label}' not found in the input schema.");
         if (label.Kind != SchemaShape.Column.VectorKind.Scalar || !(label.IsKey || SetFitLabels.IsSupported(label.ItemType)))

@@ -100,6 +100,28 @@ public class SetFitEstimatorTests
         Assert.AreEqual(ml.MulticlassClassification.Evaluate(before).LogLoss, ml.MulticlassClassification.Evaluate(after).LogLoss, 1e-9);
     }
 
+    sealed class Prediction { public float[] Score { get; set; } = []; public string PredictedLabel { get; set; } = ""; }
+
+    [TestMethod]
+    public void PredictionEngineGivesTheBatchPrediction()
+    {
+        var ml = new MLContext(1);
+        var data = Strings(ml, 2);
+        var model = ml.MulticlassClassification.Trainers.SetFit(Options).Fit(data);
+        var batch = model.Transform(data).GetColumn<string>("PredictedLabel").ToArray();
+        var batchScores = model.Transform(data).GetColumn<float[]>("Score").ToArray();
+        // The input type carries the label column (its value is not used), as for any ML.NET pipeline that maps its label to a key.
+        using var engine = ml.Model.CreatePredictionEngine<TextRow, Prediction>(model);
+        for (int r = 0; r < Texts.Length; r++)
+        {
+            var p = engine.Predict(new TextRow { Text = Texts[r], Label = "class0" });
+            Assert.AreEqual(batch[r], p.PredictedLabel, $"row {r}");
+            for (int c = 0; c < 2; c++) Assert.AreEqual(batchScores[r][c], p.Score[c], 1e-5, $"row {r} class {c}");
+        }
+        var e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.Model.CreatePredictionEngine<TextOnly, Prediction>(model));
+        StringAssert.Contains(e.Message, "Could not find input column 'Label'", "documented in docs/design/setfit.md");
+    }
+
     [TestMethod]
     public void BoolLabelsPredictBools()
     {
