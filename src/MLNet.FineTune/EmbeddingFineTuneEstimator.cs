@@ -6,6 +6,7 @@ using MLNet.FineTune.Embeddings;
 using MLNet.FineTune.Modeling;
 using MLNet.FineTune.Tokenization;
 using MLNet.FineTune.Training;
+using static MLNet.FineTune.SchemaShapeChecks;
 
 namespace MLNet.FineTune;
 
@@ -155,20 +156,4 @@ public sealed class EmbeddingFineTuneEstimator : IEstimator<TextEmbeddingTransfo
                 throw new InvalidDataException($"Training data, row index {i}: {(options.Loss == ContrastiveLoss.Contrastive ? $"label column '{options.LabelColumnName}' holds {t}; Contrastive expects 0 or 1 (or Boolean)" : $"score column '{options.ScoreColumnName}' holds {t}; {options.Loss} expects a finite number")}.");
         }
     }
-
-    static SchemaShape.Column Require(SchemaShape schema, string name, string role)
-    {
-        if (!schema.TryFindColumn(name, out var column))
-            throw new ArgumentOutOfRangeException(name, $"{role} column '{name}' not found in the input schema (columns: {string.Join(", ", schema.Select(c => c.Name))}).");
-        return column;
-    }
-
-    static void RequireText(SchemaShape schema, string name, string role)
-    {
-        var column = Require(schema, name, role);
-        if (column.Kind != SchemaShape.Column.VectorKind.Scalar || column.ItemType is not TextDataViewType)
-            throw new ArgumentOutOfRangeException(name, $"{role} column '{name}' has type {Describe(column)}; expected String.");
-    }
-
-    static string Describe(SchemaShape.Column column) => column.ItemType + (column.Kind == SchemaShape.Column.VectorKind.Scalar ? "" : " vector");
 }

@@ -27,11 +27,7 @@ public sealed class TextEmbeddingEstimator : IEstimator<TextEmbeddingTransformer
 
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
-        var name = Options.InputColumnName;
-        if (!inputSchema.TryFindColumn(name, out var col))
-            throw new ArgumentOutOfRangeException(name, $"Text column '{name}' not found in the input schema.");
-        if (col.Kind != SchemaShape.Column.VectorKind.Scalar || col.ItemType is not TextDataViewType)
-            throw new ArgumentOutOfRangeException(name, $"Text column '{name}' has type {col.ItemType}{(col.Kind == SchemaShape.Column.VectorKind.Scalar ? "" : " vector")}; expected String.");
+        SchemaShapeChecks.RequireText(inputSchema, Options.InputColumnName, "Text");
         var result = inputSchema.ToDictionary(c => c.Name);
         result[Options.OutputColumnName] = new SchemaShape.Column(Options.OutputColumnName, SchemaShape.Column.VectorKind.Vector, NumberDataViewType.Single, false);
         return new SchemaShape(result.Values);

@@ -52,10 +52,10 @@ internal static class ContrastiveLosses
     {
         using var one = 1.ToScalar();
         using var m = margin.ToScalar();
-        var distance = Cosine(a, b).neg().add(one);
+        var distance = Cosine(a, b).neg().add(one, ScalarFree.One);
         var y = labels.to_type(a.dtype);
         var similar = y * distance.square();
-        var dissimilar = y.neg().add(one) * distance.neg().add(m).relu().square();
+        var dissimilar = y.neg().add(one, ScalarFree.One) * distance.neg().add(m, ScalarFree.One).relu().square();
         return similar.Plus(dissimilar).Times(0.5).mean();
     }
 

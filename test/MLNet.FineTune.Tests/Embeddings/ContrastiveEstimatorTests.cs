@@ -40,15 +40,16 @@ public class ContrastiveEstimatorTests
     [ClassCleanup]
     public static void Cleanup() => checkpoint.Dispose();
 
-    internal static string Checkpoint => checkpoint.Path;
-
     internal static IDataView Data(MLContext ml) =>
         ml.Data.LoadFromEnumerable(Pairs.Select(p => new PairRow { Anchor = p.A, Positive = p.B, Score = p.Score, Label = p.Score >= 0.5f, Text = p.A }));
 
-    internal static EmbeddingFineTuneOptions Options => new()
+    static EmbeddingFineTuneOptions Options => OptionsFor(checkpoint.Path);
+
+    /// <summary>Quick training options on a tiny checkpoint: 1 epoch of batch 4 (2 steps) at a high learning rate.</summary>
+    internal static EmbeddingFineTuneOptions OptionsFor(string folder) => new()
     {
-        BaseModelFolder = checkpoint.Path,
-        Training = new TrainingOptions { LearningRate = 1e-3, BatchSize = 4, Epochs = 2, WarmupRatio = 0 },
+        BaseModelFolder = folder,
+        Training = new TrainingOptions { LearningRate = 1e-3, BatchSize = 4, Epochs = 1, WarmupRatio = 0, TrimNativeMemoryEverySteps = 0 },
     };
 
     static float[][] Embed(TextEmbeddingTransformer model, MLContext ml, IDataView data) => model.Transform(data).GetColumn<float[]>("Embedding").ToArray();
