@@ -119,7 +119,7 @@ public class SetFitEstimatorTests
             for (int c = 0; c < 2; c++) Assert.AreEqual(batchScores[r][c], p.Score[c], 1e-5, $"row {r} class {c}");
         }
         var e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.Model.CreatePredictionEngine<TextOnly, Prediction>(model));
-        StringAssert.Contains(e.Message, "Could not find input column 'Label'", "documented in docs/design/setfit.md");
+        StringAssert.Contains(e.Message, "Could not find input column 'Label'", "documented in docs/design/embeddings.md (SetFit)");
     }
 
     [TestMethod]
