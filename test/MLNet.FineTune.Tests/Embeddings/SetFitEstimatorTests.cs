@@ -196,6 +196,17 @@ public class SetFitEstimatorTests
     }
 
     [TestMethod]
+    public void TheMLNetCatalogConstructorsSetFitCompilesAgainstExist()
+    {
+        // SetFitEstimator builds ML.NET's key mapping, cache and L-BFGS trainer from its IHostEnvironment through these internal
+        // constructors (compiled against the publicized Microsoft.ML.Data, docs/design/persistence.md); an ML.NET upgrade that drops one fails here by name.
+        var env = typeof(Microsoft.ML.Runtime.IHostEnvironment);
+        foreach (var catalog in new[] { typeof(TransformsCatalog), typeof(MulticlassClassificationCatalog), typeof(DataOperationsCatalog) })
+            Assert.IsNotNull(catalog.GetConstructor(System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.NonPublic, [env]),
+                $"{catalog.FullName}(IHostEnvironment) is gone.");
+    }
+
+    [TestMethod]
     public void OptionsAreCheckedWhenTheEstimatorIsCreated()
     {
         var ml = new MLContext(1);
