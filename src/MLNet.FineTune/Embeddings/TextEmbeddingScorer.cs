@@ -3,6 +3,7 @@ using MLNet.FineTune.Data;
 using MLNet.FineTune.Modeling;
 using MLNet.FineTune.Scoring;
 using MLNet.FineTune.Tokenization;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace MLNet.FineTune.Embeddings;
@@ -60,13 +61,17 @@ internal sealed class TextEmbeddingScorer : IBatchScorer
     internal static Tensor Pool(Tensor hidden, Tensor attentionMask, EmbeddingPooling pooling)
     {
         var mask = attentionMask.to(hidden.dtype).unsqueeze(-1); // (B, T, 1)
+        // Scalars disposed here, not left to the finalizer: this runs twice per contrastive training step (see Modeling.ScalarFree).
+        using var minCount = 1e-9.ToScalar();
+        using var padded = (-1e9).ToScalar();
         return pooling switch
         {
             // sentence-transformers: sum(states * mask) / clamp(sum(mask), 1e-9)
-            EmbeddingPooling.Mean => (hidden * mask).sum(1).div(mask.sum(1).clamp_min(1e-9)),
+            EmbeddingPooling.Mean => (hidden * mask).sum(1).div(mask.sum(1).clamp_min(minCount)),
             EmbeddingPooling.Cls => hidden.select(1, 0),
             // sentence-transformers sets padded states to -1e9 before the max.
-            EmbeddingPooling.Max => hidden.masked_fill(mask.eq(0), -1e9).max(1).values,
+            // amax, not max(1): TorchSharp's max(dim) leaves a finalizable object per call; the values are the same.
+            EmbeddingPooling.Max => hidden.masked_fill(mask.logical_not(), padded).amax([1]),
             _ => throw new ArgumentOutOfRangeException(nameof(pooling), pooling, null),
         };
     }

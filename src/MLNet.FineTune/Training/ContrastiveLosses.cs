@@ -35,9 +35,13 @@ internal static class ContrastiveLosses
         var cos = Cosine(a, b).Times(scale);                 // (B)
         var differences = cos.unsqueeze(0).Plus(cos.unsqueeze(1).neg()); // [i, j] = s_j − s_i
         var ordered = scores.unsqueeze(1).gt(scores.unsqueeze(0)); // [i, j]: score_i > score_j
+        // The zero term: entry [0, 0] is s_0 − s_0 = 0 exactly (and never ordered), so keeping it adds exp(0) to the sum,
+        // as sentence-transformers' cat((zeros(1), scores)) does; torch.cat would leave a finalizable object per call here.
+        using var zero = 0.ToScalar();
+        var first = ScalarFree.Range(0, cos.size(0), cos.device).eq(zero);
+        var kept = ordered.logical_or(first.unsqueeze(1).logical_and(first.unsqueeze(0)));
         using var excluded = (-1e12).ToScalar();
-        var kept = differences.masked_fill(ordered.logical_not(), excluded).flatten();
-        return cat([zeros(1, kept.dtype, kept.device), kept]).logsumexp(0);
+        return differences.masked_fill(kept.logical_not(), excluded).flatten().logsumexp(0);
     }
 
     /// <summary>CosineSimilarityLoss: mean squared error between cos(a_i, b_i) and score_i.</summary>
@@ -54,8 +58,10 @@ internal static class ContrastiveLosses
         using var m = margin.ToScalar();
         var distance = Cosine(a, b).neg().add(one, ScalarFree.One);
         var y = labels.to_type(a.dtype);
-        var similar = y * distance.square();
-        var dissimilar = y.neg().add(one, ScalarFree.One) * distance.neg().add(m, ScalarFree.One).relu().square();
+        var shortfall = distance.neg().add(m, ScalarFree.One).relu();
+        // x * x rather than square(), which TorchSharp computes as pow with a finalizer-owned Scalar exponent.
+        var similar = y * distance * distance;
+        var dissimilar = y.neg().add(one, ScalarFree.One) * shortfall * shortfall;
         return similar.Plus(dissimilar).Times(0.5).mean();
     }
 
@@ -63,6 +69,12 @@ internal static class ContrastiveLosses
     static Tensor Cosine(Tensor a, Tensor b) => nn.functional.cosine_similarity(a, b, 1, 1e-8);
 
     /// <summary>[i, j] = cos(a_i, b_j) (sentence-transformers' cos_sim: both sides L2-normalised first).</summary>
-    static Tensor CosineMatrix(Tensor a, Tensor b) =>
-        nn.functional.normalize(a, p: 2, dim: 1).matmul(nn.functional.normalize(b, p: 2, dim: 1).t());
+    static Tensor CosineMatrix(Tensor a, Tensor b) => Normalize(a).matmul(Normalize(b).t());
+
+    /// <summary>F.normalize(x, p=2, dim=1, eps=1e-12), with its clamp's Scalar disposed rather than left to the finalizer.</summary>
+    static Tensor Normalize(Tensor x)
+    {
+        using var eps = 1e-12.ToScalar();
+        return x.div(x.norm(1, true, 2).clamp_min(eps));
+    }
 }
