@@ -21,6 +21,12 @@ public static class FineTuneCatalog
     /// <summary>Adds a sentence-embedding column (a known-size Single vector) computed by a pretrained encoder (<see cref="TextEmbeddingOptions"/>).</summary>
     public static TextEmbeddingEstimator TextEmbedding(this TransformsCatalog catalog, TextEmbeddingOptions options) => new(GetContext(catalog), options);
 
+    /// <summary>
+    /// Fine-tunes a sentence-embedding encoder contrastively on text pairs with sentence-transformers' losses
+    /// (<see cref="EmbeddingFineTuneOptions"/>); the fitted model is a <see cref="TextEmbeddingTransformer"/>.
+    /// </summary>
+    public static EmbeddingFineTuneEstimator FineTuneEmbeddings(this TransformsCatalog catalog, EmbeddingFineTuneOptions options) => new(GetContext(catalog), options);
+
     // The catalog's environment (the MLContext) is internal; ML.NET's own catalogs reach it through CatalogUtils the same way.
     static Microsoft.ML.Runtime.IHostEnvironment GetContext(TransformsCatalog catalog) => Microsoft.ML.Data.CatalogUtils.GetEnvironment(catalog);
 }

@@ -57,9 +57,9 @@ public sealed class TextEmbeddingEstimator : IEstimator<TextEmbeddingTransformer
         return Build(env, options, package, loaded.Encoder, maxLength, SentenceTransformersFolder.Pooling(folder));
     }
 
-    static TextEmbeddingTransformer Build(IHostEnvironment env, TextEmbeddingOptions options, ModelPackage package, EncoderModel encoder, int maxLength, EmbeddingPooling? folderPooling)
+    internal static TextEmbeddingTransformer Build(IHostEnvironment env, TextEmbeddingOptions options, ModelPackage package, EncoderModel encoder, int maxLength, EmbeddingPooling? folderPooling)
     {
-        var pooling = options.Pooling ?? folderPooling ?? FromName(package.Pretrained?.Pooling) ?? EmbeddingPooling.Mean;
+        var pooling = ResolvePooling(options.Pooling, package, folderPooling);
         int dimensions = options.Dimensions ?? package.Config.HiddenSize;
         TextEmbeddingOptionsValidation.CheckDimensions(dimensions, package.Config.HiddenSize, "TextEmbeddingOptions.Dimensions");
         var settings = new EmbeddingSettings(options.InputColumnName, options.OutputColumnName, pooling, options.Normalize, dimensions, maxLength, options.BatchSize);
@@ -86,6 +86,10 @@ public sealed class TextEmbeddingEstimator : IEstimator<TextEmbeddingTransformer
         var folderPooling = package.BaseFolder is { } folder ? SentenceTransformersFolder.Pooling(folder) : null;
         return Build(env, options, package, encoder, options.MaxSequenceLength ?? model.Settings.MaxSequenceLength, folderPooling);
     }
+
+    /// <summary>The pooling asked for, else the folder's sentence-transformers config, else the pretrained model's recorded pooling, else mean.</summary>
+    internal static EmbeddingPooling ResolvePooling(EmbeddingPooling? requested, ModelPackage package, EmbeddingPooling? folderPooling) =>
+        requested ?? folderPooling ?? FromName(package.Pretrained?.Pooling) ?? EmbeddingPooling.Mean;
 
     static EmbeddingPooling? FromName(string? name) => name switch
     {

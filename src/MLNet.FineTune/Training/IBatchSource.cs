@@ -27,6 +27,15 @@ internal interface IBatchSource<out TBatch>
     string? Fingerprint => null;
 
     /// <summary>
+    /// This source's own plan of one epoch, for data that constrains which examples may share a batch (e.g.
+    /// <see cref="NoDuplicatesBatchPlanner"/>: no text twice in a batch of in-batch negatives). It must hold every example
+    /// exactly once, batches of 1 to <paramref name="batchSize"/> examples, and depend only on its arguments (a resumed run
+    /// plans the epoch again); the number of batches may differ between epochs. Null (the default): <see cref="BatchPlanner"/>
+    /// plans (shuffling, length grouping, task sampling).
+    /// </summary>
+    IReadOnlyList<int[]>? PlanEpoch(int batchSize, int seed, int epoch, bool shuffle) => null;
+
+    /// <summary>
     /// Builds the batch of the given examples, e.g. padded to the longest of them (dynamic padding).
     /// Called inside the step's dispose scope: tensors created here are freed after the step.
     /// </summary>

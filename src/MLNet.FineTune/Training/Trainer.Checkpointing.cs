@@ -53,7 +53,8 @@ internal sealed partial class Trainer<TBatch>
     /// state); a damaged file fails with its path (<see cref="CheckpointException"/>), a checkpoint of another run
     /// with what differs (<see cref="InvalidOperationException"/>).
     /// </summary>
-    IReadOnlyList<int[]> Resume(string folder, nn.Module module, AdamW optimizer, LearningRateScheduler scheduler, RunState run, IBatchSource<TBatch> data)
+    IReadOnlyList<int[]> Resume(string folder, nn.Module module, AdamW optimizer, LearningRateScheduler scheduler, RunState run, IBatchSource<TBatch> data,
+        Func<int, int> batchesOfEpoch, bool isPermutation)
     {
         var o = Options;
         var state = Checkpoints.ReadState(Path.Combine(folder, Checkpoints.StateFile));
@@ -72,9 +73,7 @@ internal sealed partial class Trainer<TBatch>
                 $"{state.DataFingerprint}; this run's {data.Count} examples have fingerprint {data.Fingerprint}). Resume with the same training rows, or use another CheckpointFolder.");
         if (state.FormatVersion < 2)
             Log($"Note: {folder} predates model-shape and data fingerprints (trainer_state.json format {state.FormatVersion}); its weights are checked tensor by tensor, the data is not.");
-        int batches = BatchPlanner.BatchesPerEpoch(data.Count, o.BatchSize, o.TaskSampling, data.GetTaskGroup);
-        var plan = Checkpoints.ReadPlan(Path.Combine(folder, Checkpoints.DataOrderFile), data.Count, o.BatchSize, batches,
-            isPermutation: o.TaskSampling != TaskSampling.RoundRobin);
+        var plan = Checkpoints.ReadPlan(Path.Combine(folder, Checkpoints.DataOrderFile), data.Count, o.BatchSize, batchesOfEpoch(state.Epoch), isPermutation);
         if (state.BatchInEpoch > plan.Count)
             throw new CheckpointException($"{Path.Combine(folder, Checkpoints.StateFile)}: BatchInEpoch {state.BatchInEpoch} is past the epoch's {plan.Count} batches; the checkpoint is damaged.");
         using var rngState = ReadRngState(Path.Combine(folder, Checkpoints.RngFile));

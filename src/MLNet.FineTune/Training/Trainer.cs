@@ -54,8 +54,15 @@ internal sealed partial class Trainer<TBatch>
         if (trainable.Length == 0) throw new InvalidOperationException("The model has no trainable parameters (all have requires_grad = false).");
 
         Func<int, int> taskGroup = data.GetTaskGroup;
-        int batchesPerEpoch = BatchPlanner.BatchesPerEpoch(data.Count, o.BatchSize, o.TaskSampling, taskGroup);
-        var (totalSteps, epochs) = StepsAndEpochs(batchesPerEpoch);
+        Func<int, int>? lengths = o.GroupByLength ? data.GetLength : null;
+        // A source that plans its own epochs (e.g. no duplicate texts in a batch) may have a different number of batches in each.
+        var firstOwnPlan = data.PlanEpoch(o.BatchSize, o.Seed, 0, o.Shuffle);
+        IReadOnlyList<int[]> PlanEpoch(int epoch) => firstOwnPlan is null
+            ? BatchPlanner.Plan(data.Count, o.BatchSize, o.Seed, epoch, o.Shuffle, lengths, o.TaskSampling, taskGroup)
+            : epoch == 0 ? firstOwnPlan : data.PlanEpoch(o.BatchSize, o.Seed, epoch, o.Shuffle)!;
+        int batchesPerEpoch = firstOwnPlan?.Count ?? BatchPlanner.BatchesPerEpoch(data.Count, o.BatchSize, o.TaskSampling, taskGroup);
+        Func<int, int> batchesOfEpoch = firstOwnPlan is null ? _ => batchesPerEpoch : e => PlanEpoch(e).Count;
+        var (totalSteps, epochs) = firstOwnPlan is null ? StepsAndEpochs(batchesPerEpoch) : StepsAndEpochs(batchesOfEpoch);
         int warmup = o.WarmupSteps > 0 ? o.WarmupSteps : LearningRateScheduler.WarmupStepsFromRatio(o.WarmupRatio, totalSteps);
 
         using var optimizer = new AdamW(groups, o.LearningRate, o.AdamBeta1, o.AdamBeta2, o.AdamEpsilon);
@@ -65,7 +72,7 @@ internal sealed partial class Trainer<TBatch>
         using var rng = new TorchRandomStream(o.Seed);
         IReadOnlyList<int[]>? plan = null;
         if (o.ResumeFromLatestCheckpoint && Checkpoints.FindLatest(o.CheckpointFolder!) is { } latest)
-            plan = rng.Use(() => Resume(latest, module, optimizer, scheduler, run, data));
+            plan = rng.Use(() => Resume(latest, module, optimizer, scheduler, run, data, batchesOfEpoch, isPermutation: firstOwnPlan is not null || o.TaskSampling != TaskSampling.RoundRobin));
 
         Log($"Training {trainable.Length} parameter tensors ({trainable.Sum(p => p.numel()):N0} values) for {totalSteps} steps, " +
             $"{data.Count} examples, batch {o.BatchSize} x {o.GradientAccumulationSteps} accumulation, warmup {warmup}.");
@@ -77,12 +84,11 @@ internal sealed partial class Trainer<TBatch>
         int stepsThisRun = 0;
         long examplesThisRun = 0;
         int lastCheckpointStep = -1;
-        Func<int, int>? lengths = o.GroupByLength ? data.GetLength : null;
         try
         {
             for (; run.Epoch < epochs && run.Stop is null; run.Epoch++, run.BatchInEpoch = 0, plan = null)
             {
-                plan ??= BatchPlanner.Plan(data.Count, o.BatchSize, o.Seed, run.Epoch, o.Shuffle, lengths, o.TaskSampling, taskGroup);
+                plan ??= PlanEpoch(run.Epoch);
                 while (run.BatchInEpoch < plan.Count && run.History.GlobalStep < totalSteps)
                 {
                     if (cancellationToken.IsCancellationRequested) { run.Stop = StopReason.Cancelled; break; }
@@ -173,6 +179,24 @@ internal sealed partial class Trainer<TBatch>
                 "lower Epochs or set MaxSteps.", "Epochs");
         long epochs = o.MaxSteps > 0 ? (o.MaxSteps + stepsPerEpoch - 1) / stepsPerEpoch : o.Epochs;
         return ((int)total, (int)epochs);
+    }
+
+    /// <summary>
+    /// Steps and epochs when the source plans its own epochs (<see cref="IBatchSource{TBatch}.PlanEpoch"/>): each epoch's
+    /// batches are counted. With MaxSteps the loop ends at the step count, so the epochs are not bounded.
+    /// </summary>
+    (int TotalSteps, int Epochs) StepsAndEpochs(Func<int, int> batchesOfEpoch)
+    {
+        var o = Options;
+        if (o.MaxSteps > 0) return (o.MaxSteps, int.MaxValue);
+        long total = 0;
+        for (int epoch = 0; epoch < o.Epochs; epoch++)
+        {
+            total += ((long)batchesOfEpoch(epoch) + o.GradientAccumulationSteps - 1) / o.GradientAccumulationSteps;
+            if (total > int.MaxValue)
+                throw new ArgumentException($"TrainingOptions.Epochs {o.Epochs} make more than {int.MaxValue} optimizer steps; lower Epochs or set MaxSteps.", "Epochs");
+        }
+        return ((int)total, o.Epochs);
     }
 
     /// <summary>The error that ends a run whose loss, gradients or weights stopped being finite numbers.</summary>
