@@ -10,7 +10,8 @@ namespace MLNet.FineTune.Benchmarks;
 /// <summary>
 /// Few-shot SST-2: N labelled examples per class (balanced, seeded draws from train.tsv, <see cref="FewShotData"/>),
 /// accuracy on the full 872-row dev set. Methods: mlnet (FeaturizeText + SdcaMaximumEntropy), frozen (MiniLM embeddings
-/// + LbfgsMaximumEntropy; the dev set is embedded once per process), finetune (full fine-tuning of MiniLM), setfit.
+/// + LbfgsMaximumEntropy; the dev set is embedded once per process), finetune (full fine-tuning of MiniLM), setfit
+/// (SetFit with MiniLM: contrastive body training on generated pairs, then LbfgsMaximumEntropy on its embeddings).
 /// One JSON line per (size, draw), then one summary line per size over the draws this process ran.
 /// </summary>
 public static class FewShotBenchmark
@@ -106,8 +107,34 @@ public static class FewShotBenchmark
                     var model = ml.Transforms.FineTune(settings.Options()).Fit(ml.Data.LoadFromEnumerable(train));
                     return FewShotData.Accuracy(ml, model.Transform(devView), dev);
                 };
+            case "setfit":
+                var setFit = new SetFitOptions
+                {
+                    BaseModel = PretrainedModels.AllMiniLmL6V2,
+                    NumIterations = Flags.Int(args, "--iterations", 20),
+                    MaxSequenceLength = Flags.Int(args, "--maxlen", 64),
+                    Training = SetFitDefaults.Body with
+                    {
+                        LearningRate = Flags.Double(args, "--lr", SetFitDefaults.Body.LearningRate),
+                        BatchSize = Flags.Int(args, "--batch", SetFitDefaults.Body.BatchSize),
+                        Epochs = Flags.Int(args, "--epochs", SetFitDefaults.Body.Epochs),
+                        LoggingSteps = 1_000_000,
+                    },
+                };
+                hyper = new()
+                {
+                    ["base_model"] = "sentence-transformers/all-MiniLM-L6-v2", ["num_iterations"] = setFit.NumIterations!,
+                    ["loss"] = setFit.Loss.ToString(), ["head"] = setFit.Head.ToString(), ["max_seq_len"] = setFit.MaxSequenceLength!,
+                    ["lr"] = setFit.Training.LearningRate, ["batch"] = setFit.Training.BatchSize, ["epochs"] = setFit.Training.Epochs,
+                    ["warmup_ratio"] = setFit.Training.WarmupRatio, ["seed"] = "42 + draw",
+                };
+                return (train, draw) =>
+                {
+                    var model = ml.MulticlassClassification.Trainers.SetFit(setFit with { Seed = 42 + draw }).Fit(ml.Data.LoadFromEnumerable(train));
+                    return FewShotData.Accuracy(ml, model.Transform(devView), dev);
+                };
             default:
-                throw new ArgumentException($"Unknown fewshot method '{method}' (mlnet, frozen, finetune).");
+                throw new ArgumentException($"Unknown fewshot method '{method}' (mlnet, frozen, finetune, setfit).");
         }
     }
 

@@ -24,8 +24,6 @@ public sealed class SentimentGuess
 /// </summary>
 public static class FewShotAndSearch
 {
-    public const string Method = "frozen all-MiniLM-L6-v2 embeddings + LbfgsMaximumEntropy";
-
     public static readonly LabelledText[] Examples =
     [
         new() { Text = "I loved every minute of it.", Label = "positive" },
@@ -80,12 +78,24 @@ public static class FewShotAndSearch
 
     public static readonly string[] Queries = ["I forgot my login credentials", "how do I get my money back?", "can I use it without internet"];
 
-    /// <summary>Few-shot classifier: frozen sentence embeddings feed an ML.NET trainer; the labels are plain strings.</summary>
-    public static ITransformer TrainSentiment(MLContext ml)
+    /// <summary>
+    /// SetFit: fine-tunes the sentence encoder on pairs drawn from the examples (same class: similar, different: not),
+    /// then fits a logistic regression on its embeddings. 5 iterations (SetFit's default is 20) keep the sample fast.
+    /// </summary>
+    public static ITransformer TrainSentiment(MLContext ml) =>
+        ml.MulticlassClassification.Trainers.SetFit(new SetFitOptions
+        {
+            BaseModel = PretrainedModels.AllMiniLmL6V2,
+            TextColumnName = "Text", LabelColumnName = "Label",   // labels are plain strings
+            NumIterations = 5,                                    // pairs per example: 5 similar + 5 dissimilar (default 20)
+        }).Fit(ml.Data.LoadFromEnumerable(Examples));
+
+    /// <summary>Without fine-tuning: frozen sentence embeddings feed an ML.NET trainer (faster, less accurate).</summary>
+    public static ITransformer TrainSentimentOnFrozenEmbeddings(MLContext ml)
     {
         var pipeline = ml.Transforms.TextEmbedding(new TextEmbeddingOptions { BaseModel = PretrainedModels.AllMiniLmL6V2 })
             .Append(ml.Transforms.Conversion.MapValueToKey("Label"))
-            // No L1 (its default of 1 zeroes every weight when there are only 16 rows); L2 = 1, like scikit-learn's C = 1.
+            // No L1 (its default of 1 zeroes every weight when there are only 16 rows); L2 = 1 is scikit-learn's C = 1.
             .Append(ml.MulticlassClassification.Trainers.LbfgsMaximumEntropy(featureColumnName: "Embedding", l1Regularization: 0, l2Regularization: 1))
             .Append(ml.Transforms.Conversion.MapKeyToValue("PredictedLabel"));
         return pipeline.Fit(ml.Data.LoadFromEnumerable(Examples));
