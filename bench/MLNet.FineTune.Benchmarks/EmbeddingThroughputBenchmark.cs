@@ -24,7 +24,7 @@ public static class EmbeddingThroughputBenchmark
         string only = Flags.String(args, "--only", "both");
         torch.set_num_threads(Flags.Int(args, "--threads", 2));
         var ml = new MLContext(seed: 1);
-        var texts = SentimentData.Rows(ml, "dev.tsv").Select(r => r.Text).ToArray();
+        var texts = SentimentData.Rows(ml, "dev.tsv").Select(r => r.Text).Take(Flags.Int(args, "--texts", int.MaxValue)).ToArray();
         double rssBefore = ProcessMemory.CurrentRssMb();
 
         var systems = new List<(string Name, Func<string[], float[][]> Embed)>();

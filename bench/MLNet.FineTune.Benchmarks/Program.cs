@@ -15,7 +15,7 @@ using MLNet.FineTune.Benchmarks;
 //   fewshot <mlnet|frozen|finetune|setfit> [--sizes 8,16,64] [--draw-from 0] [--draws 10] [--min-words 0] [--l1 X --l2 X] [FineTune flags]
 //                                                 few-shot SST-2 (balanced seeded draws per class), full dev set; one line per draw + mean/std per size
 //   fewshot-summary <results.jsonl>...            mean ± std per method and size over every fewshot line in the files
-//   embed-speed [--rounds 3] [--latency-calls 300] [--only ours|package]   MiniLM embeddings: ours vs the ONNX Runtime package
+//   embed-speed [--rounds 3] [--latency-calls 300] [--texts N] [--threads 2] [--only ours|package]   MiniLM embeddings: ours vs the ONNX Runtime package
 //   mrpc-embed <frozen|contrastive|cosent> [--epochs 1]   MRPC dev accuracy/F1 by cosine threshold (best-accuracy threshold on train)
 // "peft all" runs each method in its own child process, so every peak RSS (VmHWM) belongs to one method only.
 const string Usage = "usage: peft <method|all> [--quick] [--steps N] [--warmup N] | encoder | train <full|lora> [--steps N] | " +
