@@ -22,7 +22,7 @@ public static class PairsBenchmark
 {
     const string Folder = "/work/shared/data/mrpc";
 
-    static List<MrpcRow> Rows(MLContext ml, string file) => ml.Data.CreateEnumerable<MrpcRow>(
+    public static List<MrpcRow> Rows(MLContext ml, string file) => ml.Data.CreateEnumerable<MrpcRow>(
         ml.Data.LoadFromTextFile<MrpcRow>(Path.Combine(Folder, file), separatorChar: '\t', hasHeader: true, allowQuoting: false), false)
         .Where(r => r.Text.Length > 0 && r.Text2.Length > 0).ToList();
 

@@ -12,10 +12,16 @@ using MLNet.FineTune.Benchmarks;
 //                                                 built-in model from scratch, entity F1 (seqeval) on the test split (all rows by default)
 //   multitask [--rows-sst2 N] [--rows-ner N] [--test-rows N] [--epochs N] [--sampling mixed|proportional|roundrobin] [...model flags as ner]
 //                                                 SST-2 alone, WikiANN alone, both heads on one encoder; quality and scoring time
+//   fewshot <mlnet|frozen|finetune|setfit> [--sizes 8,16,64] [--draw-from 0] [--draws 10] [--min-words 0] [--l1 X --l2 X] [FineTune flags]
+//                                                 few-shot SST-2 (balanced seeded draws per class), full dev set; one line per draw + mean/std per size
+//   fewshot-summary <results.jsonl>...            mean ± std per method and size over every fewshot line in the files
+//   embed-speed [--rounds 3] [--latency-calls 300] [--texts N] [--threads 2] [--only ours|package]   MiniLM embeddings: ours vs the ONNX Runtime package
+//   mrpc-embed <frozen|contrastive|cosent> [--epochs 1]   MRPC dev accuracy/F1 by cosine threshold (best-accuracy threshold on train)
 // "peft all" runs each method in its own child process, so every peak RSS (VmHWM) belongs to one method only.
 const string Usage = "usage: peft <method|all> [--quick] [--steps N] [--warmup N] | encoder | train <full|lora> [--steps N] | " +
     "sst2 <baseline|finetune> [--rows N] [--epochs N] [--maxlen N] [--seed N] | scoring <baseline|finetune|minilm> [--texts-file tsv] | soak [--predictions N] | " +
-    "ner <conll2003|wikiann|wnut17> [--rows N] [--epochs N] [--maxlen N] | mrpc <baseline|finetune> [--rows N] | export-hf <minilm|arctic> <folder> | multitask [--rows-sst2 N] [--rows-ner N] [--epochs N]";
+    "ner <conll2003|wikiann|wnut17> [--rows N] [--epochs N] [--maxlen N] | mrpc <baseline|finetune> [--rows N] | export-hf <minilm|arctic> <folder> | multitask [--rows-sst2 N] [--rows-ner N] [--epochs N] | " +
+    "fewshot <mlnet|frozen|finetune|setfit> [--sizes 8,16,64] [--draw-from 0] [--draws 10] | fewshot-summary <files> | embed-speed [--only ours|package] | mrpc-embed <frozen|contrastive|cosent>";
 if (args.Length < 1) { Console.Error.WriteLine(Usage); return 2; }
 string Arg(int i) => i < args.Length ? args[i] : throw new ArgumentException(Usage);
 var rest = args.Skip(2).ToArray();
@@ -61,6 +67,18 @@ switch (args[0])
         return 0;
     case "multitask":
         Console.WriteLine(MultiTaskBenchmark.Run(args.Skip(1).ToArray()));
+        return 0;
+    case "fewshot":
+        foreach (var line in FewShotBenchmark.Run(Arg(1), rest)) Console.WriteLine(line);
+        return 0;
+    case "fewshot-summary":
+        foreach (var line in FewShotBenchmark.Summarise(args.Skip(1))) Console.WriteLine(line);
+        return 0;
+    case "embed-speed":
+        Console.WriteLine(EmbeddingThroughputBenchmark.Run(args.Skip(1).ToArray()));
+        return 0;
+    case "mrpc-embed":
+        Console.WriteLine(MrpcEmbeddingBenchmark.Run(Arg(1), rest));
         return 0;
     default:
         Console.Error.WriteLine(Usage);
