@@ -77,8 +77,7 @@ public sealed class TextEmbeddingEstimator : IEstimator<TextEmbeddingTransformer
         var package = model.Package with { BaseName = model.Package.BaseName + " (fine-tuned)" };
         var source = model.Network.Encoder;
         var weights = source.named_parameters().ToDictionary(p => p.name, p => (TorchSharp.torch.Tensor)p.parameter);
-        var encoder = EncoderFactory.Create(package.Config, addPooler: weights.ContainsKey("pooler.dense.weight"));
-        using (TorchSharp.torch.no_grad()) Modeling.Checkpoints.StateDictLoader.Load(encoder, weights, "fine-tuned model (encoder)");
+        var encoder = PlainEncoderCopy.Create(package.Config, weights, "fine-tuned model (encoder)");
         var folderPooling = package.BaseFolder is { } folder ? SentenceTransformersFolder.Pooling(folder) : null;
         return Build(env, options, package, encoder, options.MaxSequenceLength ?? model.Settings.MaxSequenceLength, folderPooling);
     }

@@ -84,11 +84,6 @@ internal sealed class ContrastiveNetwork : nn.Module, ITrainableModel<Contrastiv
     {
         using var _ = no_grad();
         Peft.Lora?.MergeAndUnload();
-        var weights = LoraModel.PlainStateDict(encoder);
-        // Creating a module draws initial weights from torch's global generator: hold it, as every build does.
-        var plain = TorchRandomStream.Exclusive(() => EncoderFactory.Create(encoder.Config, addPooler: weights.ContainsKey("pooler.dense.weight")));
-        Modeling.Checkpoints.StateDictLoader.Load(plain, weights, "fine-tuned encoder");
-        plain.eval();
-        return plain;
+        return PlainEncoderCopy.Create(encoder.Config, LoraModel.PlainStateDict(encoder), "fine-tuned encoder");
     }
 }
