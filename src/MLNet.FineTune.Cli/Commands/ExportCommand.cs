@@ -1,0 +1,19 @@
+using Spectre.Console.Cli;
+
+namespace MLNet.FineTune.Cli.Commands;
+
+/// <summary><c>mlnet-finetune export</c>.</summary>
+internal sealed class ExportCommand : Command<ExportCommand.Settings>
+{
+    /// <summary>The command's arguments and options.</summary>
+    internal sealed class Settings : CommonSettings
+    {
+    }
+
+    /// <inheritdoc />
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        Console.Error.WriteLine("error: 'export' is not built yet.");
+        return ExitCode.Error;
+    }
+}

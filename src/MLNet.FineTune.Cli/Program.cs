@@ -1,0 +1,16 @@
+using MLNet.FineTune.Cli;
+using MLNet.FineTune.Cli.Commands;
+using Spectre.Console.Cli;
+
+var app = new CommandApp();
+app.Configure(config =>
+{
+    config.SetApplicationName("mlnet-finetune");
+    config.AddCommand<ValidateCommand>("validate").WithDescription("Check a data file (JSONL, CSV/TSV, CoNLL) before training: errors with file, line and field; warnings for small, imbalanced or duplicated data.");
+    config.AddCommand<TrainCommand>("train").WithDescription("Fine-tune a model on a data file and write the model zip, metrics.csv, loss.png, the model card and the resolved config.");
+    config.AddCommand<EvaluateCommand>("evaluate").WithDescription("Score a fitted model on a labelled file: metrics, per-class report, confusion.png and errors.jsonl.");
+    config.AddCommand<PredictCommand>("predict").WithDescription("Score a JSONL/CSV file or stdin with a fitted model; one JSON line per input on stdout.");
+    config.AddCommand<ExportCommand>("export").WithDescription("Export a fitted model: PEFT adapter folder, merged Hugging Face folder, or ONNX.");
+    config.AddCommand<EnvCommand>("env").WithDescription("Print TorchSharp/libtorch versions, CPU features, threads and available providers (paste it into bug reports).");
+});
+return app.Run(args);

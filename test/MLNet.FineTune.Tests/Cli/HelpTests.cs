@@ -1,0 +1,22 @@
+namespace MLNet.FineTune.Tests.Cli;
+
+[TestClass]
+public sealed class HelpTests
+{
+    [TestMethod]
+    public void HelpListsEveryCommandAndExitsZero()
+    {
+        var result = CliProcess.Run("--help");
+        Assert.AreEqual(0, result.ExitCode, result.ToString());
+        foreach (var command in new[] { "validate", "train", "evaluate", "predict", "export", "env" })
+            StringAssert.Contains(result.Stdout, command, result.ToString());
+    }
+
+    [TestMethod]
+    public void AnUnknownCommandIsAnErrorWithExitCodeTwo()
+    {
+        var result = CliProcess.Run("trian");
+        Assert.AreNotEqual(0, result.ExitCode, result.ToString());
+        StringAssert.Contains(result.Stdout + result.Stderr, "trian", result.ToString());
+    }
+}
