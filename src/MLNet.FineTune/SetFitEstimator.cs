@@ -53,7 +53,7 @@ public sealed class SetFitEstimator : IEstimator<TransformerChain<ITransformer>>
         var schema = inputSchema;
         if (toKey) schema = transforms.Conversion.MapValueToKey(Label).GetOutputSchema(schema);
         schema = new TextEmbeddingEstimator(context, EmbeddingOptions).GetOutputSchema(schema);
-        schema = Head().GetOutputSchema(schema);
+        schema = Options.Head == SetFitHead.Differentiable ? DifferentiableHeadSchema(schema) : Head().GetOutputSchema(schema);
         if (toKey) schema = transforms.Conversion.MapKeyToValue(DefaultColumnNames.PredictedLabel).GetOutputSchema(schema);
         return schema;
     }
@@ -83,13 +83,49 @@ public sealed class SetFitEstimator : IEstimator<TransformerChain<ITransformer>>
         ITransformer Add(ITransformer part) { parts.Add(part); data = part.Transform(data); return part; }
         bool toKey = input.Schema[Label].Type is not KeyDataViewType;
         if (toKey) Add(transforms.Conversion.MapValueToKey(Label).Fit(data));
+        var labelled = data;
         Add(body);
-        // L-BFGS reads its data once per iteration; cached, the body encodes each training text once instead of ~100 times.
-        var head = Head().Fit(new DataOperationsCatalog(context).Cache(data, EmbeddingColumnName, Label));
-        Add(head);
+        if (Options.Head == SetFitHead.Differentiable)
+        {
+            Add(FitDifferentiableHead(body, texts, labelled.Schema[Label], DataViewColumns.ReadAny(labelled, Label), log));
+            log("SetFit: head fitted (differentiable SetFitHead" + (Options.DifferentiableHead.EndToEnd ? ", body trained end to end)." : ", body frozen)."));
+        }
+        else
+        {
+            // L-BFGS reads its data once per iteration; cached, the body encodes each training text once instead of ~100 times.
+            Add(Head().Fit(new DataOperationsCatalog(context).Cache(data, EmbeddingColumnName, Label)));
+            log("SetFit: head fitted (LbfgsMaximumEntropy on the embeddings).");
+        }
         if (toKey) Add(transforms.Conversion.MapKeyToValue(DefaultColumnNames.PredictedLabel).Fit(data));
-        log("SetFit: head fitted (LbfgsMaximumEntropy on the embeddings).");
         return new TransformerChain<ITransformer>(parts.ToArray());
+    }
+
+    /// <summary>
+    /// Trains SetFit's SetFitHead on the body's embeddings of the training texts; the classes are the label keys' order
+    /// (key k is class k − 1), so the head's PredictedLabel keys mean what the label's keys mean.
+    /// </summary>
+    SetFitHeadTransformer FitDifferentiableHead(TextEmbeddingTransformer body, IReadOnlyList<string> texts, DataViewSchema.Column keyColumn,
+        IReadOnlyList<object?> keys, Action<string> log)
+    {
+        int classCount = checked((int)((KeyDataViewType)keyColumn.Type).Count);
+        var classes = keys.Select((k, row) => k is uint key && key >= 1 && key <= classCount ? (int)key - 1
+            : throw new InvalidDataException($"SetFit: label column '{Label}', row index {row}: key {k} is missing or out of range 1..{classCount}.")).ToList();
+        var o = Options.DifferentiableHead;
+        var settings = new HeadTrainingSettings(o.Epochs, o.BatchSize, o.LearningRate, o.WeightDecay, o.EndToEnd, o.BodyLearningRate, o.Temperature, Options.Seed);
+        var weights = SetFitHeadTraining.Train(body.Encoder, body.Package.Tokenizer, body.MaxSequenceLength, body.Settings, texts, classes, classCount,
+            settings, log, Options.CancellationToken);
+        return new SetFitHeadTransformer(context, EmbeddingColumnName, weights, o.Temperature, LabelKeyValues.Read(keyColumn));
+    }
+
+    /// <summary>The differentiable head's columns: Score (class probabilities) and PredictedLabel (a key with the label's key values).</summary>
+    SchemaShape DifferentiableHeadSchema(SchemaShape schema)
+    {
+        schema.TryFindColumn(Label, out var label);
+        var columns = schema.ToDictionary(c => c.Name);
+        columns[DefaultColumnNames.Score] = new SchemaShape.Column(DefaultColumnNames.Score, SchemaShape.Column.VectorKind.Vector, NumberDataViewType.Single, false);
+        columns[DefaultColumnNames.PredictedLabel] = new SchemaShape.Column(DefaultColumnNames.PredictedLabel, SchemaShape.Column.VectorKind.Scalar,
+            NumberDataViewType.UInt32, true, label.Annotations);
+        return new SchemaShape(columns.Values);
     }
 
     /// <summary>

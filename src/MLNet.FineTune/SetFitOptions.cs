@@ -10,7 +10,10 @@ public enum SetFitHead
 {
     /// <summary>ML.NET's <c>LbfgsMaximumEntropy</c> on the embedding column (SetFit's default: scikit-learn's LogisticRegression).</summary>
     LogisticRegression,
-    /// <summary>SetFit's differentiable <c>SetFitHead</c> (a linear layer + softmax trained with the body). Not supported yet.</summary>
+    /// <summary>
+    /// SetFit's differentiable <c>SetFitHead</c>: a linear layer + softmax trained with cross-entropy and AdamW on the
+    /// body's embeddings (body frozen by default, or end to end); see <see cref="SetFitOptions.DifferentiableHead"/>.
+    /// </summary>
     Differentiable,
 }
 
@@ -64,6 +67,9 @@ public sealed record SetFitOptions
 
     /// <summary>The classifier on the embeddings. Default <see cref="SetFitHead.LogisticRegression"/>.</summary>
     public SetFitHead Head { get; init; } = SetFitHead.LogisticRegression;
+
+    /// <summary>How the head is trained when <see cref="Head"/> is <see cref="SetFitHead.Differentiable"/> (ignored otherwise).</summary>
+    public SetFitDifferentiableHeadOptions DifferentiableHead { get; init; } = new();
 
     /// <summary>Seeds the pair sampling and the body's training (weights of new layers, dropout, shuffling). Default 42 (SetFit's).</summary>
     public int Seed { get; init; } = 42;

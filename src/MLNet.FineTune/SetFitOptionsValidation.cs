@@ -11,9 +11,6 @@ internal static class SetFitOptionsValidation
 {
     public static void Validate(SetFitOptions o)
     {
-        if (o.Head == SetFitHead.Differentiable)
-            throw new NotSupportedException("SetFitOptions.Head = Differentiable (SetFit's end-to-end SetFitHead) is not supported yet; " +
-                "use SetFitHead.LogisticRegression (the default, SetFit's own default head).");
         var errors = new List<string>();
         void Rule(bool ok, string message) { if (!ok) errors.Add(message); }
 
@@ -29,6 +26,17 @@ internal static class SetFitOptionsValidation
         Rule(o.Loss != ContrastiveLoss.MultipleNegativesRanking, "SetFitOptions.Loss = MultipleNegativesRanking learns from (anchor, positive) pairs only, " +
             "so SetFit's negative pairs (target 0) would be learnt as positives; use CosineSimilarity (SetFit's default), CoSent or Contrastive.");
         Rule(Enum.IsDefined(o.Head), $"SetFitOptions.Head = {(int)o.Head} is not a SetFitHead ({string.Join(", ", Enum.GetNames<SetFitHead>())}).");
+        Rule(o.DifferentiableHead is not null, "SetFitOptions.DifferentiableHead must not be null (new SetFitDifferentiableHeadOptions() holds SetFit's defaults).");
+        if (o.DifferentiableHead is { } head)
+        {
+            const string H = "SetFitOptions.DifferentiableHead.";
+            Rule(head.Epochs >= 1, $"{H}Epochs must be at least 1 (got {head.Epochs}).");
+            Rule(head.BatchSize >= 1, $"{H}BatchSize must be at least 1 (got {head.BatchSize}).");
+            Rule(head.LearningRate > 0 && double.IsFinite(head.LearningRate), $"{H}LearningRate must be a positive number (got {head.LearningRate}).");
+            Rule(head.BodyLearningRate > 0 && double.IsFinite(head.BodyLearningRate), $"{H}BodyLearningRate must be a positive number (got {head.BodyLearningRate}).");
+            Rule(head.WeightDecay >= 0 && double.IsFinite(head.WeightDecay), $"{H}WeightDecay must be 0 or more (got {head.WeightDecay}).");
+            Rule(head.Temperature > 0 && double.IsFinite(head.Temperature), $"{H}Temperature must be a positive number (got {head.Temperature}).");
+        }
         Rule(o.Pooling is null || Enum.IsDefined(o.Pooling.Value), $"SetFitOptions.Pooling = {(int?)o.Pooling} must be Mean, Cls or Max (or null for the model's own).");
         Rule(o.MaxSequenceLength is null or >= 2, $"SetFitOptions.MaxSequenceLength must be at least 2 ([CLS] and [SEP]), or null for the model's own (got {o.MaxSequenceLength}).");
         Rule(o.Peft is not null, "SetFitOptions.Peft must not be null (new PeftOptions() is full fine-tuning, SetFit's default).");
