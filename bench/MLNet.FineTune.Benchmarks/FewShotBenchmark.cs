@@ -113,6 +113,8 @@ public static class FewShotBenchmark
                     BaseModel = PretrainedModels.AllMiniLmL6V2,
                     NumIterations = Flags.Int(args, "--iterations", 20),
                     MaxSequenceLength = Flags.Int(args, "--maxlen", 64),
+                    Head = Flags.String(args, "--head", "logistic") == "differentiable" ? SetFitHead.Differentiable : SetFitHead.LogisticRegression,
+                    DifferentiableHead = new() { EndToEnd = args.Contains("--end-to-end") },
                     Training = SetFitDefaults.Body with
                     {
                         LearningRate = Flags.Double(args, "--lr", SetFitDefaults.Body.LearningRate),
@@ -124,7 +126,7 @@ public static class FewShotBenchmark
                 hyper = new()
                 {
                     ["base_model"] = "sentence-transformers/all-MiniLM-L6-v2", ["num_iterations"] = setFit.NumIterations!,
-                    ["loss"] = setFit.Loss.ToString(), ["head"] = setFit.Head.ToString(), ["max_seq_len"] = setFit.MaxSequenceLength!,
+                    ["loss"] = setFit.Loss.ToString(), ["head"] = setFit.Head.ToString() + (setFit.Head == SetFitHead.Differentiable && setFit.DifferentiableHead.EndToEnd ? " (end to end)" : ""), ["max_seq_len"] = setFit.MaxSequenceLength!,
                     ["lr"] = setFit.Training.LearningRate, ["batch"] = setFit.Training.BatchSize, ["epochs"] = setFit.Training.Epochs,
                     ["warmup_ratio"] = setFit.Training.WarmupRatio, ["seed"] = "42 + draw",
                 };

@@ -12,7 +12,7 @@ using MLNet.FineTune.Benchmarks;
 //                                                 built-in model from scratch, entity F1 (seqeval) on the test split (all rows by default)
 //   multitask [--rows-sst2 N] [--rows-ner N] [--test-rows N] [--epochs N] [--sampling mixed|proportional|roundrobin] [...model flags as ner]
 //                                                 SST-2 alone, WikiANN alone, both heads on one encoder; quality and scoring time
-//   fewshot <mlnet|frozen|finetune|setfit> [--sizes 8,16,64] [--draw-from 0] [--draws 10] [--min-words 0] [--l1 X --l2 X] [FineTune flags]
+//   fewshot <mlnet|frozen|finetune|setfit> [--sizes 8,16,64] [--draw-from 0] [--draws 10] [setfit: --head logistic|differentiable [--end-to-end]] [--min-words 0] [--l1 X --l2 X] [FineTune flags]
 //                                                 few-shot SST-2 (balanced seeded draws per class), full dev set; one line per draw + mean/std per size
 //   fewshot-summary <results.jsonl>...            mean ± std per method and size over every fewshot line in the files
 //   embed-speed [--rounds 3] [--latency-calls 300] [--texts N] [--threads 2] [--only ours|package]   MiniLM embeddings: ours vs the ONNX Runtime package
