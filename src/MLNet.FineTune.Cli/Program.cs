@@ -1,11 +1,15 @@
 using MLNet.FineTune.Cli;
 using MLNet.FineTune.Cli.Commands;
+using MLNet.FineTune.Cli.Output;
 using Spectre.Console.Cli;
 
 var app = new CommandApp();
 app.Configure(config =>
 {
     config.SetApplicationName("mlnet-finetune");
+    // Bad arguments (unknown command or option, a value of the wrong type) and anything a command did not handle:
+    // one line on stderr and exit code 2, never Spectre's default -1 or a stack trace.
+    config.SetExceptionHandler((e, _) => ExitCodes.Unhandled(e));
     config.AddCommand<ValidateCommand>("validate").WithDescription("Check a data file (JSONL, CSV/TSV, CoNLL) before training: errors with file, line and field; warnings for small, imbalanced or duplicated data.");
     config.AddCommand<TrainCommand>("train").WithDescription("Fine-tune a model on a data file and write the model zip, metrics.csv, loss.png, the model card and the resolved config.");
     config.AddCommand<EvaluateCommand>("evaluate").WithDescription("Score a fitted model on a labelled file: metrics, per-class report, confusion.png and errors.jsonl.");

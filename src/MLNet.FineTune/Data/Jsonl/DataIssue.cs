@@ -36,6 +36,9 @@ internal enum DataIssueKind
 
     /// <summary>The line is longer than the reader's cap; it was skipped without being held in memory.</summary>
     LineTooLong,
+
+    /// <summary>A CSV/TSV/CoNLL row that cannot be split into the header's columns (field count, quoting).</summary>
+    MalformedRow,
 }
 
 /// <summary>
@@ -53,7 +56,7 @@ internal sealed record DataIssue(string File, int Line, string Field, DataIssueK
     static string SnakeCase(string name) =>
         string.Concat(name.Select((c, i) => char.IsUpper(c) && i > 0 ? "_" + char.ToLowerInvariant(c) : char.ToLowerInvariant(c).ToString()));
 
-    public override string ToString() => Field.Length == 0
-        ? $"{File}:{Line}: {KindName}: {Message}"
-        : $"{File}:{Line}: {Field}: {KindName}: {Message}";
+    /// <summary>Line 0 means the file as a whole (no examples at all, a format that does not match another file's).</summary>
+    public override string ToString() =>
+        (Line > 0 ? $"{File}:{Line}: " : $"{File}: ") + (Field.Length == 0 ? "" : $"{Field}: ") + $"{KindName}: {Message}";
 }
