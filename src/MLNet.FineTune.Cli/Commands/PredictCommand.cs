@@ -12,7 +12,7 @@ namespace MLNet.FineTune.Cli.Commands;
 internal sealed class PredictCommand : Command<PredictCommand.Settings>
 {
     /// <summary>The command's arguments and options.</summary>
-    internal sealed class Settings : CommonSettings
+    internal sealed class Settings : DataFileSettings
     {
         [CommandOption("-m|--model <model.zip>")]
         [Description("The fitted model (the zip written by train or MLContext.Model.Save).")]
@@ -22,21 +22,6 @@ internal sealed class PredictCommand : Command<PredictCommand.Settings>
         [Description("Inputs: a JSONL file ({\"text\": ...} per line, plus \"text_pair\" for pair models), a CSV/TSV file with a header, or nothing for JSONL on stdin.")]
         [DefaultValue("-")]
         public string Input { get; init; } = "-";
-
-        [CommandOption("--format <format>")]
-        [Description("auto (by extension; stdin is JSONL), jsonl, csv or tsv.")]
-        [DefaultValue("auto")]
-        public string Format { get; init; } = "auto";
-
-        [CommandOption("--text-column <name>")]
-        [Description("JSONL key (CSV/TSV column) of the text.")]
-        [DefaultValue("text")]
-        public string TextColumn { get; init; } = "text";
-
-        [CommandOption("--text-pair-column <name>")]
-        [Description("JSONL key (CSV/TSV column) of the second text, for sentence-pair models.")]
-        [DefaultValue("text_pair")]
-        public string TextPairColumn { get; init; } = "text_pair";
 
         [CommandOption("--batch-size <rows>")]
         [Description("Inputs scored together (and written before reading on).")]
@@ -58,7 +43,7 @@ internal sealed class PredictCommand : Command<PredictCommand.Settings>
         var model = LoadedModel.Load(settings.Model);
         var pairs = model.TextColumns.Count > 1;
 
-        var columns = new DataColumns(settings.TextColumn, pairs ? settings.TextPairColumn : null, Label: "label", RequireLabels: false);
+        var columns = settings.Columns(requireLabels: false, pairs);
         using var stream = stdin ? Console.OpenStandardInput() : UserFile.OpenRead(settings.Input, "input file");
         var name = stdin ? "stdin" : Path.GetFileName(settings.Input);
         var batch = new List<PredictInput>(settings.BatchSize);
@@ -75,8 +60,8 @@ internal sealed class PredictCommand : Command<PredictCommand.Settings>
 
     static PredictInput Input(JsonlExample example, string file, bool pairs, Settings settings) => example.Format switch
     {
-        JsonlFormat.TextLabel when pairs => throw new UserError(new DataIssue(file, example.Line, settings.TextPairColumn, DataIssueKind.MissingKey,
-            $"missing key '{settings.TextPairColumn}': the model scores text pairs").ToString()),
+        JsonlFormat.TextLabel when pairs => throw new UserError(new DataIssue(file, example.Line, settings.TextPairColumn ?? "text_pair", DataIssueKind.MissingKey,
+            $"missing key '{settings.TextPairColumn ?? "text_pair"}': the model scores text pairs").ToString()),
         JsonlFormat.TextLabel or JsonlFormat.TextPairLabel => new PredictInput { Text = example.Text!, TextPair = example.TextPair ?? "" },
         JsonlFormat.TokensTags => new PredictInput { Text = string.Join(' ', example.Tokens!) },
         _ => throw new UserError(new DataIssue(file, example.Line, "", DataIssueKind.MissingKey,

@@ -11,7 +11,7 @@ namespace MLNet.FineTune.Cli.Commands;
 internal sealed class ValidateCommand : Command<ValidateCommand.Settings>
 {
     /// <summary>The command's arguments and options.</summary>
-    internal sealed class Settings : CommonSettings
+    internal sealed class Settings : DataFileSettings
     {
         [CommandArgument(0, "<file>")]
         [Description("The training data: JSONL (chat messages, prompt/completion, text/label, text/text_pair/label, tokens/tags), CSV/TSV with a header, or CoNLL.")]
@@ -20,25 +20,6 @@ internal sealed class ValidateCommand : Command<ValidateCommand.Settings>
         [CommandOption("--validation <file>")]
         [Description("A validation file of the same kind: checked too, plus overlap with the training file and labels it has that training lacks.")]
         public string? Validation { get; init; }
-
-        [CommandOption("--format <format>")]
-        [Description("auto (by extension: .jsonl, .csv, .tsv, .conll/.txt), jsonl, csv, tsv or conll.")]
-        [DefaultValue("auto")]
-        public string Format { get; init; } = "auto";
-
-        [CommandOption("--text-column <name>")]
-        [Description("CSV/TSV column (JSONL key) of the text.")]
-        [DefaultValue("text")]
-        public string TextColumn { get; init; } = "text";
-
-        [CommandOption("--text-pair-column <name>")]
-        [Description("CSV/TSV column (JSONL key) of the second text, for sentence-pair data.")]
-        public string? TextPairColumn { get; init; }
-
-        [CommandOption("--label-column <name>")]
-        [Description("CSV/TSV column (JSONL key) of the label.")]
-        [DefaultValue("label")]
-        public string LabelColumn { get; init; } = "label";
 
         [CommandOption("--model <model>")]
         [Description("Measure token lengths with this model's tokenizer (minilm, arctic-xs or a model folder; weights are not loaded). Without it lengths are not checked.")]
@@ -61,7 +42,7 @@ internal sealed class ValidateCommand : Command<ValidateCommand.Settings>
     static int Run(Settings settings)
     {
         if (settings.MaxLength <= 0) throw new UserError($"--max-length {settings.MaxLength}: must be a positive number of tokens.");
-        var columns = new DataColumns(settings.TextColumn, settings.TextPairColumn, settings.LabelColumn);
+        var columns = settings.Columns(requireLabels: true);
         var train = DataFile.Load(settings.File, DataFileFormats.Resolve(settings.Format, settings.File), columns);
         var validation = settings.Validation is { } v ? DataFile.Load(v, DataFileFormats.Resolve(settings.Format, v), columns) : null;
 
