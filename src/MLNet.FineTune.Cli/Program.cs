@@ -1,16 +1,23 @@
 using MLNet.FineTune.Cli;
 using MLNet.FineTune.Cli.Commands;
+using MLNet.FineTune.Cli.Output;
 using Spectre.Console.Cli;
 
 var app = new CommandApp();
 app.Configure(config =>
 {
     config.SetApplicationName("mlnet-finetune");
-    config.AddCommand<ValidateCommand>("validate").WithDescription("Check a data file (JSONL, CSV/TSV, CoNLL) before training: errors with file, line and field; warnings for small, imbalanced or duplicated data.");
+    // Bad arguments (unknown command or option, a value of the wrong type) and anything a command did not handle:
+    // one line on stderr and exit code 2, never Spectre's default -1 or a stack trace.
+    config.SetExceptionHandler((e, _) => ExitCodes.Unhandled(e));
+    config.AddCommand<ValidateCommand>("validate").WithDescription("Check a data file (JSONL, CSV/TSV, CoNLL) before training: errors with file, line and field; warnings for small, imbalanced or duplicated data.")
+        .WithExample("validate", "train.jsonl", "--validation", "valid.jsonl", "--model", "minilm", "--strict");
     config.AddCommand<TrainCommand>("train").WithDescription("Fine-tune a model on a data file and write the model zip, metrics.csv, loss.png, the model card and the resolved config.");
     config.AddCommand<EvaluateCommand>("evaluate").WithDescription("Score a fitted model on a labelled file: metrics, per-class report, confusion.png and errors.jsonl.");
-    config.AddCommand<PredictCommand>("predict").WithDescription("Score a JSONL/CSV file or stdin with a fitted model; one JSON line per input on stdout.");
+    config.AddCommand<PredictCommand>("predict").WithDescription("Score a JSONL/CSV file or stdin with a fitted model; one JSON line per input on stdout.")
+        .WithExample("predict", "--model", "model.zip", "inputs.jsonl");
     config.AddCommand<ExportCommand>("export").WithDescription("Export a fitted model: PEFT adapter folder, merged Hugging Face folder, or ONNX.");
-    config.AddCommand<EnvCommand>("env").WithDescription("Print TorchSharp/libtorch versions, CPU features, threads and available providers (paste it into bug reports).");
+    config.AddCommand<EnvCommand>("env").WithDescription("Print TorchSharp/libtorch versions, CPU features, threads and available providers (paste it into bug reports).")
+        .WithExample("env", "--json");
 });
 return app.Run(args);

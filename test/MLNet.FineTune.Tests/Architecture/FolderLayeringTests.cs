@@ -25,7 +25,7 @@ public class FolderLayeringTests
         // Persistence also holds the readers of untrusted user files (JsonFields, UserFile) every file-reading layer uses.
         ["Modeling"] = ["Tokenization", "Persistence"],
         // Layer 2: reading data, the training loop, parameter-efficient methods.
-        ["Data"] = ["Tokenization"],
+        ["Data"] = ["Tokenization", "Persistence"],
         ["Training"] = ["Modeling"],
         ["Peft"] = ["Modeling", "Persistence"],
         // Layer 3: task heads and the multi-head network.

@@ -1,0 +1,21 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+
+namespace MLNet.FineTune.Cli.Prediction;
+
+/// <summary>One input row; its two properties are renamed to the model's text input columns by <see cref="View"/>.</summary>
+internal sealed class PredictInput
+{
+    public string Text { get; set; } = "";
+    public string TextPair { get; set; } = "";
+
+    /// <summary>A batch as an IDataView whose columns carry the model's input names.</summary>
+    public static IDataView View(MLContext ml, IReadOnlyList<PredictInput> rows, IReadOnlyList<string> textColumns)
+    {
+        var schema = SchemaDefinition.Create(typeof(PredictInput));
+        schema[nameof(Text)].ColumnName = textColumns[0];
+        if (textColumns.Count > 1) schema[nameof(TextPair)].ColumnName = textColumns[1];
+        else schema.Remove(schema[nameof(TextPair)]);
+        return ml.Data.LoadFromEnumerable(rows, schema);
+    }
+}
