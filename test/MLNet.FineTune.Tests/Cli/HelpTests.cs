@@ -16,7 +16,7 @@ public sealed class HelpTests
     public void AnUnknownCommandIsAnErrorWithExitCodeTwo()
     {
         var result = CliProcess.Run("trian");
-        Assert.AreNotEqual(0, result.ExitCode, result.ToString());
+        Assert.AreEqual(2, result.ExitCode, result.ToString());
         StringAssert.Contains(result.Stdout + result.Stderr, "trian", result.ToString());
     }
 }
