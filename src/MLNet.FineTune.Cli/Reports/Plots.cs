@@ -39,21 +39,22 @@ internal static class Plots
     {
         int n = labels.Count;
         var plot = new Plot();
-        var values = new double[n, n];
-        for (int g = 0; g < n; g++) for (int p = 0; p < n; p++) values[g, p] = counts[g, p];
-        var map = plot.Add.Heatmap(values);
-        map.Colormap = new ScottPlot.Colormaps.Blues();
-        map.FlipVertically = true;
-        map.Extent = new CoordinateRect(-0.5, n - 0.5, -0.5, n - 0.5);
-        double max = Math.Max(1, values.Cast<double>().Max());
+        double max = Math.Max(1, counts.Cast<int>().Max());
+        // Drawn as rectangles (gold row g at the top when g = 0), shaded white → blue by count, each annotated.
         for (int g = 0; g < n; g++)
             for (int p = 0; p < n; p++)
             {
-                var text = plot.Add.Text(counts[g, p].ToString(System.Globalization.CultureInfo.InvariantCulture), p, n - 1 - g);
+                double share = counts[g, p] / max;
+                double y = n - 1 - g;
+                var cell = plot.Add.Rectangle(p - 0.5, p + 0.5, y - 0.5, y + 0.5);
+                cell.FillStyle.Color = Colors.White.MixedWith(Color.FromHex("#08519C"), share);
+                cell.LineStyle.Color = Colors.White;
+                var text = plot.Add.Text(counts[g, p].ToString(System.Globalization.CultureInfo.InvariantCulture), p, y);
                 text.LabelAlignment = Alignment.MiddleCenter;
-                text.LabelFontColor = values[g, p] > max / 2 ? Colors.White : Colors.Black;
-                text.LabelFontSize = 14;
+                text.LabelFontColor = share > 0.5 ? Colors.White : Colors.Black;
+                text.LabelFontSize = 16;
             }
+        plot.Axes.SetLimits(-0.5, n - 0.5, -0.5, n - 0.5);
         double[] positions = Enumerable.Range(0, n).Select(i => (double)i).ToArray();
         plot.Axes.Bottom.SetTicks(positions, labels.ToArray());
         plot.Axes.Left.SetTicks(positions, labels.Reverse().ToArray());
