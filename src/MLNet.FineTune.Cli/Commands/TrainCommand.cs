@@ -135,21 +135,30 @@ internal sealed class TrainCommand : Command<TrainCommand.Settings>
             .Set("checkpoint_every", s.CheckpointEvery).Set("output", s.Output);
 
         // Checked before the data is read: a typo fails in a second, not after loading.
+        if (!resume && values.Get("output") is { } output && Directory.Exists(Path.Combine(output, TrainRun.CheckpointFolder)))
+            throw new CliError($"--output '{output}' holds an interrupted run; continue it with: mlnet-finetune train --resume {Quote(Path.GetFullPath(output))} (or choose another folder).");
         var task = CliTasks.Parse(values.Get("task") ?? "classification");
         PeftChoice.Parse(values.Get("peft") ?? "full");
+        ModelReference.Apply(new FineTuneOptions(), values.Get("model") ?? "builtin");
         var columns = new DataColumns(values.Get("text_column") ?? "text", values.Get("pair_column") ?? "text_pair", values.Get("label_column") ?? "label");
         var train = LabelledData.Read(values.Require("data", "--data"), task, columns);
         var validation = values.Get("validation") is { } v ? LabelledData.Read(v, task, columns) : null;
         var config = values.Resolve(train.Count);
-        if (!resume && Directory.Exists(Path.Combine(config.Output, TrainRun.CheckpointFolder)))
-            throw new CliError($"--output '{config.Output}' holds an interrupted run; continue it with: mlnet-finetune train --resume {Quote(config.Output)} (or choose another folder).");
         if (resume && MLNet.FineTune.Training.Checkpoints.FindLatest(Path.Combine(config.Output, TrainRun.CheckpointFolder)) is null)
             throw new CliError($"--resume '{s.Resume}': no checkpoint in {Path.Combine(config.Output, TrainRun.CheckpointFolder)}; the run finished or never wrote one.");
+        bool created = !Directory.Exists(config.Output);
         Directory.CreateDirectory(config.Output);
         if (!resume) config.Save(config.Output);
 
         using var interruption = new Interruption();
-        var outcome = TrainRun.Execute(config, train, validation, resume, s.Json, interruption);
+        TrainOutcome outcome;
+        try { outcome = TrainRun.Execute(config, train, validation, resume, s.Json, interruption); }
+        catch when (created && !Directory.Exists(Path.Combine(config.Output, TrainRun.CheckpointFolder)))
+        {
+            // A run that failed before writing anything worth keeping leaves no folder behind.
+            Directory.Delete(config.Output, recursive: true);
+            throw;
+        }
         return outcome.Interrupted ? ReportInterrupted(outcome, s.Json) : ReportDone(config, outcome, s.Json);
     }
 
