@@ -81,6 +81,14 @@ internal sealed class TrainCommand : Command<TrainCommand.Settings>
         [Description("Field or CSV column of the label. Default label.")]
         public string? LabelColumn { get; init; }
 
+        [CommandOption("--augment <EDITS>")]
+        [Description("Add edited copies of the training rows: delete, swap, neighbours (nearest tokens in the pretrained embedding space), comma-separated, or all. Default none.")]
+        public string? Augment { get; init; }
+
+        [CommandOption("--augment-copies <N>")]
+        [Description("Edited copies per training row with --augment. Default 1.")]
+        public string? AugmentCopies { get; init; }
+
         [CommandOption("--checkpoint-every <STEPS>")]
         [Description("Write a checkpoint every N steps (0, default: only when interrupted with Ctrl+C).")]
         public string? CheckpointEvery { get; init; }
@@ -132,7 +140,7 @@ internal sealed class TrainCommand : Command<TrainCommand.Settings>
             .Set("model", s.Model).Set("peft", s.Peft).Set("epochs", s.Epochs).Set("batch_size", s.BatchSize).Set("learning_rate", s.LearningRate)
             .Set("warmup_ratio", s.WarmupRatio).Set("weight_decay", s.WeightDecay).Set("max_length", s.MaxLength).Set("seed", s.Seed)
             .Set("lora_rank", s.LoraRank).Set("text_column", s.TextColumn).Set("pair_column", s.PairColumn).Set("label_column", s.LabelColumn)
-            .Set("checkpoint_every", s.CheckpointEvery).Set("output", s.Output);
+            .Set("checkpoint_every", s.CheckpointEvery).Set("augment", s.Augment).Set("augment_copies", s.AugmentCopies).Set("output", s.Output);
 
         // Checked before the data is read: a typo fails in a second, not after loading.
         if (!resume && values.Get("output") is { } output && Directory.Exists(Path.Combine(output, TrainRun.CheckpointFolder)))
@@ -143,7 +151,9 @@ internal sealed class TrainCommand : Command<TrainCommand.Settings>
         var columns = new DataColumns(values.Get("text_column") ?? "text", values.Get("pair_column") ?? "text_pair", values.Get("label_column") ?? "label");
         var train = LabelledData.Read(values.Require("data", "--data"), task, columns);
         var validation = values.Get("validation") is { } v ? LabelledData.Read(v, task, columns) : null;
+        // auto values follow the rows in the file; augmented copies come on top.
         var config = values.Resolve(train.Count);
+        if (config.Augment is { } edits) train = TextAugmenter.Augment(train, task, edits, config.AugmentCopies, config.Seed, ModelReference.BaseFolder(config.Model));
         if (resume && MLNet.FineTune.Training.Checkpoints.FindLatest(Path.Combine(config.Output, TrainRun.CheckpointFolder)) is null)
             throw new CliError($"--resume '{s.Resume}': no checkpoint in {Path.Combine(config.Output, TrainRun.CheckpointFolder)}; the run finished or never wrote one.");
         bool created = !Directory.Exists(config.Output);

@@ -2,9 +2,14 @@ using System.Text;
 
 namespace MLNet.FineTune.Cli.Training;
 
-/// <summary>RFC 4180 records from a CSV/TSV file: fields may be quoted, quotes doubled inside, and quoted fields may span lines.</summary>
+/// <summary>
+/// RFC 4180 records from a CSV file: fields may be quoted, quotes doubled inside, and quoted fields may span lines. TSV
+/// (tab-separated) fields are taken as written, quotes included, as GLUE's and most TSV files are.
+/// </summary>
 internal sealed class DelimitedRecords(TextReader reader, char separator)
 {
+    readonly bool quoting = separator != '\t';
+
     int linesRead;
 
     /// <summary>The next record's fields, or null at the end; <paramref name="line"/> is the record's first 1-based line.</summary>
@@ -36,7 +41,7 @@ internal sealed class DelimitedRecords(TextReader reader, char separator)
                 else if (c == '"') quoted = false;
                 else field.Append(c);
             }
-            else if (c == '"' && field.Length == 0) quoted = true;
+            else if (c == '"' && quoting && field.Length == 0) quoted = true;
             else if (c == separator) { fields.Add(field.ToString()); field.Clear(); }
             else field.Append(c);
         }

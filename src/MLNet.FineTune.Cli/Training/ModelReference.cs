@@ -14,6 +14,13 @@ internal static class ModelReference
         _ => options with { BaseModelFolder = Folder(model) },
     };
 
+    /// <summary>The folder holding the base model's weights and tokenizer; null for the builtin model.</summary>
+    public static string? BaseFolder(string model)
+    {
+        var options = Apply(new FineTuneOptions(), model);
+        return options.BaseModel?.GetFolder() ?? options.BaseModelFolder;
+    }
+
     public static bool IsBuiltIn(string model) => model.Trim().Equals("builtin", StringComparison.OrdinalIgnoreCase);
 
     static string Folder(string model)

@@ -30,6 +30,7 @@ internal sealed record TrainConfig
     [JsonPropertyName("label_column")] public required string LabelColumn { get; init; }
     [JsonPropertyName("checkpoint_every")] public int CheckpointEvery { get; init; }
     [JsonPropertyName("augment")] public string? Augment { get; init; }
+    [JsonPropertyName("augment_copies")] public int AugmentCopies { get; init; }
     [JsonPropertyName("output")] public required string Output { get; init; }
     /// <summary>Which values <c>auto</c> chose and by what rule; informative, ignored when the file is read back.</summary>
     [JsonPropertyName("auto")] public Dictionary<string, string>? Auto { get; init; }
@@ -60,7 +61,7 @@ internal sealed class TrainConfigValues
     static readonly string[] Keys =
     [
         "data", "validation", "validation_fraction", "task", "model", "peft", "epochs", "batch_size", "learning_rate", "warmup_ratio",
-        "weight_decay", "max_length", "seed", "lora_rank", "text_column", "pair_column", "label_column", "checkpoint_every", "augment", "output", "auto",
+        "weight_decay", "max_length", "seed", "lora_rank", "text_column", "pair_column", "label_column", "checkpoint_every", "augment", "augment_copies", "output", "auto",
     ];
 
     readonly Dictionary<string, string> values = new(StringComparer.Ordinal);
@@ -128,7 +129,8 @@ internal sealed class TrainConfigValues
             LoraRank = Integer("lora_rank", "--lora-rank", 8, 1, 4_096),
             TextColumn = Get("text_column") ?? "text", PairColumn = Get("pair_column") ?? "text_pair", LabelColumn = Get("label_column") ?? "label",
             CheckpointEvery = Integer("checkpoint_every", "--checkpoint-every", 0, 0, int.MaxValue),
-            Augment = Get("augment"),
+            Augment = Get("augment") is { } a && a != "none" ? string.Join(",", TextAugmenter.ParseEdits(a).Select(e => e.ToString().ToLowerInvariant())) : null,
+            AugmentCopies = Integer("augment_copies", "--augment-copies", 1, 1, 100),
             Output = Path.GetFullPath(output),
             Auto = auto.Count > 0 ? auto : null,
         };

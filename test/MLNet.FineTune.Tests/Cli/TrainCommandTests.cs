@@ -116,6 +116,8 @@ public sealed class TrainCommandTests
             (["train", "--data", Path.Combine(folder, "nolabel.jsonl"), "--output", output], "nolabel.jsonl:2: field 'label' is missing"),
             (["train", "--config", Path.Combine(folder, "train.jsonl")], "not valid JSON"),
             (["train", "--resume", folder], "no config.json there"),
+            (["train", "--data", data, "--output", output, "--augment", "shuffle"], "--augment 'shuffle' is not an edit"),
+            (["train", "--data", data, "--output", output, "--augment", "neighbours"], "needs a pretrained model's token embeddings"),
             (["evaluate", "--data", data], "--model is required"),
             (["export", "--model", Path.Combine(folder, "missing.zip"), "--format", "onnx", "--output", output], "does not exist"),
             (["export", "--model", data, "--format", "tflite", "--output", output], "--format 'tflite' is not a format"),
@@ -147,5 +149,19 @@ public sealed class TrainCommandTests
         Assert.AreEqual(data, config.GetProperty("data").GetString(), "relative to the config file");
         Assert.AreEqual(Path.Combine(folder, "out"), config.GetProperty("output").GetString());
         Assert.AreEqual(2, JsonDocument.Parse(result.Stdout).RootElement.GetProperty("steps").GetInt32());
+    }
+
+    [TestMethod]
+    public void AugmentAddsEditedCopiesOfTheTrainingRowsAndRecordsItInTheConfig()
+    {
+        var folder = TrainCliFixture.NewFolder("augment");
+        var data = TrainCliFixture.WriteSentiment(folder, "train.jsonl", 8);
+        var result = CliProcess.Run("train", "--data", data, "--augment", "delete,swap", "--augment-copies", "2", "--epochs", "1", "--output", Path.Combine(folder, "out"), "--json");
+        Assert.AreEqual(0, result.ExitCode, result.ToString());
+        var json = JsonDocument.Parse(result.Stdout).RootElement;
+        Assert.AreEqual(24, json.GetProperty("training_rows").GetInt32(), "8 rows and 2 edited copies of each");
+        Assert.AreEqual(3, json.GetProperty("steps").GetInt32(), "24 rows in batches of 8 (auto batch follows the 8 rows of the file)");
+        Assert.AreEqual("delete,swap", json.GetProperty("config").GetProperty("augment").GetString());
+        Assert.AreEqual(2, json.GetProperty("config").GetProperty("augment_copies").GetInt32());
     }
 }
