@@ -26,19 +26,7 @@ internal sealed class ExportCommand : Command<ExportCommand.Settings>
     }
 
     /// <inheritdoc />
-    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return Run(settings);
-        }
-        catch (Exception e) when (e is CliError or ArgumentException or InvalidDataException or InvalidOperationException or NotSupportedException
-                                      or IOException or UnauthorizedAccessException)
-        {
-            Console.Error.WriteLine($"error: {e.Message.ReplaceLineEndings(" ")}");
-            return ExitCode.Error;
-        }
-    }
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken) => CliError.Report(() => Run(settings));
 
     static int Run(Settings s)
     {

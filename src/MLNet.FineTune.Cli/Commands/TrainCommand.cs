@@ -107,21 +107,7 @@ internal sealed class TrainCommand : Command<TrainCommand.Settings>
     }
 
     /// <inheritdoc />
-    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return Run(settings);
-        }
-        catch (Exception e) when (e is CliError or ArgumentException or InvalidDataException or InvalidOperationException or NotSupportedException
-                                      or IOException or UnauthorizedAccessException or FormatException)
-        {
-            Console.Error.WriteLine($"error: {OneLine(e.Message)}");
-            return ExitCode.Error;
-        }
-    }
-
-    static string OneLine(string message) => message.ReplaceLineEndings(" ");
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken) => CliError.Report(() => Run(settings));
 
     static int Run(Settings s)
     {
