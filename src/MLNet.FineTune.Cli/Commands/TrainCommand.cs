@@ -139,12 +139,14 @@ internal sealed class TrainCommand : Command<TrainCommand.Settings>
         var validation = values.Get("validation") is { } v ? LabelledData.Read(v, task, columns) : null;
         // auto values follow the rows in the file; augmented copies come on top.
         var config = values.Resolve(train.Count);
+        int originalRows = train.Count;
         if (config.Augment is { } edits) train = TextAugmenter.Augment(train, task, edits, config.AugmentCopies, config.Seed, ModelReference.BaseFolder(config.Model));
         if (resume && MLNet.FineTune.Training.Checkpoints.FindLatest(Path.Combine(config.Output, TrainRun.CheckpointFolder)) is null)
             throw new CliError($"--resume '{s.Resume}': no checkpoint in {Path.Combine(config.Output, TrainRun.CheckpointFolder)}; the run finished or never wrote one.");
         bool created = !Directory.Exists(config.Output);
         Directory.CreateDirectory(config.Output);
         if (!resume) config.Save(config.Output);
+        if (config.Augment is not null) TextAugmenter.WriteCopies(Path.Combine(config.Output, TextAugmenter.CopiesFile), train, originalRows);
 
         using var interruption = new Interruption();
         TrainOutcome outcome;

@@ -54,6 +54,21 @@ internal sealed class TextAugmenter
         return result;
     }
 
+    public const string CopiesFile = "augmented.jsonl";
+
+    /// <summary>The edited copies (rows after the first <paramref name="originalRows"/>) as JSONL with the line of their original: what the model was also trained on.</summary>
+    public static void WriteCopies(string path, LabelledData data, int originalRows)
+    {
+        using var writer = new StreamWriter(path);
+        for (int r = originalRows; r < data.Count; r++)
+        {
+            var row = new Dictionary<string, object> { ["line"] = data.Lines[r], ["text"] = data.Texts[r] };
+            if (data.Pairs is not null) row["text_pair"] = data.Pairs[r];
+            row["label"] = data.Labels[r];
+            writer.WriteLine(System.Text.Json.JsonSerializer.Serialize(row));
+        }
+    }
+
     string Apply(Edit edit, string text)
     {
         var words = text.Split(' ', StringSplitOptions.RemoveEmptyEntries).ToList();

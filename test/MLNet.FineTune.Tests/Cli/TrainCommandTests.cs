@@ -163,5 +163,9 @@ public sealed class TrainCommandTests
         Assert.AreEqual(3, json.GetProperty("steps").GetInt32(), "24 rows in batches of 8 (auto batch follows the 8 rows of the file)");
         Assert.AreEqual("delete,swap", json.GetProperty("config").GetProperty("augment").GetString());
         Assert.AreEqual(2, json.GetProperty("config").GetProperty("augment_copies").GetInt32());
+        var copies = File.ReadAllLines(Path.Combine(folder, "out", "augmented.jsonl")).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        Assert.AreEqual(16, copies.Count, "the edited copies are written beside the model");
+        Assert.IsTrue(copies.All(c => c.GetProperty("line").GetInt32() is >= 1 and <= 8), "each copy names its original line");
+        Assert.IsTrue(copies.Any(c => !File.ReadAllText(data).Contains($"\"text\":\"{c.GetProperty("text").GetString()}\"", StringComparison.Ordinal)), "at least one copy differs from every original");
     }
 }
