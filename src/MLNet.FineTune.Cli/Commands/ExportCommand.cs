@@ -1,3 +1,7 @@
+using System.ComponentModel;
+using System.Text.Json;
+using MLNet.FineTune.Cli.Training;
+using MLNet.FineTune.Peft;
 using Spectre.Console.Cli;
 
 namespace MLNet.FineTune.Cli.Commands;
@@ -8,12 +12,66 @@ internal sealed class ExportCommand : Command<ExportCommand.Settings>
     /// <summary>The command's arguments and options.</summary>
     internal sealed class Settings : CommonSettings
     {
+        [CommandOption("--model <ZIP>")]
+        [Description("The model zip (model.zip of a train run).")]
+        public string? Model { get; init; }
+
+        [CommandOption("--format <FORMAT>")]
+        [Description("onnx (one self-contained .onnx file), peft (the LoRA or prompt-tuning adapter folder, PEFT's format), or hf (a Hugging Face folder: model.safetensors with LoRA merged, config.json, tokenizer files).")]
+        public string? Format { get; init; }
+
+        [CommandOption("-o|--output <PATH>")]
+        [Description("onnx: the .onnx file (or a folder to write model.onnx into); peft, hf: the folder to write.")]
+        public string? Output { get; init; }
     }
 
     /// <inheritdoc />
-    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken) => CliError.Report(() => Run(settings));
+
+    static int Run(Settings s)
     {
-        Console.Error.WriteLine("error: 'export' is not built yet.");
-        return ExitCode.Error;
+        if (s.Model is null) throw new CliError("--model is required (a model zip).");
+        if (s.Output is null) throw new CliError("--output is required.");
+        string format = s.Format?.Trim().ToLowerInvariant() ?? throw new CliError("--format is required: onnx, peft or hf.");
+        if (format is not ("onnx" or "peft" or "hf")) throw new CliError($"--format '{s.Format}' is not a format; use onnx, peft or hf.");
+        var (_, model) = FittedModel.Load(s.Model);
+        string written;
+        switch (format)
+        {
+            case "onnx":
+                written = Path.GetFullPath(s.Output.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase) ? s.Output : Path.Combine(s.Output, "model.onnx"));
+                Directory.CreateDirectory(Path.GetDirectoryName(written)!);
+                model.ExportOnnx(written);
+                break;
+            case "peft":
+                written = Path.GetFullPath(s.Output);
+                WriteAdapter(model, written);
+                break;
+            default:
+                written = Path.GetFullPath(s.Output);
+                HuggingFaceFolder.Write(model, written);
+                break;
+        }
+        var files = Directory.Exists(written) ? Directory.GetFiles(written).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToArray() : [Path.GetFileName(written)];
+        if (s.Json)
+            Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object?>
+            {
+                ["model"] = Path.GetFullPath(s.Model), ["format"] = format, ["output"] = written, ["files"] = files,
+                ["peft_method"] = model.Settings.Peft.Method.ToString(),
+            }, JsonOutput.Options));
+        else Console.WriteLine($"Wrote {format} export to {written} ({string.Join(", ", files)}).");
+        return ExitCode.Ok;
+    }
+
+    static void WriteAdapter(FineTuneTransformer model, string folder)
+    {
+        var method = model.Settings.Peft.Method;
+        if (method == PeftMethod.Lora) { model.SaveLoraAdapter(folder); return; }
+        if (method == PeftMethod.PromptTuning && model.Network.Peft?.Prompt is { } prompt)
+        {
+            PromptTuningAdapterFile.Save(folder, prompt, model.Network.Encoder.Config, model.Network.Tasks[0].IsTokenLevel ? "TOKEN_CLS" : "SEQ_CLS", model.Package.BaseName);
+            return;
+        }
+        throw new CliError($"--format peft: the model was trained with {method}; a PEFT adapter folder exists for lora and prompt tuning. Use --format hf (full, head-only, bitfit, lora) or --format onnx.");
     }
 }

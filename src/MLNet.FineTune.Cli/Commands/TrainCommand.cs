@@ -1,3 +1,8 @@
+using System.ComponentModel;
+using System.Globalization;
+using System.Text.Json;
+using MLNet.FineTune.Cli.Training;
+using Spectre.Console;
 using Spectre.Console.Cli;
 
 namespace MLNet.FineTune.Cli.Commands;
@@ -5,15 +10,197 @@ namespace MLNet.FineTune.Cli.Commands;
 /// <summary><c>mlnet-finetune train</c>.</summary>
 internal sealed class TrainCommand : Command<TrainCommand.Settings>
 {
-    /// <summary>The command's arguments and options.</summary>
+    /// <summary>The command's arguments and options. Every value may also come from <c>--config</c> (flags win).</summary>
     internal sealed class Settings : CommonSettings
     {
+        [CommandOption("--data <FILE>")]
+        [Description("Training data: JSONL (text/label, text/text_pair/label, tokens/tags), CSV/TSV with a header, or CoNLL (.conll).")]
+        public string? Data { get; init; }
+
+        [CommandOption("--validation <FILE>")]
+        [Description("Validation data in the same format (evaluated each epoch; the best epoch's weights are kept).")]
+        public string? Validation { get; init; }
+
+        [CommandOption("--validation-fraction <FRACTION>")]
+        [Description("Without --validation: the fraction of training rows held out for validation. Default 0.")]
+        public string? ValidationFraction { get; init; }
+
+        [CommandOption("--task <TASK>")]
+        [Description("classification (default), pairs, regression or ner.")]
+        public string? Task { get; init; }
+
+        [CommandOption("--model <MODEL>")]
+        [Description("minilm, arctic-xs, builtin (default: a small BERT trained from scratch), a Hugging Face folder, or a model.onnx file.")]
+        public string? Model { get; init; }
+
+        [CommandOption("--peft <METHOD>")]
+        [Description("full (default), lora, adapters, prompt, houlsby, head-only or bitfit.")]
+        public string? Peft { get; init; }
+
+        [CommandOption("--epochs <N>")]
+        [Description("Passes over the data, or auto (default): 10 if rows < 100, 5 if < 1,000, 3 if < 10,000, else 2.")]
+        public string? Epochs { get; init; }
+
+        [CommandOption("--batch-size <N>")]
+        [Description("Examples per step, or auto (default): 8 if rows < 500, 16 if < 5,000, else 32.")]
+        public string? BatchSize { get; init; }
+
+        [CommandOption("--learning-rate <RATE>")]
+        [Description("Peak learning rate, or auto (default): 1e-4 pretrained full/bitfit, 1e-3 builtin or head-only, 5e-4 lora/adapters, 1e-2 prompt.")]
+        public string? LearningRate { get; init; }
+
+        [CommandOption("--warmup-ratio <FRACTION>")]
+        [Description("Fraction of steps with linear warmup. Default 0 (0.1 for the builtin model).")]
+        public string? WarmupRatio { get; init; }
+
+        [CommandOption("--weight-decay <DECAY>")]
+        [Description("AdamW weight decay. Default 0.01.")]
+        public string? WeightDecay { get; init; }
+
+        [CommandOption("--max-length <TOKENS>")]
+        [Description("Tokens per example after truncation. Default 128 (or the model's limit).")]
+        public string? MaxLength { get; init; }
+
+        [CommandOption("--seed <SEED>")]
+        [Description("Seed of weights, dropout and shuffling: the same seed gives the same model. Default 42.")]
+        public string? Seed { get; init; }
+
+        [CommandOption("--lora-rank <R>")]
+        [Description("LoRA rank (alpha = rank). Default 8.")]
+        public string? LoraRank { get; init; }
+
+        [CommandOption("--text-column <NAME>")]
+        [Description("Field or CSV column of the text. Default text.")]
+        public string? TextColumn { get; init; }
+
+        [CommandOption("--pair-column <NAME>")]
+        [Description("Field or CSV column of the second text (pairs). Default text_pair.")]
+        public string? PairColumn { get; init; }
+
+        [CommandOption("--label-column <NAME>")]
+        [Description("Field or CSV column of the label. Default label.")]
+        public string? LabelColumn { get; init; }
+
+        [CommandOption("--augment <EDITS>")]
+        [Description("Add edited copies of the training rows: delete, swap, neighbours (nearest tokens in the pretrained embedding space), comma-separated, or all. Default none.")]
+        public string? Augment { get; init; }
+
+        [CommandOption("--augment-copies <N>")]
+        [Description("Edited copies per training row with --augment. Default 1.")]
+        public string? AugmentCopies { get; init; }
+
+        [CommandOption("--checkpoint-every <STEPS>")]
+        [Description("Write a checkpoint every N steps (0, default: only when interrupted with Ctrl+C).")]
+        public string? CheckpointEvery { get; init; }
+
+        [CommandOption("-o|--output <DIR>")]
+        [Description("Output folder: model.zip, metrics.csv, loss.png, README.md (model card), adapter/ (LoRA), config.json.")]
+        public string? Output { get; init; }
+
+        [CommandOption("--config <FILE>")]
+        [Description("A JSON file of settings (keys as in an output's config.json); flags override it.")]
+        public string? Config { get; init; }
+
+        [CommandOption("--resume <DIR>")]
+        [Description("Continue an interrupted run from its output folder (its config.json and latest checkpoint).")]
+        public string? Resume { get; init; }
     }
 
     /// <inheritdoc />
-    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken) => CliError.Report(() => Run(settings));
+
+    static int Run(Settings s)
     {
-        Console.Error.WriteLine("error: 'train' is not built yet.");
+        bool resume = s.Resume is not null;
+        TrainConfigValues values;
+        if (resume)
+        {
+            if (s.Data is not null || s.Config is not null || s.Output is not null || s.Epochs is not null || s.BatchSize is not null || s.LearningRate is not null || s.Seed is not null)
+                throw new CliError("--resume continues a run exactly as it was configured; give only --resume <dir> (and --json).");
+            string configPath = Path.Combine(s.Resume!, TrainConfig.FileName);
+            if (!File.Exists(configPath)) throw new CliError($"--resume '{s.Resume}': no {TrainConfig.FileName} there; it is not the output folder of a train run.");
+            values = TrainConfigValues.FromFile(configPath);
+        }
+        else values = s.Config is null ? new TrainConfigValues() : TrainConfigValues.FromFile(s.Config);
+        values.Set("data", s.Data).Set("validation", s.Validation).Set("validation_fraction", s.ValidationFraction).Set("task", s.Task)
+            .Set("model", s.Model).Set("peft", s.Peft).Set("epochs", s.Epochs).Set("batch_size", s.BatchSize).Set("learning_rate", s.LearningRate)
+            .Set("warmup_ratio", s.WarmupRatio).Set("weight_decay", s.WeightDecay).Set("max_length", s.MaxLength).Set("seed", s.Seed)
+            .Set("lora_rank", s.LoraRank).Set("text_column", s.TextColumn).Set("pair_column", s.PairColumn).Set("label_column", s.LabelColumn)
+            .Set("checkpoint_every", s.CheckpointEvery).Set("augment", s.Augment).Set("augment_copies", s.AugmentCopies).Set("output", s.Output);
+
+        // Checked before the data is read: a typo fails in a second, not after loading.
+        if (!resume && values.Get("output") is { } output && Directory.Exists(Path.Combine(output, TrainRun.CheckpointFolder)))
+            throw new CliError($"--output '{output}' holds an interrupted run; continue it with: mlnet-finetune train --resume {Quote(Path.GetFullPath(output))} (or choose another folder).");
+        var task = CliTasks.Parse(values.Get("task") ?? "classification");
+        PeftChoice.Parse(values.Get("peft") ?? "full");
+        ModelReference.Apply(new FineTuneOptions(), values.Get("model") ?? "builtin");
+        var columns = new DataColumns(values.Get("text_column") ?? "text", values.Get("pair_column") ?? "text_pair", values.Get("label_column") ?? "label");
+        var train = LabelledData.Read(values.Require("data", "--data"), task, columns);
+        var validation = values.Get("validation") is { } v ? LabelledData.Read(v, task, columns) : null;
+        // auto values follow the rows in the file; augmented copies come on top.
+        var config = values.Resolve(train.Count);
+        int originalRows = train.Count;
+        if (config.Augment is { } edits) train = TextAugmenter.Augment(train, task, edits, config.AugmentCopies, config.Seed, ModelReference.BaseFolder(config.Model));
+        if (resume && MLNet.FineTune.Training.Checkpoints.FindLatest(Path.Combine(config.Output, TrainRun.CheckpointFolder)) is null)
+            throw new CliError($"--resume '{s.Resume}': no checkpoint in {Path.Combine(config.Output, TrainRun.CheckpointFolder)}; the run finished or never wrote one.");
+        bool created = !Directory.Exists(config.Output);
+        Directory.CreateDirectory(config.Output);
+        if (!resume) config.Save(config.Output);
+        if (config.Augment is not null) TextAugmenter.WriteCopies(Path.Combine(config.Output, TextAugmenter.CopiesFile), train, originalRows);
+
+        using var interruption = new Interruption();
+        TrainOutcome outcome;
+        try { outcome = TrainRun.Execute(config, train, validation, resume, s.Json, interruption); }
+        catch when (created && !Directory.Exists(Path.Combine(config.Output, TrainRun.CheckpointFolder)))
+        {
+            // A run that failed before writing anything worth keeping leaves no folder behind.
+            Directory.Delete(config.Output, recursive: true);
+            throw;
+        }
+        return outcome.Interrupted ? ReportInterrupted(outcome, s.Json) : ReportDone(config, outcome, s.Json);
+    }
+
+    static string Quote(string path) => path.Contains(' ') ? $"\"{path}\"" : path;
+
+    static int ReportInterrupted(TrainOutcome o, bool json)
+    {
+        string command = $"mlnet-finetune train --resume {Quote(o.Output)}";
+        if (json)
+            Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object?>
+            {
+                ["status"] = "interrupted", ["output"] = o.Output, ["steps"] = o.History.GlobalStep, ["checkpoint"] = o.Checkpoint, ["resume_command"] = command,
+            }, JsonOutput.Options));
+        else
+        {
+            Console.Error.WriteLine($"Interrupted at step {o.History.GlobalStep}; checkpoint written to {o.Checkpoint}.");
+            Console.Error.WriteLine($"Resume with: {command}");
+        }
         return ExitCode.Error;
+    }
+
+    static int ReportDone(TrainConfig config, TrainOutcome o, bool json)
+    {
+        if (json)
+        {
+            Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object?>
+            {
+                ["status"] = "completed", ["output"] = o.Output, ["model"] = Path.Combine(o.Output, TrainRun.ModelFile),
+                ["steps"] = o.History.GlobalStep, ["stop_reason"] = o.History.StopReason.ToString(), ["resumed_from_step"] = o.History.ResumedFromStep,
+                ["training_rows"] = o.TrainingRows, ["validation_rows"] = o.ValidationRows,
+                ["final_train_loss"] = o.History.Steps.Count > 0 ? o.History.Steps[^1].Loss : null,
+                ["metrics"] = o.Metrics, ["files"] = o.Files, ["seconds"] = Math.Round(o.Seconds, 2), ["config"] = config,
+            }, JsonOutput.Options));
+            return ExitCode.Ok;
+        }
+        var table = new Table().AddColumn("").AddColumn("");
+        table.AddRow("model", Markup.Escape(Path.Combine(o.Output, TrainRun.ModelFile)));
+        table.AddRow("steps", $"{o.History.GlobalStep} ({o.History.StopReason})");
+        table.AddRow("training rows", o.TrainingRows.ToString(CultureInfo.InvariantCulture));
+        table.AddRow("hyper-parameters", Markup.Escape(string.Create(CultureInfo.InvariantCulture, $"epochs {config.Epochs}, batch {config.BatchSize}, learning rate {config.LearningRate:G3}, seed {config.Seed}")));
+        foreach (var (k, v) in o.Metrics) table.AddRow("validation " + Markup.Escape(k), v.ToString("F4", CultureInfo.InvariantCulture));
+        table.AddRow("files", Markup.Escape(string.Join(", ", o.Files)));
+        table.AddRow("time", $"{o.Seconds:F1} s");
+        AnsiConsole.Write(table);
+        return ExitCode.Ok;
     }
 }

@@ -1,0 +1,43 @@
+using System.Globalization;
+using System.Text;
+
+namespace MLNet.FineTune.Cli.Reports;
+
+/// <summary>The model card (model_card.json inside the zip) as the README.md beside the model.</summary>
+internal static class ModelCardMarkdown
+{
+    public const string FileName = "README.md";
+
+    public static string Render(ModelCard card, string command)
+    {
+        var md = new StringBuilder();
+        md.Append("# Fine-tuned ").Append(card.BaseModel).Append("\n\n");
+        md.Append("Trained with `mlnet-finetune` (MLNet.FineTune ").Append(card.LibraryVersion).Append(").\n\n");
+        md.Append("| | |\n|---|---|\n");
+        void Row(string name, object? value) { if (value is not null && value.ToString() is { Length: > 0 } s) md.Append("| ").Append(name).Append(" | ").Append(s.Replace("|", "\\|")).Append(" |\n"); }
+        Row("Base model", card.BaseModel);
+        Row("Base weights sha256", card.BaseWeightsSha256);
+        Row("Base licence", card.BaseModelLicense);
+        Row("Architecture", card.ModelType);
+        Row("Fine-tuning method", card.PeftMethod);
+        Row("Parameters", card.Parameters);
+        Row("Heads", string.Join("; ", card.Heads));
+        Row("Training rows", card.TrainingRows);
+        Row("Training data sha256", card.TrainingDataSha256);
+        Row("Steps", card.Steps);
+        Row("Stopped", card.StopReason);
+        Row("Learning rate", card.LearningRate.ToString("G", CultureInfo.InvariantCulture));
+        Row("Epochs", card.Epochs);
+        Row("Batch size", card.BatchSize);
+        Row("Seed", card.Seed);
+        Row("Created (UTC)", card.CreatedUtc.ToString("u", CultureInfo.InvariantCulture));
+        if (card.FinalMetrics.Count > 0)
+        {
+            md.Append("\n## Validation metrics\n\n| metric | value |\n|---|---|\n");
+            foreach (var (k, v) in card.FinalMetrics) md.Append("| ").Append(k).Append(" | ").Append(v.ToString("F4", CultureInfo.InvariantCulture)).Append(" |\n");
+        }
+        md.Append("\n## Reproduce\n\n```\n").Append(command).Append("\n```\n\n");
+        md.Append("## Use\n\n```csharp\nvar ml = new MLContext();\nvar model = ml.Model.LoadChecked(\"model.zip\", out var schema);\n```\n");
+        return md.ToString();
+    }
+}

@@ -1,0 +1,167 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+
+namespace MLNet.FineTune.Cli.Training;
+
+/// <summary>
+/// A training run's settings with every <c>auto</c> resolved: what <c>train</c> writes to <c>&lt;output&gt;/config.json</c>, so
+/// that <c>train --config &lt;output&gt;/config.json</c> runs the same training again (and <c>train --resume</c> continues it).
+/// </summary>
+internal sealed record TrainConfig
+{
+    [JsonPropertyName("data")] public required string Data { get; init; }
+    [JsonPropertyName("validation")] public string? Validation { get; init; }
+    [JsonPropertyName("validation_fraction")] public double ValidationFraction { get; init; }
+    [JsonPropertyName("task")] public required string Task { get; init; }
+    [JsonPropertyName("model")] public required string Model { get; init; }
+    [JsonPropertyName("peft")] public required string Peft { get; init; }
+    [JsonPropertyName("epochs")] public int Epochs { get; init; }
+    [JsonPropertyName("batch_size")] public int BatchSize { get; init; }
+    [JsonPropertyName("learning_rate")] public double LearningRate { get; init; }
+    [JsonPropertyName("warmup_ratio")] public double WarmupRatio { get; init; }
+    [JsonPropertyName("weight_decay")] public double WeightDecay { get; init; }
+    [JsonPropertyName("max_length")] public int? MaxLength { get; init; }
+    [JsonPropertyName("seed")] public int Seed { get; init; }
+    [JsonPropertyName("lora_rank")] public int LoraRank { get; init; }
+    [JsonPropertyName("text_column")] public required string TextColumn { get; init; }
+    [JsonPropertyName("pair_column")] public required string PairColumn { get; init; }
+    [JsonPropertyName("label_column")] public required string LabelColumn { get; init; }
+    [JsonPropertyName("checkpoint_every")] public int CheckpointEvery { get; init; }
+    [JsonPropertyName("augment")] public string? Augment { get; init; }
+    [JsonPropertyName("augment_copies")] public int AugmentCopies { get; init; }
+    [JsonPropertyName("output")] public required string Output { get; init; }
+    /// <summary>Which values <c>auto</c> chose and by what rule; informative, ignored when the file is read back.</summary>
+    [JsonPropertyName("auto")] public Dictionary<string, string>? Auto { get; init; }
+
+    [JsonIgnore] public DataColumns Columns => new(TextColumn, PairColumn, LabelColumn);
+
+    public const string FileName = "config.json";
+
+    static readonly JsonSerializerOptions Json = new() { WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
+
+    public string ToJson() => JsonSerializer.Serialize(this, Json);
+
+    /// <summary>Writes config.json through a temp file and a rename: a run never leaves half a config to resume from.</summary>
+    public void Save(string folder)
+    {
+        string path = Path.Combine(folder, FileName), temp = path + ".tmp";
+        File.WriteAllText(temp, ToJson());
+        File.Move(temp, path, overwrite: true);
+    }
+}
+
+/// <summary>
+/// Builds a <see cref="TrainConfig"/> from a config file (<c>--config</c>, keys as in config.json) and flags (flags win), then
+/// resolves <c>auto</c> by <see cref="AutoHyperparameters"/> once the training rows are known.
+/// </summary>
+internal sealed class TrainConfigValues
+{
+    static readonly string[] Keys =
+    [
+        "data", "validation", "validation_fraction", "task", "model", "peft", "epochs", "batch_size", "learning_rate", "warmup_ratio",
+        "weight_decay", "max_length", "seed", "lora_rank", "text_column", "pair_column", "label_column", "checkpoint_every", "augment", "augment_copies", "output", "auto",
+    ];
+
+    readonly Dictionary<string, string> values = new(StringComparer.Ordinal);
+
+    /// <summary>Reads a config file: unknown keys and values of the wrong type are errors; relative paths are relative to the file.</summary>
+    public static TrainConfigValues FromFile(string path)
+    {
+        if (!File.Exists(path)) throw new CliError($"--config '{path}' does not exist.");
+        JsonNode? root;
+        try { root = JsonNode.Parse(File.ReadAllText(path)); }
+        catch (JsonException e) { throw new CliError($"{path}: not valid JSON ({e.Message})."); }
+        if (root is not JsonObject obj) throw new CliError($"{path}: expected a JSON object of settings.");
+        var result = new TrainConfigValues();
+        string folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        foreach (var (key, node) in obj)
+        {
+            if (!Keys.Contains(key)) throw new CliError($"{path}: unknown setting '{key}' (known: {string.Join(", ", Keys.Where(k => k != "auto"))}).");
+            if (key == "auto" || node is null) continue;
+            if (node is not JsonValue value) throw new CliError($"{path}: setting '{key}' must be a string or a number.");
+            string text = value.TryGetValue<string>(out var s) ? s : value.ToJsonString();
+            if (key is "data" or "validation" or "output" || key == "model" && (text.Contains('/') || text.Contains('\\')))
+                text = Path.GetFullPath(text, folder);
+            result.values[key] = text;
+        }
+        return result;
+    }
+
+    /// <summary>A flag's value; null (not given) keeps the file's.</summary>
+    public TrainConfigValues Set(string key, object? value)
+    {
+        if (value is not null) values[key] = Convert.ToString(value, CultureInfo.InvariantCulture)!;
+        return this;
+    }
+
+    public string? Get(string key) => values.GetValueOrDefault(key);
+
+    public string Require(string key, string flag) => Get(key) ?? throw new CliError($"{flag} is required (or give it in --config).");
+
+    /// <summary>Every value typed and checked, <c>auto</c> resolved from <paramref name="trainingRows"/>.</summary>
+    public TrainConfig Resolve(int trainingRows)
+    {
+        string model = Get("model") ?? "builtin";
+        var peft = PeftChoice.Parse(Get("peft") ?? "full");
+        bool builtIn = ModelReference.IsBuiltIn(model);
+        var defaults = ModelReference.Defaults(model);
+        var auto = new Dictionary<string, string>();
+        int epochs = Auto("epochs", "--epochs", () => AutoHyperparameters.Epochs(trainingRows), 1, 10_000, auto);
+        int batch = Auto("batch_size", "--batch-size", () => AutoHyperparameters.BatchSize(trainingRows), 1, 4_096, auto);
+        double rate = AutoDouble("learning_rate", "--learning-rate", () => AutoHyperparameters.LearningRate(builtIn, peft), auto);
+        if (auto.Count > 0) auto["rule"] = AutoHyperparameters.Rule;
+        string output = Require("output", "--output");
+        return new TrainConfig
+        {
+            Data = Path.GetFullPath(Require("data", "--data")),
+            Validation = Get("validation") is { } v ? Path.GetFullPath(v) : null,
+            ValidationFraction = Number("validation_fraction", "--validation-fraction", 0, 0, 0.9),
+            Task = CliTasks.Name(CliTasks.Parse(Get("task") ?? "classification")),
+            Model = Directory.Exists(model) || File.Exists(model) ? Path.GetFullPath(model) : model,
+            Peft = Get("peft") ?? "full",
+            Epochs = epochs, BatchSize = batch, LearningRate = rate,
+            WarmupRatio = Number("warmup_ratio", "--warmup-ratio", defaults.WarmupRatio, 0, 1),
+            WeightDecay = Number("weight_decay", "--weight-decay", defaults.WeightDecay, 0, 10),
+            MaxLength = Get("max_length") is null ? null : Integer("max_length", "--max-length", 0, 8, 100_000),
+            Seed = Integer("seed", "--seed", 42, int.MinValue, int.MaxValue),
+            LoraRank = Integer("lora_rank", "--lora-rank", 8, 1, 4_096),
+            TextColumn = Get("text_column") ?? "text", PairColumn = Get("pair_column") ?? "text_pair", LabelColumn = Get("label_column") ?? "label",
+            CheckpointEvery = Integer("checkpoint_every", "--checkpoint-every", 0, 0, int.MaxValue),
+            Augment = Get("augment") is { } a && a != "none" ? string.Join(",", TextAugmenter.ParseEdits(a).Select(e => e.ToString().ToLowerInvariant())) : null,
+            AugmentCopies = Integer("augment_copies", "--augment-copies", 1, 1, 100),
+            Output = Path.GetFullPath(output),
+            Auto = auto.Count > 0 ? auto : null,
+        };
+    }
+
+    int Auto(string key, string flag, Func<int> rule, int min, int max, Dictionary<string, string> auto)
+    {
+        if (Get(key) is null or "auto") { int v = rule(); auto[key] = v.ToString(CultureInfo.InvariantCulture); return v; }
+        return Integer(key, flag, 0, min, max);
+    }
+
+    double AutoDouble(string key, string flag, Func<double> rule, Dictionary<string, string> auto)
+    {
+        if (Get(key) is null or "auto") { double v = rule(); auto[key] = v.ToString("G", CultureInfo.InvariantCulture); return v; }
+        double rate = Number(key, flag, 0, 0, 10);
+        return rate > 0 ? rate : throw new CliError($"{flag} must be a number > 0 or auto; got '{Get(key)}'.");
+    }
+
+    int Integer(string key, string flag, int fallback, int min, int max)
+    {
+        var text = Get(key);
+        if (text is null) return fallback;
+        return int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int v) && v >= min && v <= max ? v
+            : throw new CliError($"{flag} must be a whole number from {min} to {max}{(key is "epochs" or "batch_size" ? " or auto" : "")}; got '{text}'.");
+    }
+
+    double Number(string key, string flag, double fallback, double min, double max)
+    {
+        var text = Get(key);
+        if (text is null) return fallback;
+        return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) && double.IsFinite(v) && v >= min && v <= max ? v
+            : throw new CliError($"{flag} must be a number from {min.ToString(CultureInfo.InvariantCulture)} to {max.ToString(CultureInfo.InvariantCulture)}{(key == "learning_rate" ? " or auto" : "")}; got '{text}'.");
+    }
+}
