@@ -106,12 +106,10 @@ internal sealed record DecoderConfig
     {
         Refuse(json, "rope_scaling", json.Raw("rope_scaling") is not null, "scaled rotary embeddings (linear, dynamic, YaRN, llama3)");
         Refuse(json, "mlp_bias", json.Bool("mlp_bias") == true, "biases on the MLP projections");
+        Refuse(json, "use_sliding_window", type == "qwen2" && json.Bool("use_sliding_window") == true, "Qwen2's per-layer sliding window");
         int heads = json.RequiredInt("num_attention_heads");
         bool attentionBias = json.Bool("attention_bias") ?? false;
-        int? window = null;
-        if (type == "mistral") window = json.Int("sliding_window");
-        if (type == "qwen2" && json.Bool("use_sliding_window") == true)
-            Refuse(json, "use_sliding_window", true, "Qwen2's per-layer sliding window");
+        int? window = type == "mistral" ? json.Int("sliding_window") : null;
         return new DecoderConfig
         {
             ModelType = type,
