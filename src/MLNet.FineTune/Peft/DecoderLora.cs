@@ -87,28 +87,11 @@ internal sealed class DecoderLora
             char matrix = name.EndsWith(".lora_A.weight", StringComparison.Ordinal) ? 'A' : name.EndsWith(".lora_B.weight", StringComparison.Ordinal) ? 'B' : '?';
             if (matrix == '?')
                 throw new CheckpointException($"{file}: key '{key}' is not a LoRA matrix (…lora_A.weight / …lora_B.weight); trained biases and modules_to_save are not supported for decoders yet.");
-            var path = name[..^".lora_A.weight".Length];
-            if (!Lora.Layers.TryGetValue(path, out var layer))
-                throw new CheckpointException($"{file}: '{key}' targets module '{path}', which the base model does not have.");
-            var expected = matrix == 'A' ? new[] { (long)options.Rank, layer.InFeatures } : new[] { layer.OutFeatures, (long)options.Rank };
-            if (!reader.Entries[key].Shape.SequenceEqual(expected))
-                throw new CheckpointException($"{file}: '{key}' has shape [{string.Join(",", reader.Entries[key].Shape)}] but {path} (r={options.Rank}, in={layer.InFeatures}, out={layer.OutFeatures}) needs [{string.Join(",", expected)}]; the adapter was made for a different base model.");
-            entries.Add((key, path, matrix));
+            entries.Add((key, name[..^".lora_A.weight".Length], matrix));
         }
-        var targets = entries.Select(e => e.Path).Distinct().ToList();
-        if (targets.Count == 0) throw new CheckpointException($"{file}: no LoRA matrices found.");
-        if (Lora.Adapters.ContainsKey(adapterName)) Lora.DeleteAdapter(adapterName);
-        Lora.AddAdapterTo(adapterName, options, targets);
-        using (no_grad())
-        {
-            foreach (var (key, path, matrix) in entries)
-            {
-                var layer = Lora.Layers[path];
-                using var value = reader.ReadTensor(key);
-                (matrix == 'A' ? layer.LoraA(adapterName) : layer.LoraB(adapterName)).weight!.copy_(value);
-            }
-        }
-        Lora.SetActiveAdapters(adapterName);
+        if (entries.Count == 0) throw new CheckpointException($"{file}: no LoRA matrices found.");
+        var targets = LoraAdapterFile.CheckMatrices(Lora, options, reader, entries);
+        LoraAdapterFile.AddMatrices(Lora, adapterName, options, reader, entries, targets);
         RefreshTrainable();
         return targets;
     }

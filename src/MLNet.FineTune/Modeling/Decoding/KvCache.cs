@@ -36,19 +36,6 @@ internal sealed class KvCache : IDisposable
         return joined;
     }
 
-    /// <summary>Keeps only the batch rows in <paramref name="rows"/> (finished prompts leave the batch).</summary>
-    public void SelectRows(Tensor rows)
-    {
-        for (int i = 0; i < keys.Length; i++)
-        {
-            if (keys[i] is null) continue;
-            var k = keys[i]!.index_select(0, rows).DetachFromDisposeScope();
-            var v = values[i]!.index_select(0, rows).DetachFromDisposeScope();
-            keys[i]!.Dispose(); values[i]!.Dispose();
-            keys[i] = k; values[i] = v;
-        }
-    }
-
     public void Dispose()
     {
         for (int i = 0; i < keys.Length; i++)
