@@ -20,7 +20,7 @@ internal static class LoraAdapterConfig
     /// model's prefix in PEFT's key space (<c>bert.</c> under a task model), allowed for in a regex.
     /// </summary>
     public static string ToJson(LoraOptions o, string modelType, IReadOnlyList<string> targets, string? taskType,
-        IReadOnlyList<string> modulesToSave, string baseModelName, string encoderPrefix)
+        IReadOnlyList<string> modulesToSave, string baseModelName, string encoderPrefix, bool fanInFanOut = false)
     {
         JsonNode targetNode;
         if (o.ExcludeModules.Count > 0)
@@ -38,7 +38,7 @@ internal static class LoraAdapterConfig
             ["auto_mapping"] = taskType is null ? AutoMapping(modelType) : null,
             ["base_model_name_or_path"] = baseModelName,
             ["bias"] = o.Bias switch { LoraBias.All => "all", LoraBias.LoraOnly => "lora_only", _ => "none" },
-            ["fan_in_fan_out"] = false,
+            ["fan_in_fan_out"] = fanInFanOut,
             ["inference_mode"] = true,
             ["init_lora_weights"] = o.InitLoraWeights,
             ["layer_replication"] = null,
@@ -68,14 +68,16 @@ internal static class LoraAdapterConfig
     /// Reads a PEFT LoRA config, refusing (with the field named) what this library does not implement, and any field
     /// whose JSON type is not the one PEFT writes.
     /// </summary>
-    public static LoraOptions Read(string path)
+    /// <param name="path">the adapter_config.json</param>
+    /// <param name="allowFanInFanOut">accept <c>fan_in_fan_out</c> (decoders hold GPT-2's Conv1D weights as [out, in], so the flag only concerns the file layout)</param>
+    public static LoraOptions Read(string path, bool allowFanInFanOut = false)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: adapter config not found.", path);
         var o = JsonFields.Read(path, "LoRA adapter config", m => new FormatException(m));
         string peftType = o.String("peft_type") ?? "(missing)";
         if (peftType != "LORA") throw new NotSupportedException($"{path}: peft_type is '{peftType}'; only LORA adapter files are read.");
         Refuse(o, "use_dora", o.Bool("use_dora") == true, "DoRA");
-        Refuse(o, "fan_in_fan_out", o.Bool("fan_in_fan_out") == true, "fan_in_fan_out (Conv1D bases)");
+        Refuse(o, "fan_in_fan_out", !allowFanInFanOut && o.Bool("fan_in_fan_out") == true, "fan_in_fan_out (Conv1D bases)");
         Refuse(o, "layers_to_transform", o.Has("layers_to_transform"), "layers_to_transform");
         Refuse(o, "layer_replication", o.Has("layer_replication"), "layer_replication");
         Refuse(o, "rank_pattern", o.Object("rank_pattern")?.Count > 0, "per-module rank_pattern");

@@ -92,29 +92,12 @@ internal static class LoraAdapterFile
             warnings.Add($"{file} was trained on base '{recorded.Name}' (weights sha256 {recorded.WeightsSha256}) but is being loaded onto '{actualBase.Name}' (sha256 {actualBase.WeightsSha256}); its outputs may be meaningless.");
 
         var (loraKeys, extraKeys) = Classify(reader, model, file);
-        var targets = loraKeys.Select(k => k.Path).Distinct().ToList();
-        foreach (var (key, path, matrix) in loraKeys)
-        {
-            if (!lora.Layers.TryGetValue(path, out var layer))
-                throw new CheckpointException($"{file}: '{key}' targets module '{path}', which the base model does not have.");
-            var expected = matrix == 'A' ? new[] { (long)options.Rank, layer.InFeatures } : new[] { layer.OutFeatures, (long)options.Rank };
-            CheckShape(file, key, reader.Entries[key].Shape, expected, $"{path} (r={options.Rank}, in={layer.InFeatures}, out={layer.OutFeatures})");
-        }
+        var targets = CheckMatrices(lora, options, reader, loraKeys);
         foreach (var (key, parameter) in extraKeys) CheckShape(file, key, reader.Entries[key].Shape, parameter.shape, "the model's parameter");
 
-        if (lora.Adapters.ContainsKey(adapterName)) lora.DeleteAdapter(adapterName);
-        lora.AddAdapterTo(adapterName, options, targets);
+        AddMatrices(lora, adapterName, options, reader, loraKeys, targets);
         using (no_grad())
-        {
-            foreach (var (key, path, matrix) in loraKeys)
-            {
-                var layer = lora.Layers[path];
-                using var value = reader.ReadTensor(key);
-                (matrix == 'A' ? layer.LoraA(adapterName) : layer.LoraB(adapterName)).weight!.copy_(value);
-            }
             foreach (var (key, parameter) in extraKeys) { using var value = reader.ReadTensor(key); parameter.copy_(value); }
-        }
-        lora.SetActiveAdapters(adapterName);
         model.RefreshTrainable(); // the file's bias setting (now the adapter's own options) decides which biases train
         foreach (var w in warnings) warn?.Invoke(w);
         return new LoadedAdapter(adapterName, options, targets, recorded, warnings);
@@ -147,6 +130,37 @@ internal static class LoraAdapterFile
             else throw new CheckpointException($"{file}: key '{key}' matches no parameter of the base model or head.");
         }
         return (lora, extra);
+    }
+
+    /// <summary>Checks that every LoRA matrix of the file fits its target projection; returns the targets in order.</summary>
+    internal static List<string> CheckMatrices(LoraModel lora, LoraOptions options, SafetensorsReader reader, IReadOnlyList<(string Key, string Path, char Matrix)> matrices)
+    {
+        foreach (var (key, path, matrix) in matrices)
+        {
+            if (!lora.Layers.TryGetValue(path, out var layer))
+                throw new CheckpointException($"{reader.Path}: '{key}' targets module '{path}', which the base model does not have.");
+            var expected = matrix == 'A' ? new[] { (long)options.Rank, layer.InFeatures } : new[] { layer.OutFeatures, (long)options.Rank };
+            CheckShape(reader.Path, key, reader.Entries[key].Shape, expected, $"{path} (r={options.Rank}, in={layer.InFeatures}, out={layer.OutFeatures})");
+        }
+        return matrices.Select(k => k.Path).Distinct().ToList();
+    }
+
+    /// <summary>(Re)creates adapter <paramref name="adapterName"/> on <paramref name="targets"/>, fills A and B from the file and makes it active.</summary>
+    internal static void AddMatrices(LoraModel lora, string adapterName, LoraOptions options, SafetensorsReader reader,
+        IReadOnlyList<(string Key, string Path, char Matrix)> matrices, IReadOnlyList<string> targets)
+    {
+        if (lora.Adapters.ContainsKey(adapterName)) lora.DeleteAdapter(adapterName);
+        lora.AddAdapterTo(adapterName, options, targets);
+        using (no_grad())
+        {
+            foreach (var (key, path, matrix) in matrices)
+            {
+                var layer = lora.Layers[path];
+                using var value = reader.ReadTensor(key);
+                (matrix == 'A' ? layer.LoraA(adapterName) : layer.LoraB(adapterName)).weight!.copy_(value);
+            }
+        }
+        lora.SetActiveAdapters(adapterName);
     }
 
     static void CheckShape(string file, string key, long[] actual, long[] expected, string what)

@@ -20,17 +20,23 @@ internal sealed class LoraModel
     public LoraModel(string modelType)
     {
         ModelType = modelType;
-        Projection = (path, inFeatures, outFeatures) =>
-        {
-            if (layers.ContainsKey(path))
-                throw new InvalidOperationException($"Projection '{path}' was already built: use one LoraModel per encoder.");
-            var layer = new LoraLinear(path, nn.Linear(inFeatures, outFeatures));
-            layer.SetActiveAdapters(active);
-            layers.Add(path, layer);
-            order.Add(path);
-            return layer;
-        };
+        Projection = (path, inFeatures, outFeatures) => Wrap(path, nn.Linear(inFeatures, outFeatures));
+        DecoderProjection = (path, inFeatures, outFeatures, hasBias) => Wrap(path, nn.Linear(inFeatures, outFeatures, hasBias));
     }
+
+    LoraLinear Wrap(string path, TorchSharp.Modules.Linear baseLayer)
+    {
+        if (layers.ContainsKey(path))
+            throw new InvalidOperationException($"Projection '{path}' was already built: use one LoraModel per model.");
+        var layer = new LoraLinear(path, baseLayer);
+        layer.SetActiveAdapters(active);
+        layers.Add(path, layer);
+        order.Add(path);
+        return layer;
+    }
+
+    /// <summary>Pass to <see cref="Modeling.Decoding.DecoderFactory.Create"/> or <see cref="Modeling.Decoding.PretrainedDecoder.Load"/> (decoders).</summary>
+    public Modeling.Decoding.DecoderProjectionFactory DecoderProjection { get; }
 
     /// <summary>The <c>model_type</c> of the encoder (picks PEFT's default target modules).</summary>
     public string ModelType { get; }

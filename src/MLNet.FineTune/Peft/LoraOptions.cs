@@ -19,7 +19,7 @@ public sealed record LoraOptions
     public double Alpha { get; init; } = 8;
     /// <summary>Dropout applied to the adapter's input only (PEFT <c>lora_dropout</c>).</summary>
     public double Dropout { get; init; }
-    /// <summary>Module names (exact paths or last segments). Null: PEFT's default for the architecture (query,value; q_lin,v_lin).</summary>
+    /// <summary>Module names (exact paths or last segments). Null: PEFT's default for the architecture (query,value; q_lin,v_lin; c_attn for GPT-2; q_proj,v_proj for Llama).</summary>
     public IReadOnlyList<string>? TargetModules { get; init; }
     /// <summary>A full-match regex over module paths, or <see cref="AllLinear"/>. Used instead of <see cref="TargetModules"/> when set.</summary>
     public string? TargetModulesPattern { get; init; }
@@ -45,6 +45,8 @@ public sealed record LoraOptions
     {
         "bert" or "roberta" => new[] { "query", "value" },
         "distilbert" => new[] { "q_lin", "v_lin" },
+        "gpt2" => new[] { "c_attn" },
+        "llama" or "mistral" or "qwen2" => new[] { "q_proj", "v_proj" },
         _ => throw new NotSupportedException($"LoRA has no default target modules for model_type '{modelType}'; set LoraOptions.TargetModules."),
     };
 

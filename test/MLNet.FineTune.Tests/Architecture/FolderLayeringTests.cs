@@ -34,10 +34,12 @@ public class FolderLayeringTests
         ["Embeddings"] = ["Scoring", "Persistence", "Modeling", "Tokenization", "Data", "Training", "Peft"],
         // Layer 3½: ONNX export walks the fitted network (encoder + heads) and writes the graph.
         ["Export"] = ["Scoring", "Persistence", "Tokenization", "Modeling", "Peft", "Heads"],
+        // Beside the heads: text generation with causal LMs (decoding loop, logits processors, sampling, streaming).
+        ["Generation"] = ["Scoring", "Persistence", "Modeling", "Tokenization", "Peft", "Training"],
         // Layer 4: evaluating what the heads produce.
         ["Evaluation"] = ["Data", "Heads"],
         // Layer 5: the ML.NET surface (estimators, transformers and their scorers, options, catalog, model card).
-        [""] = ["Scoring", "Persistence", "Tokenization", "Modeling", "Data", "Training", "Peft", "Heads", "Embeddings", "Evaluation", "Export"],
+        [""] = ["Scoring", "Persistence", "Tokenization", "Modeling", "Data", "Training", "Peft", "Heads", "Embeddings", "Evaluation", "Export", "Generation"],
     };
 
     static Dictionary<string, HashSet<string>> Dependencies()
