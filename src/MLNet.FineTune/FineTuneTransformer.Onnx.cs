@@ -1,5 +1,6 @@
 using System.Text.Json;
 using MLNet.FineTune.Export;
+using MLNet.FineTune.Modeling;
 
 namespace MLNet.FineTune;
 
@@ -31,14 +32,18 @@ public sealed partial class FineTuneTransformer
 
     internal ProtoMessage BuildOnnx() => OnnxExport.Build(Network, Settings.OutputColumnPrefix, OnnxMetadata());
 
-    IEnumerable<KeyValuePair<string, string>> OnnxMetadata()
+    IEnumerable<KeyValuePair<string, string>> OnnxMetadata() => OnnxScoringMetadata(
+        new OnnxScoringSettings(Settings.InputColumns, Settings.OutputColumnPrefix, scorer.MaxLength, Settings.Truncation.ToString(),
+            Network.Tasks.Any(t => t.IsTokenLevel), Package.Tokenizer.PadTokenId),
+        JsonSerializer.Serialize(Card), Package);
+
+    /// <summary>What a TorchSharp-free scorer needs beside the graph: settings, model card, tokenizer files (also used by TextEmbeddingTransformer).</summary>
+    internal static IEnumerable<KeyValuePair<string, string>> OnnxScoringMetadata(OnnxScoringSettings settings, string cardJson, ModelPackage package)
     {
-        var settings = new OnnxScoringSettings(Settings.InputColumns, Settings.OutputColumnPrefix, scorer.MaxLength, Settings.Truncation.ToString(),
-            Network.Tasks.Any(t => t.IsTokenLevel), Package.Tokenizer.PadTokenId);
         yield return KeyValuePair.Create(SettingsKey, JsonSerializer.Serialize(settings));
-        yield return KeyValuePair.Create(ModelCardKey, JsonSerializer.Serialize(Card));
+        yield return KeyValuePair.Create(ModelCardKey, cardJson);
         // Base64 because tokenizer files may be binary (SentencePiece .model); the scorer needs them beside the graph.
-        foreach (var (name, bytes) in Package.Files)
+        foreach (var (name, bytes) in package.Files)
             yield return KeyValuePair.Create(TokenizerKeyPrefix + name, Convert.ToBase64String(bytes));
     }
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using MLNet.FineTune.Heads;
+using MLNet.FineTune.Modeling;
 using MLNet.FineTune.Modeling.Checkpoints;
 using static TorchSharp.torch;
 
@@ -16,7 +17,10 @@ internal static class OnnxExport
 {
     /// <summary>Metadata keys the export itself writes.</summary>
     public const string FormatKey = "mlnet.finetune.format", HeadsKey = "mlnet.finetune.heads", InputsKey = "mlnet.finetune.inputs",
-        LabelNamesKey = "label_names";
+        LabelNamesKey = "label_names", EmbeddingKey = "mlnet.finetune.embedding";
+
+    /// <summary>The head kind an embedding model's single output is listed under in <see cref="HeadsKey"/>.</summary>
+    public const string EmbeddingKind = "embedding";
 
     public const string FormatVersion = "1";
 
@@ -45,6 +49,35 @@ internal static class OnnxExport
         };
         var version = typeof(OnnxExport).Assembly.GetName().Version?.ToString() ?? "";
         return OnnxModelWriter.Model(g, $"{config.ModelType} fine-tuned ({string.Join(", ", heads.Select(h => h.Kind))})", version, own.Concat(metadata));
+    }
+
+    /// <summary>
+    /// An embedding model: the encoder, then pooling, Matryoshka truncation and normalisation (<see cref="EmbeddingGraph"/>),
+    /// one output named after the ML.NET column, (batch, dimensions). Listed in the heads metadata as one head of kind
+    /// <see cref="EmbeddingKind"/>, so a scorer reads both kinds of export the same way; the pooling, normalisation and
+    /// dimensions are also written under <see cref="EmbeddingKey"/>.
+    /// </summary>
+    public static ProtoMessage BuildEmbedding(EncoderModel encoder, EmbeddingGraphSpec spec, IEnumerable<KeyValuePair<string, string>> metadata)
+    {
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var g = new OnnxGraphBuilder();
+        var config = encoder.Config;
+        var ids = g.Input("input_ids", OnnxElement.Int64, "batch", "sequence");
+        var mask = g.Input("attention_mask", OnnxElement.Int64, "batch", "sequence");
+        var types = config.TypeVocabSize > 0 ? g.Input("token_type_ids", OnnxElement.Int64, "batch", "sequence") : null;
+        var encoded = new EncoderGraph(g, new ExportWeights(encoder, null, config.ModelType + ".")).Emit(ids, mask, types, pooler: false);
+        EmbeddingGraph.Emit(g, encoded, mask, spec, config.HiddenSize);
+        var head = new ExportedHead("embedding", EmbeddingKind, [spec.OutputName], []);
+        var own = new Dictionary<string, string>
+        {
+            [FormatKey] = FormatVersion,
+            [InputsKey] = JsonSerializer.Serialize(g.Inputs.Select(i => i.Name)),
+            [HeadsKey] = JsonSerializer.Serialize(new[] { head }),
+            [EmbeddingKey] = JsonSerializer.Serialize(new { spec.Pooling, spec.Normalize, spec.Dimensions }),
+        };
+        var version = typeof(OnnxExport).Assembly.GetName().Version?.ToString() ?? "";
+        return OnnxModelWriter.Model(g, $"{config.ModelType} text embedding ({spec.Pooling} pooling)", version, own.Concat(metadata));
     }
 
     /// <summary>
