@@ -24,13 +24,21 @@ public sealed partial class FineTuneTransformer
     /// </summary>
     /// <param name="path">The .onnx file to write; its folder must exist. An existing file is replaced.</param>
     /// <exception cref="NotSupportedException">The model uses per-task adapters (PeftOptions.AdapterPerTask) or a head kind the export does not write.</exception>
-    public void ExportOnnx(string path)
+    public void ExportOnnx(string path) => ExportOnnx(path, new OnnxExportOptions());
+
+    /// <inheritdoc cref="ExportOnnx(string)"/>
+    /// <param name="path">The .onnx file to write; its folder must exist. An existing file is replaced.</param>
+    /// <param name="options">Export options: <see cref="OnnxExportOptions.Quantization"/> writes int8 weights (off by default).</param>
+    public void ExportOnnx(string path, OnnxExportOptions options)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        OnnxExport.Save(BuildOnnx(), path);
+        ArgumentNullException.ThrowIfNull(options);
+        if (!Enum.IsDefined(options.Quantization))
+            throw new ArgumentOutOfRangeException(nameof(options), options.Quantization, $"OnnxExportOptions.Quantization {options.Quantization} is not one of {string.Join(", ", Enum.GetNames<OnnxQuantization>())}.");
+        OnnxExport.Save(BuildOnnx(options.Quantization == OnnxQuantization.DynamicInt8), path);
     }
 
-    internal ProtoMessage BuildOnnx() => OnnxExport.Build(Network, Settings.OutputColumnPrefix, OnnxMetadata());
+    internal ProtoMessage BuildOnnx(bool quantize = false) => OnnxExport.Build(Network, Settings.OutputColumnPrefix, OnnxMetadata(), quantize);
 
     IEnumerable<KeyValuePair<string, string>> OnnxMetadata() => OnnxScoringMetadata(
         new OnnxScoringSettings(Settings.InputColumns, Settings.OutputColumnPrefix, scorer.MaxLength, Settings.Truncation.ToString(),

@@ -17,18 +17,26 @@ public sealed partial class TextEmbeddingTransformer
     /// pooling/normalisation/dimensions (<c>mlnet.finetune.embedding</c>) are in the model's metadata. Written atomically.
     /// </summary>
     /// <param name="path">The .onnx file to write; its folder must exist. An existing file is replaced.</param>
-    public void ExportOnnx(string path)
+    public void ExportOnnx(string path) => ExportOnnx(path, new OnnxExportOptions());
+
+    /// <inheritdoc cref="ExportOnnx(string)"/>
+    /// <param name="path">The .onnx file to write; its folder must exist. An existing file is replaced.</param>
+    /// <param name="options">Export options: <see cref="OnnxExportOptions.Quantization"/> writes int8 weights (off by default).</param>
+    public void ExportOnnx(string path, OnnxExportOptions options)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        OnnxExport.Save(BuildOnnx(), path);
+        ArgumentNullException.ThrowIfNull(options);
+        if (!Enum.IsDefined(options.Quantization))
+            throw new ArgumentOutOfRangeException(nameof(options), options.Quantization, $"OnnxExportOptions.Quantization {options.Quantization} is not one of {string.Join(", ", Enum.GetNames<OnnxQuantization>())}.");
+        OnnxExport.Save(BuildOnnx(options.Quantization == OnnxQuantization.DynamicInt8), path);
     }
 
-    internal ProtoMessage BuildOnnx()
+    internal ProtoMessage BuildOnnx(bool quantize = false)
     {
         var spec = new EmbeddingGraphSpec(Pooling.ToString().ToLowerInvariant(), Normalize, Dimensions, OutputColumnName);
         var settings = new FineTuneTransformer.OnnxScoringSettings([InputColumnName], "", MaxSequenceLength, nameof(TruncationStrategy.LongestFirst),
             TokenLevel: false, Package.Tokenizer.PadTokenId);
         var card = JsonSerializer.Serialize(new { BaseModel = Package.BaseName, BaseWeightsSha256 = Package.BaseWeightsSha256 });
-        return OnnxExport.BuildEmbedding(Encoder, spec, FineTuneTransformer.OnnxScoringMetadata(settings, card, Package));
+        return OnnxExport.BuildEmbedding(Encoder, spec, FineTuneTransformer.OnnxScoringMetadata(settings, card, Package), quantize);
     }
 }

@@ -17,7 +17,7 @@ internal static class OnnxExport
 {
     /// <summary>Metadata keys the export itself writes.</summary>
     public const string FormatKey = "mlnet.finetune.format", HeadsKey = "mlnet.finetune.heads", InputsKey = "mlnet.finetune.inputs",
-        LabelNamesKey = "label_names", EmbeddingKey = "mlnet.finetune.embedding";
+        LabelNamesKey = "label_names", EmbeddingKey = "mlnet.finetune.embedding", QuantizationKey = "mlnet.finetune.quantization";
 
     /// <summary>The head kind an embedding model's single output is listed under in <see cref="HeadsKey"/>.</summary>
     public const string EmbeddingKind = "embedding";
@@ -27,7 +27,8 @@ internal static class OnnxExport
     /// <param name="network">The fitted network; read only (LoRA is merged into copies).</param>
     /// <param name="outputPrefix">The transformer's output prefix (multi-task heads add "name.").</param>
     /// <param name="metadata">More metadata_props (model card, settings, tokenizer files).</param>
-    public static ProtoMessage Build(TaskNetwork network, string outputPrefix, IEnumerable<KeyValuePair<string, string>> metadata)
+    /// <param name="quantize">Dynamic int8 weights (<see cref="OnnxQuantizer"/>).</param>
+    public static ProtoMessage Build(TaskNetwork network, string outputPrefix, IEnumerable<KeyValuePair<string, string>> metadata, bool quantize = false)
     {
         CheckSupported(network);
         using var scope = NewDisposeScope();
@@ -47,6 +48,7 @@ internal static class OnnxExport
             [HeadsKey] = JsonSerializer.Serialize(heads),
             [LabelNamesKey] = JsonSerializer.Serialize(heads.ToDictionary(h => h.Name, h => h.LabelNames)),
         };
+        Quantize(g, own, quantize);
         var version = typeof(OnnxExport).Assembly.GetName().Version?.ToString() ?? "";
         return OnnxModelWriter.Model(g, $"{config.ModelType} fine-tuned ({string.Join(", ", heads.Select(h => h.Kind))})", version, own.Concat(metadata));
     }
@@ -57,7 +59,7 @@ internal static class OnnxExport
     /// <see cref="EmbeddingKind"/>, so a scorer reads both kinds of export the same way; the pooling, normalisation and
     /// dimensions are also written under <see cref="EmbeddingKey"/>.
     /// </summary>
-    public static ProtoMessage BuildEmbedding(EncoderModel encoder, EmbeddingGraphSpec spec, IEnumerable<KeyValuePair<string, string>> metadata)
+    public static ProtoMessage BuildEmbedding(EncoderModel encoder, EmbeddingGraphSpec spec, IEnumerable<KeyValuePair<string, string>> metadata, bool quantize = false)
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
@@ -76,6 +78,7 @@ internal static class OnnxExport
             [HeadsKey] = JsonSerializer.Serialize(new[] { head }),
             [EmbeddingKey] = JsonSerializer.Serialize(new { spec.Pooling, spec.Normalize, spec.Dimensions }),
         };
+        Quantize(g, own, quantize);
         var version = typeof(OnnxExport).Assembly.GetName().Version?.ToString() ?? "";
         return OnnxModelWriter.Model(g, $"{config.ModelType} text embedding ({spec.Pooling} pooling)", version, own.Concat(metadata));
     }
@@ -98,6 +101,13 @@ internal static class OnnxExport
         g.Output(encoded.Hidden, "last_hidden_state", OnnxElement.Float, "batch", "sequence", config.HiddenSize);
         if (encoded.Pooled is { } pooled) g.Output(pooled, "pooler_output", OnnxElement.Float, "batch", config.HiddenSize);
         return OnnxModelWriter.Model(g, $"{config.ModelType} encoder", "", [KeyValuePair.Create(FormatKey, FormatVersion)]);
+    }
+
+    static void Quantize(OnnxGraphBuilder g, Dictionary<string, string> metadata, bool quantize)
+    {
+        if (!quantize) return;
+        OnnxQuantizer.Apply(g);
+        metadata[QuantizationKey] = OnnxQuantizer.Description;
     }
 
     /// <summary>Writes <paramref name="model"/> to <paramref name="path"/> atomically (never a partial file at the target).</summary>
