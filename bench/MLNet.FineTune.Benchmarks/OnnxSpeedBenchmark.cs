@@ -100,14 +100,7 @@ public static class OnnxSpeedBenchmark
         int scored = ml.Data.CreateEnumerable<BinaryPrediction>(model.Transform(dev), reuseRowObject: true).Count();
         double transformSeconds = clock.Elapsed.TotalSeconds;
 
-        var latencies = new List<double>();
-        for (int i = 0; i < WarmupCalls + Calls; i++)
-        {
-            var row = new Sst2Row { Text = sentences[i % sentences.Count].Text };
-            var t = Stopwatch.StartNew();
-            engine.Predict(row);
-            if (i >= WarmupCalls) latencies.Add(t.Elapsed.TotalMilliseconds);
-        }
+        var latencies = PredictLatency.Measure(engine, sentences, WarmupCalls, Calls);
         return JsonSerializer.Serialize(new Dictionary<string, object>
         {
             ["mode"] = "onnx-speed run",

@@ -20,4 +20,15 @@ public sealed record OnnxExportOptions
 {
     /// <summary>Weight storage. Default <see cref="OnnxQuantization.None"/> (float32).</summary>
     public OnnxQuantization Quantization { get; init; } = OnnxQuantization.None;
+
+    /// <summary>Validates the arguments of an <c>ExportOnnx</c> call; returns whether to quantize.</summary>
+    internal static bool Check(string path, OnnxExportOptions options)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        ArgumentNullException.ThrowIfNull(options);
+        if (!Enum.IsDefined(options.Quantization))
+            throw new ArgumentOutOfRangeException(nameof(options), options.Quantization,
+                $"OnnxExportOptions.Quantization {options.Quantization} is not one of {string.Join(", ", Enum.GetNames<OnnxQuantization>())}.");
+        return options.Quantization == OnnxQuantization.DynamicInt8;
+    }
 }

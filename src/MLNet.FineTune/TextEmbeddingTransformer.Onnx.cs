@@ -22,14 +22,7 @@ public sealed partial class TextEmbeddingTransformer
     /// <inheritdoc cref="ExportOnnx(string)"/>
     /// <param name="path">The .onnx file to write; its folder must exist. An existing file is replaced.</param>
     /// <param name="options">Export options: <see cref="OnnxExportOptions.Quantization"/> writes int8 weights (off by default).</param>
-    public void ExportOnnx(string path, OnnxExportOptions options)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        ArgumentNullException.ThrowIfNull(options);
-        if (!Enum.IsDefined(options.Quantization))
-            throw new ArgumentOutOfRangeException(nameof(options), options.Quantization, $"OnnxExportOptions.Quantization {options.Quantization} is not one of {string.Join(", ", Enum.GetNames<OnnxQuantization>())}.");
-        OnnxExport.Save(BuildOnnx(options.Quantization == OnnxQuantization.DynamicInt8), path);
-    }
+    public void ExportOnnx(string path, OnnxExportOptions options) => OnnxExport.Save(BuildOnnx(OnnxExportOptions.Check(path, options)), path);
 
     internal ProtoMessage BuildOnnx(bool quantize = false)
     {
