@@ -3,7 +3,7 @@
 # from the analyzer's own RS0016/RS0017 diagnostics. Review the diff: it is the change to the public surface.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-dir=src/MLNet.FineTune
+dir=${1:-src/MLNet.FineTune}  # or src/MLNet.FineTune.Onnx
 log=$(mktemp)
 dotnet build "$dir" -c Release --no-incremental -p:PublicApiAsWarnings=true 2>&1 > "$log" || true
 python3 - "$log" "$dir" <<'PY'

@@ -53,14 +53,7 @@ public static class ScoringBenchmark
 
         var engine = ml.Model.CreatePredictionEngine<Sst2Row, BinaryPrediction>(model);
         var sentences = SentimentData.Rows(ml, "dev.tsv");
-        var latencies = new List<double>();
-        for (int i = 0; i < WarmupCalls + Calls; i++)
-        {
-            var row = new Sst2Row { Text = sentences[i % sentences.Count].Text };
-            var t = Stopwatch.StartNew();
-            engine.Predict(row);
-            if (i >= WarmupCalls) latencies.Add(t.Elapsed.TotalMilliseconds);
-        }
+        var latencies = PredictLatency.Measure(engine, sentences, WarmupCalls, Calls);
         return JsonSerializer.Serialize(new Dictionary<string, object>
         {
             ["mode"] = "scoring",

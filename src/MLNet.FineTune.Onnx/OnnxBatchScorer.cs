@@ -1,3 +1,4 @@
+using Microsoft.ML.Data;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using MLNet.FineTune.Heads;
@@ -22,8 +23,10 @@ internal sealed class OnnxBatchScorer : IBatchScorer
         this.model = model;
         BatchSize = batchSize;
         hasTokenTypes = model.Session.InputMetadata.ContainsKey("token_type_ids");
-        OutputColumns = model.Heads.SelectMany(h => Columns(h, Prefix(h))).ToList();
+        OutputColumns = model.Heads.SelectMany(h => h.Kind == EmbeddingKind ? [EmbeddingColumn(h)] : Columns(h, Prefix(h))).ToList();
     }
+
+    const string EmbeddingKind = "embedding";
 
     public IReadOnlyList<string> InputColumnNames => model.Settings.InputColumns;
     public IReadOnlyList<ScoredColumn> OutputColumns { get; }
@@ -38,6 +41,10 @@ internal sealed class OnnxBatchScorer : IBatchScorer
         "token-classification" => HeadColumns.Tokens(prefix),
         _ => throw new NotSupportedException($"Exported head '{head.Name}' is of kind '{head.Kind}', which this version of MLNet.FineTune.Onnx does not score."),
     };
+
+    // An embedding export has one output, named after its column, (batch, dimensions): the dimensions are the graph's.
+    ScoredColumn EmbeddingColumn(ExportedHeadInfo head) =>
+        new(head.Outputs[0], new VectorDataViewType(NumberDataViewType.Single, model.Session.OutputMetadata[head.Outputs[0]].Dimensions[1]));
 
     public Array[] Score(IReadOnlyList<object?[]> inputs)
     {
@@ -72,6 +79,7 @@ internal sealed class OnnxBatchScorer : IBatchScorer
             {
                 "classification" => HeadColumns.DecodeClassification(values[p + "Logits"], Probabilities(values, p, head), head.LabelNames.Count, head.Binary),
                 "regression" => [values[p + "Score"]],
+                EmbeddingKind => [Rows(values[head.Outputs[0]], b)],
                 _ => HeadColumns.DecodeTokens(values[p + "TokenProbabilities"], t, head.LabelNames,
                     encodings.Select(e => (IReadOnlyList<int?>)e.WordIds).ToList(), texts),
             });
@@ -90,8 +98,15 @@ internal sealed class OnnxBatchScorer : IBatchScorer
         return probabilities;
     }
 
+    static VBuffer<float>[] Rows(float[] flat, int rows)
+    {
+        int d = flat.Length / rows;
+        return Enumerable.Range(0, rows).Select(r => new VBuffer<float>(d, flat.AsSpan(r * d, d).ToArray())).ToArray();
+    }
+
     static IEnumerable<string> Needed(ExportedHeadInfo head, string p) => head.Kind switch
     {
+        EmbeddingKind => [head.Outputs[0]],
         "classification" => head.Binary ? [p + "Logits", p + "Probability"] : [p + "Logits", p + "Score"],
         "regression" => [p + "Score"],
         _ => [p + "TokenProbabilities"],

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using MLNet.FineTune.Export;
+using MLNet.FineTune.Modeling;
 
 namespace MLNet.FineTune;
 
@@ -23,22 +24,27 @@ public sealed partial class FineTuneTransformer
     /// </summary>
     /// <param name="path">The .onnx file to write; its folder must exist. An existing file is replaced.</param>
     /// <exception cref="NotSupportedException">The model uses per-task adapters (PeftOptions.AdapterPerTask) or a head kind the export does not write.</exception>
-    public void ExportOnnx(string path)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        OnnxExport.Save(BuildOnnx(), path);
-    }
+    public void ExportOnnx(string path) => ExportOnnx(path, new OnnxExportOptions());
 
-    internal ProtoMessage BuildOnnx() => OnnxExport.Build(Network, Settings.OutputColumnPrefix, OnnxMetadata());
+    /// <inheritdoc cref="ExportOnnx(string)"/>
+    /// <param name="path">The .onnx file to write; its folder must exist. An existing file is replaced.</param>
+    /// <param name="options">Export options: <see cref="OnnxExportOptions.Quantization"/> writes int8 weights (off by default).</param>
+    public void ExportOnnx(string path, OnnxExportOptions options) => OnnxExport.Save(BuildOnnx(OnnxExportOptions.Check(path, options)), path);
 
-    IEnumerable<KeyValuePair<string, string>> OnnxMetadata()
+    internal ProtoMessage BuildOnnx(bool quantize = false) => OnnxExport.Build(Network, Settings.OutputColumnPrefix, OnnxMetadata(), quantize);
+
+    IEnumerable<KeyValuePair<string, string>> OnnxMetadata() => OnnxScoringMetadata(
+        new OnnxScoringSettings(Settings.InputColumns, Settings.OutputColumnPrefix, scorer.MaxLength, Settings.Truncation.ToString(),
+            Network.Tasks.Any(t => t.IsTokenLevel), Package.Tokenizer.PadTokenId),
+        JsonSerializer.Serialize(Card), Package);
+
+    /// <summary>What a TorchSharp-free scorer needs beside the graph: settings, model card, tokenizer files (also used by TextEmbeddingTransformer).</summary>
+    internal static IEnumerable<KeyValuePair<string, string>> OnnxScoringMetadata(OnnxScoringSettings settings, string cardJson, ModelPackage package)
     {
-        var settings = new OnnxScoringSettings(Settings.InputColumns, Settings.OutputColumnPrefix, scorer.MaxLength, Settings.Truncation.ToString(),
-            Network.Tasks.Any(t => t.IsTokenLevel), Package.Tokenizer.PadTokenId);
         yield return KeyValuePair.Create(SettingsKey, JsonSerializer.Serialize(settings));
-        yield return KeyValuePair.Create(ModelCardKey, JsonSerializer.Serialize(Card));
+        yield return KeyValuePair.Create(ModelCardKey, cardJson);
         // Base64 because tokenizer files may be binary (SentencePiece .model); the scorer needs them beside the graph.
-        foreach (var (name, bytes) in Package.Files)
+        foreach (var (name, bytes) in package.Files)
             yield return KeyValuePair.Create(TokenizerKeyPrefix + name, Convert.ToBase64String(bytes));
     }
 }

@@ -1,5 +1,5 @@
-using System.Collections.Concurrent;
 using Microsoft.ML;
+using MLNet.FineTune.Scoring;
 
 namespace MLNet.FineTune;
 
@@ -16,20 +16,16 @@ namespace MLNet.FineTune;
 /// </summary>
 public sealed class ThreadSafePredictor<TSrc, TDst> : IDisposable where TSrc : class where TDst : class, new()
 {
-    readonly MLContext context;
+    readonly PredictionEnginePool<TSrc, TDst> pool;
     readonly ITransformer model;
     readonly bool ownsModel;
-    readonly ConcurrentBag<PredictionEngine<TSrc, TDst>> idle = new();
-    int created;
-    volatile bool disposed;
 
     public ThreadSafePredictor(MLContext context, ITransformer model) : this(context, model, ownsModel: false) { }
 
     ThreadSafePredictor(MLContext context, ITransformer model, bool ownsModel)
     {
-        ArgumentNullException.ThrowIfNull(context);
-        ArgumentNullException.ThrowIfNull(model);
-        this.context = context; this.model = model; this.ownsModel = ownsModel;
+        pool = new PredictionEnginePool<TSrc, TDst>(context, model);
+        this.model = model; this.ownsModel = ownsModel;
     }
 
     /// <summary>Loads a model zip once (no registration call needed for FineTune models); the predictor owns that model.</summary>
@@ -37,35 +33,12 @@ public sealed class ThreadSafePredictor<TSrc, TDst> : IDisposable where TSrc : c
         new(context, context.Model.Load(modelZipPath, out _), ownsModel: true);
 
     /// <summary>Engines created so far (at most the peak number of concurrent callers).</summary>
-    public int EnginesCreated => created;
+    public int EnginesCreated => pool.EnginesCreated;
 
-    public TDst Predict(TSrc example)
-    {
-        ObjectDisposedException.ThrowIf(disposed, this);
-        if (!idle.TryTake(out var engine))
-        {
-            // ML.NET engines dispose their transformer by default; this one is shared by every engine in the pool.
-            engine = context.Model.CreatePredictionEngine<TSrc, TDst>(model, new PredictionEngineOptions { OwnsTransformer = false });
-            Interlocked.Increment(ref created);
-        }
-        try { return engine.Predict(example); }
-        finally
-        {
-            idle.Add(engine);
-            if (disposed) DisposeIdleEngines(); // returned after Dispose: don't leave it in the pool
-        }
-    }
+    public TDst Predict(TSrc example) => pool.Predict(example, this);
 
     public void Dispose()
     {
-        if (disposed) return;
-        disposed = true;
-        DisposeIdleEngines();
-        if (ownsModel) (model as IDisposable)?.Dispose();
-    }
-
-    void DisposeIdleEngines()
-    {
-        while (idle.TryTake(out var engine)) engine.Dispose();
+        if (pool.Dispose() && ownsModel) (model as IDisposable)?.Dispose();
     }
 }

@@ -18,12 +18,13 @@ internal sealed record EncoderValues(string Hidden, string? Pooled, int VirtualT
 /// </summary>
 internal sealed class EncoderGraph(OnnxGraphBuilder g, ExportWeights w)
 {
-    readonly TransformerConfig config = w.Network.Encoder.Config;
+    readonly TransformerConfig config = w.Config;
 
-    public EncoderValues Emit(string inputIds, string attentionMask, string? tokenTypeIds)
+    /// <summary>The encoder on the graph inputs (names of int64 (B, T) values); <paramref name="pooler"/>: write BERT's pooler when the model has one (an embedding model never reads it).</summary>
+    public EncoderValues Emit(string inputIds, string attentionMask, string? tokenTypeIds, bool pooler = true)
     {
         string p = w.Prefix.TrimEnd('.');
-        var prompt = w.Network.Peft?.Prompt;
+        var prompt = w.Peft?.Prompt;
         int virtualTokens = prompt?.NumVirtualTokens ?? 0;
         var words = g.Add("Gather", [g.Initializer(w.Tensor("embeddings.word_embeddings.weight")), inputIds], $"/{p}/embeddings/word_embeddings/Gather");
         string mask = attentionMask, types = tokenTypeIds ?? "";
@@ -52,7 +53,7 @@ internal sealed class EncoderGraph(OnnxGraphBuilder g, ExportWeights w)
         for (int i = 0; i < config.NumLayers; i++)
             x = distil ? DistilBlock(x, additive, $"transformer.layer.{i}") : BertBlock(x, additive, $"encoder.layer.{i}");
         string? pooled = null;
-        if (!distil && w.HasLinear("pooler.dense"))
+        if (pooler && !distil && w.HasLinear("pooler.dense"))
         {
             var first = g.Add("Gather", [x, g.IntScalar(0)], $"/{p}/pooler/first_token", ("axis", 1L));
             pooled = g.Add("Tanh", [Linear(first, w.Linear("pooler.dense"), $"/{p}/pooler/dense")], $"/{p}/pooler/Tanh");

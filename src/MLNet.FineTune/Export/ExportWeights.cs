@@ -1,4 +1,5 @@
 using MLNet.FineTune.Heads;
+using MLNet.FineTune.Modeling;
 using MLNet.FineTune.Peft;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -22,15 +23,23 @@ internal sealed class ExportWeights
     readonly Dictionary<string, Tensor> encoder;
     readonly PeftModel? peft;
 
-    public ExportWeights(TaskNetwork network)
+    readonly TaskNetwork? network;
+
+    public ExportWeights(TaskNetwork network) : this(network.Encoder, network.Peft, network.EncoderPrefix) => this.network = network;
+
+    /// <summary>An encoder alone (an embedding model): no heads; <paramref name="prefix"/> names its weights ("bert.").</summary>
+    public ExportWeights(EncoderModel encoderModel, PeftModel? peft, string prefix)
     {
-        Network = network;
-        peft = network.Peft;
-        Prefix = network.EncoderPrefix;
-        encoder = network.Encoder.named_parameters().ToDictionary(p => p.name, p => (Tensor)p.parameter);
+        this.peft = peft;
+        Prefix = prefix;
+        Config = encoderModel.Config;
+        encoder = encoderModel.named_parameters().ToDictionary(p => p.name, p => (Tensor)p.parameter);
     }
 
-    public TaskNetwork Network { get; }
+    /// <summary>The task network the heads come from (not there for an encoder alone).</summary>
+    public TaskNetwork Network => network ?? throw new InvalidOperationException("ONNX export: an encoder exported alone has no heads.");
+    public TransformerConfig Config { get; }
+    public PeftModel? Peft => peft;
     /// <summary>The encoder's prefix in the network's names ("bert.", "roberta.", "distilbert.").</summary>
     public string Prefix { get; }
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using MLNet.FineTune.Heads;
+using MLNet.FineTune.Modeling;
 using MLNet.FineTune.Modeling.Checkpoints;
 using static TorchSharp.torch;
 
@@ -16,14 +17,18 @@ internal static class OnnxExport
 {
     /// <summary>Metadata keys the export itself writes.</summary>
     public const string FormatKey = "mlnet.finetune.format", HeadsKey = "mlnet.finetune.heads", InputsKey = "mlnet.finetune.inputs",
-        LabelNamesKey = "label_names";
+        LabelNamesKey = "label_names", EmbeddingKey = "mlnet.finetune.embedding", QuantizationKey = "mlnet.finetune.quantization";
+
+    /// <summary>The head kind an embedding model's single output is listed under in <see cref="HeadsKey"/>.</summary>
+    public const string EmbeddingKind = "embedding";
 
     public const string FormatVersion = "1";
 
     /// <param name="network">The fitted network; read only (LoRA is merged into copies).</param>
     /// <param name="outputPrefix">The transformer's output prefix (multi-task heads add "name.").</param>
     /// <param name="metadata">More metadata_props (model card, settings, tokenizer files).</param>
-    public static ProtoMessage Build(TaskNetwork network, string outputPrefix, IEnumerable<KeyValuePair<string, string>> metadata)
+    /// <param name="quantize">Dynamic int8 weights (<see cref="OnnxQuantizer"/>).</param>
+    public static ProtoMessage Build(TaskNetwork network, string outputPrefix, IEnumerable<KeyValuePair<string, string>> metadata, bool quantize = false)
     {
         CheckSupported(network);
         using var scope = NewDisposeScope();
@@ -43,8 +48,39 @@ internal static class OnnxExport
             [HeadsKey] = JsonSerializer.Serialize(heads),
             [LabelNamesKey] = JsonSerializer.Serialize(heads.ToDictionary(h => h.Name, h => h.LabelNames)),
         };
+        Quantize(g, own, quantize);
         var version = typeof(OnnxExport).Assembly.GetName().Version?.ToString() ?? "";
         return OnnxModelWriter.Model(g, $"{config.ModelType} fine-tuned ({string.Join(", ", heads.Select(h => h.Kind))})", version, own.Concat(metadata));
+    }
+
+    /// <summary>
+    /// An embedding model: the encoder, then pooling, Matryoshka truncation and normalisation (<see cref="EmbeddingGraph"/>),
+    /// one output named after the ML.NET column, (batch, dimensions). Listed in the heads metadata as one head of kind
+    /// <see cref="EmbeddingKind"/>, so a scorer reads both kinds of export the same way; the pooling, normalisation and
+    /// dimensions are also written under <see cref="EmbeddingKey"/>.
+    /// </summary>
+    public static ProtoMessage BuildEmbedding(EncoderModel encoder, EmbeddingGraphSpec spec, IEnumerable<KeyValuePair<string, string>> metadata, bool quantize = false)
+    {
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var g = new OnnxGraphBuilder();
+        var config = encoder.Config;
+        var ids = g.Input("input_ids", OnnxElement.Int64, "batch", "sequence");
+        var mask = g.Input("attention_mask", OnnxElement.Int64, "batch", "sequence");
+        var types = config.TypeVocabSize > 0 ? g.Input("token_type_ids", OnnxElement.Int64, "batch", "sequence") : null;
+        var encoded = new EncoderGraph(g, new ExportWeights(encoder, null, config.ModelType + ".")).Emit(ids, mask, types, pooler: false);
+        EmbeddingGraph.Emit(g, encoded, mask, spec, config.HiddenSize);
+        var head = new ExportedHead("embedding", EmbeddingKind, [spec.OutputName], []);
+        var own = new Dictionary<string, string>
+        {
+            [FormatKey] = FormatVersion,
+            [InputsKey] = JsonSerializer.Serialize(g.Inputs.Select(i => i.Name)),
+            [HeadsKey] = JsonSerializer.Serialize(new[] { head }),
+            [EmbeddingKey] = JsonSerializer.Serialize(new { spec.Pooling, spec.Normalize, spec.Dimensions }),
+        };
+        Quantize(g, own, quantize);
+        var version = typeof(OnnxExport).Assembly.GetName().Version?.ToString() ?? "";
+        return OnnxModelWriter.Model(g, $"{config.ModelType} text embedding ({spec.Pooling} pooling)", version, own.Concat(metadata));
     }
 
     /// <summary>
@@ -65,6 +101,13 @@ internal static class OnnxExport
         g.Output(encoded.Hidden, "last_hidden_state", OnnxElement.Float, "batch", "sequence", config.HiddenSize);
         if (encoded.Pooled is { } pooled) g.Output(pooled, "pooler_output", OnnxElement.Float, "batch", config.HiddenSize);
         return OnnxModelWriter.Model(g, $"{config.ModelType} encoder", "", [KeyValuePair.Create(FormatKey, FormatVersion)]);
+    }
+
+    static void Quantize(OnnxGraphBuilder g, Dictionary<string, string> metadata, bool quantize)
+    {
+        if (!quantize) return;
+        OnnxQuantizer.Apply(g);
+        metadata[QuantizationKey] = OnnxQuantizer.Description;
     }
 
     /// <summary>Writes <paramref name="model"/> to <paramref name="path"/> atomically (never a partial file at the target).</summary>

@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 namespace MLNet.FineTune.Export;
 
 /// <summary>ONNX element types the export writes (TensorProto.DataType).</summary>
-internal enum OnnxElement { Float = 1, UInt32 = 12, Int64 = 7, Bool = 9 }
+internal enum OnnxElement { Float = 1, UInt8 = 2, Int8 = 3, Int32 = 6, Int64 = 7, Bool = 9, UInt32 = 12 }
 
 /// <summary>A dimension of a graph input or output: a fixed size or a named dynamic axis ("batch", "sequence").</summary>
 internal readonly record struct OnnxDim(long Size, string? Name)
@@ -36,7 +36,7 @@ internal sealed record OnnxExportNode(string Name, string OpType, IReadOnlyList<
 /// </summary>
 internal sealed class OnnxGraphBuilder
 {
-    readonly List<OnnxExportNode> nodes = [];
+    List<OnnxExportNode> nodes = [];
     readonly Dictionary<string, OnnxTensorData> initializers = new(StringComparer.Ordinal);
     readonly HashSet<string> names = new(StringComparer.Ordinal);
     readonly Dictionary<string, string> constants = new(StringComparer.Ordinal);
@@ -101,6 +101,41 @@ internal sealed class OnnxGraphBuilder
         var name = Add("Constant", [], key.Replace('-', 'm').Replace('.', 'p').Replace('+', 'p'), ("value", value));
         constants[key] = name;
         return name;
+    }
+
+    /// <summary>Adds a node with several outputs (<paramref name="name"/>, then <paramref name="name"/>_1, …); returns them.</summary>
+    public string[] AddMulti(string op, IReadOnlyList<string> inputs, string name, int outputs)
+    {
+        var unique = Unique(name);
+        var names = new[] { unique }.Concat(Enumerable.Range(1, outputs - 1).Select(i => Unique($"{unique}_{i}"))).ToArray();
+        nodes.Add(new OnnxExportNode(unique, op, inputs, names, []));
+        return names;
+    }
+
+    public bool TryGetInitializer(string name, out OnnxTensorData tensor) => initializers.TryGetValue(name, out tensor!);
+
+    public void RemoveInitializer(string name) => initializers.Remove(name);
+
+    /// <summary>
+    /// Rewrites the graph in place, keeping its topological order: nodes are visited in order; when
+    /// <paramref name="replace"/> returns true it has added the node's replacement through this builder (ending in a
+    /// node that gives the old node's output, its name released for reuse with <c>exactName</c>), else the node stays.
+    /// </summary>
+    public void Rewrite(Func<OnnxExportNode, bool> replace)
+    {
+        var old = nodes;
+        nodes = new List<OnnxExportNode>(old.Count);
+        foreach (var node in old)
+        {
+            names.Remove(node.Name);
+            if (!replace(node))
+            {
+                names.Add(node.Name);
+                nodes.Add(node);
+            }
+        }
+        // A cached constant may be first defined after a node rewritten to use it: constants (no inputs) go first.
+        nodes = [.. nodes.Where(n => n.OpType == "Constant"), .. nodes.Where(n => n.OpType != "Constant")];
     }
 
     public long InitializerBytes => initializers.Values.Sum(t => (long)t.Raw.Length);

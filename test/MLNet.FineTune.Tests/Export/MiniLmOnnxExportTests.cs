@@ -45,4 +45,28 @@ public class MiniLmOnnxExportTests
         }
         finally { File.Delete(path); }
     }
+
+    sealed class TextRow { public string Text { get; set; } = ""; }
+
+    [TestMethod]
+    public void MiniLmEmbeddingsAreTheSameInOnnxRuntime()
+    {
+        var ml = new MLContext(seed: 1);
+        string[] texts = ["The cat sits on the mat.", "A man is playing a guitar.", "hello", "Stock markets fell sharply on Monday after the announcement."];
+        var data = ml.Data.LoadFromEnumerable(texts.Select(t => new TextRow { Text = t }));
+        var model = ml.Transforms.TextEmbedding(new TextEmbeddingOptions { BaseModel = PretrainedModels.AllMiniLmL6V2, BatchSize = 4 }).Fit(data);
+        var path = Path.Combine(Path.GetTempPath(), $"mlnft-minilm-embed-{Guid.NewGuid():N}.onnx");
+        try
+        {
+            model.ExportOnnx(path);
+            using var onnx = ml.Model.LoadFineTuneOnnx(path);
+            var expected = model.Transform(data).GetColumn<float[]>("Embedding").ToArray();
+            var actual = onnx.Transform(data).GetColumn<float[]>("Embedding").ToArray();
+            double worst = expected.Zip(actual, (a, b) => a.Zip(b, (x, y) => (double)Math.Abs(x - y)).Max()).Max();
+            Console.WriteLine($"all-MiniLM-L6-v2 embeddings: max |TorchSharp − ONNX Runtime| = {worst:E2}");
+            Assert.AreEqual(384, actual[0].Length);
+            Assert.IsTrue(worst < 1e-5, $"embeddings differ by {worst:E2}");
+        }
+        finally { File.Delete(path); }
+    }
 }

@@ -24,6 +24,25 @@ public class OnnxScoringPackageTests
         CollectionAssert.Contains(references, "Microsoft.ML.OnnxRuntime");
     }
 
+    /// <summary>
+    /// What the MLNet.FineTune.Onnx package depends on: NuGet's resolved closure of its project (obj/project.assets.json,
+    /// which <c>dotnet pack</c> turns into the nuspec's dependencies) holds neither TorchSharp nor libtorch nor MLNet.FineTune.
+    /// </summary>
+    [TestMethod]
+    public void ScoringPackageDependsOnNoTorchPackage()
+    {
+        var folder = new DirectoryInfo(AppContext.BaseDirectory);
+        while (folder is not null && !File.Exists(Path.Combine(folder.FullName, "MLNet.FineTune.sln"))) folder = folder.Parent;
+        if (folder is null) Assert.Inconclusive("the repository (MLNet.FineTune.sln) is not above the test binaries");
+        var assets = Path.Combine(folder.FullName, "src", "MLNet.FineTune.Onnx", "obj", "project.assets.json");
+        if (!File.Exists(assets)) Assert.Inconclusive($"{assets} is missing (restore src/MLNet.FineTune.Onnx)");
+        using var json = System.Text.Json.JsonDocument.Parse(File.ReadAllText(assets));
+        var packages = json.RootElement.GetProperty("libraries").EnumerateObject().Select(p => p.Name.Split('/')[0]).ToList();
+        CollectionAssert.Contains(packages, "Microsoft.ML.OnnxRuntime");
+        var torch = packages.Where(p => p.Contains("torch", StringComparison.OrdinalIgnoreCase) || p == "MLNet.FineTune").ToList();
+        Assert.AreEqual(0, torch.Count, "MLNet.FineTune.Onnx pulls in: " + string.Join(", ", torch));
+    }
+
     [TestMethod]
     public void BinarySentimentScoresLikeTheFineTuneTransformer()
     {

@@ -1,0 +1,117 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using MLNet.FineTune.Onnx;
+using TorchSharp;
+
+namespace MLNet.FineTune.Benchmarks;
+
+/// <summary>
+/// TorchSharp vs ONNX Runtime (fp32, dynamic int8) scoring of one fine-tuned all-MiniLM-L6-v2 sentiment model.
+/// <c>prepare</c> fine-tunes it briefly on an SST-2 train subset (only the fp32 → int8 accuracy delta matters), saves the
+/// model zip, exports fp32 and int8 ONNX files, and reports dev accuracy of all three plus the file sizes.
+/// <c>run &lt;torch|fp32|int8&gt;</c> (one process each, so cold start and peak RSS are its own): cold start = process
+/// start → first prediction, batch-32 Transform throughput over the 872 dev sentences, single-sentence PredictionEngine
+/// p50/p99 over 300 calls, peak RSS. <c>all</c> runs the three in child processes.
+/// </summary>
+public static class OnnxSpeedBenchmark
+{
+    const int Calls = 300, WarmupCalls = 20;
+
+    public static IEnumerable<string> Run(string step, string[] args)
+    {
+        var folder = Flags.String(args, "--folder", Path.Combine(Path.GetTempPath(), "mlnet-finetune-onnx-speed"));
+        switch (step)
+        {
+            case "prepare": yield return Prepare(folder, args); break;
+            case "run": yield return Score(args.Length > 0 ? args[0] : throw new ArgumentException("onnx-speed run <torch|fp32|int8>"), folder); break;
+            case "all":
+                foreach (var system in new[] { "torch", "fp32", "int8" })
+                    if (ChildProcess.Run(["onnx-speed", "run", system, "--folder", folder]) != 0) throw new InvalidOperationException($"onnx-speed run {system} failed");
+                break;
+            default: throw new ArgumentException("onnx-speed <prepare|run|all>");
+        }
+    }
+
+    static string Zip(string folder) => Path.Combine(folder, "sentiment.zip");
+    static string Onnx(string folder, string system) => Path.Combine(folder, $"sentiment-{system}.onnx");
+
+    static string Prepare(string folder, string[] args)
+    {
+        torch.set_num_threads(2);
+        Directory.CreateDirectory(folder);
+        var ml = new MLContext(seed: 1);
+        int rows = Flags.Int(args, "--rows", 2000);
+        var train = SentimentData.TrainSubset(ml, rows);
+        var clock = Stopwatch.StartNew();
+        var model = ml.Transforms.FineTune(new FineTuneOptions
+        {
+            BaseModel = MLNet.FineTune.Pretrained.PretrainedModels.AllMiniLmL6V2,
+            MaxSequenceLength = Flags.Int(args, "--maxlen", 64),
+            Training = FineTuneDefaults.ForCheckpoint with { Epochs = Flags.Int(args, "--epochs", 1), LoggingSteps = 1_000_000 },
+        }).Fit(train);
+        double fitSeconds = clock.Elapsed.TotalSeconds;
+        ml.Model.Save(model, train.Schema, Zip(folder));
+        model.ExportOnnx(Onnx(folder, "fp32"));
+        model.ExportOnnx(Onnx(folder, "int8"), new OnnxExportOptions { Quantization = OnnxQuantization.DynamicInt8 });
+
+        var dev = SentimentData.Load(ml, "dev.tsv");
+        using var fp32 = ml.Model.LoadFineTuneOnnx(Onnx(folder, "fp32"));
+        using var int8 = ml.Model.LoadFineTuneOnnx(Onnx(folder, "int8"));
+        var p32 = fp32.Transform(dev).GetColumn<float>("Probability").ToArray();
+        var p8 = int8.Transform(dev).GetColumn<float>("Probability").ToArray();
+        return JsonSerializer.Serialize(new Dictionary<string, object>
+        {
+            ["mode"] = "onnx-speed prepare",
+            ["train_rows"] = rows,
+            ["fit_s"] = Math.Round(fitSeconds, 1),
+            ["dev_accuracy_torch"] = Math.Round(SentimentData.Accuracy(ml, model.Transform(dev)), 4),
+            ["dev_accuracy_fp32"] = Math.Round(SentimentData.Accuracy(ml, fp32.Transform(dev)), 4),
+            ["dev_accuracy_int8"] = Math.Round(SentimentData.Accuracy(ml, int8.Transform(dev)), 4),
+            ["max_abs_probability_fp32_vs_int8"] = Math.Round(p32.Zip(p8, (a, b) => (double)Math.Abs(a - b)).Max(), 5),
+            ["zip_mb"] = Mb(Zip(folder)),
+            ["onnx_fp32_mb"] = Mb(Onnx(folder, "fp32")),
+            ["onnx_int8_mb"] = Mb(Onnx(folder, "int8")),
+            ["load"] = File.ReadAllText("/proc/loadavg").Trim(),
+        });
+    }
+
+    static double Mb(string path) => Math.Round(new FileInfo(path).Length / 1e6, 1);
+
+    static string Score(string system, string folder)
+    {
+        var ml = new MLContext();
+        ITransformer model = system switch
+        {
+            "torch" => ml.Model.Load(Zip(folder), out _),
+            "fp32" or "int8" => ml.Model.LoadFineTuneOnnx(Onnx(folder, system), batchSize: 32),
+            _ => throw new ArgumentException($"Unknown system '{system}' (torch, fp32, int8)."),
+        };
+        if (system == "torch") torch.set_num_threads(2);
+        var engine = ml.Model.CreatePredictionEngine<Sst2Row, BinaryPrediction>(model);
+        var sentences = SentimentData.Rows(ml, "dev.tsv");
+        engine.Predict(new Sst2Row { Text = sentences[0].Text });
+        double coldStart = (DateTime.Now - Process.GetCurrentProcess().StartTime).TotalSeconds;
+
+        var dev = ml.Data.LoadFromEnumerable(sentences);
+        ml.Data.CreateEnumerable<BinaryPrediction>(model.Transform(ml.Data.TakeRows(dev, 64)), reuseRowObject: true).Count(); // warm-up
+        var clock = Stopwatch.StartNew();
+        int scored = ml.Data.CreateEnumerable<BinaryPrediction>(model.Transform(dev), reuseRowObject: true).Count();
+        double transformSeconds = clock.Elapsed.TotalSeconds;
+
+        var latencies = PredictLatency.Measure(engine, sentences, WarmupCalls, Calls);
+        return JsonSerializer.Serialize(new Dictionary<string, object>
+        {
+            ["mode"] = "onnx-speed run",
+            ["system"] = system,
+            ["cold_start_s"] = Math.Round(coldStart, 2),
+            ["batch32_rows_per_s"] = Math.Round(scored / transformSeconds, 1),
+            ["predict_p50_ms"] = Math.Round(Stats.Percentile(latencies, 50), 2),
+            ["predict_p99_ms"] = Math.Round(Stats.Percentile(latencies, 99), 2),
+            ["peak_rss_mib"] = ProcessMemory.PeakRssMb(),
+            ["libtorch_loaded"] = File.ReadAllText("/proc/self/maps").Contains("libtorch", StringComparison.Ordinal),
+            ["load"] = File.ReadAllText("/proc/loadavg").Trim(),
+        });
+    }
+}
