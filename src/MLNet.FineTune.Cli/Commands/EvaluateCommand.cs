@@ -1,3 +1,4 @@
+using MLNet.FineTune.Cli.Output;
 using System.ComponentModel;
 using System.Globalization;
 using System.Text.Json;
@@ -40,12 +41,12 @@ internal sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
     }
 
     /// <inheritdoc />
-    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken) => CliError.Report(() => Run(settings));
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken) => CliOutput.Guard(json: false, () => Run(settings));
 
     static int Run(Settings s)
     {
-        if (s.Model is null) throw new CliError("--model is required (a model zip).");
-        if (s.Data is null) throw new CliError("--data is required (a labelled data file).");
+        if (s.Model is null) throw new UserError("--model is required (a model zip).");
+        if (s.Data is null) throw new UserError("--data is required (a labelled data file).");
         var (ml, model) = FittedModel.Load(s.Model);
         var task = FittedModel.Task(model);
         var data = LabelledData.Read(s.Data, task, new DataColumns(s.TextColumn ?? "text", s.PairColumn ?? "text_pair", s.LabelColumn ?? "label"));

@@ -1,3 +1,4 @@
+using MLNet.FineTune.Cli.Output;
 using System.ComponentModel;
 using System.Text.Json;
 using MLNet.FineTune.Cli.Training;
@@ -26,14 +27,14 @@ internal sealed class ExportCommand : Command<ExportCommand.Settings>
     }
 
     /// <inheritdoc />
-    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken) => CliError.Report(() => Run(settings));
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken) => CliOutput.Guard(json: false, () => Run(settings));
 
     static int Run(Settings s)
     {
-        if (s.Model is null) throw new CliError("--model is required (a model zip).");
-        if (s.Output is null) throw new CliError("--output is required.");
-        string format = s.Format?.Trim().ToLowerInvariant() ?? throw new CliError("--format is required: onnx, peft or hf.");
-        if (format is not ("onnx" or "peft" or "hf")) throw new CliError($"--format '{s.Format}' is not a format; use onnx, peft or hf.");
+        if (s.Model is null) throw new UserError("--model is required (a model zip).");
+        if (s.Output is null) throw new UserError("--output is required.");
+        string format = s.Format?.Trim().ToLowerInvariant() ?? throw new UserError("--format is required: onnx, peft or hf.");
+        if (format is not ("onnx" or "peft" or "hf")) throw new UserError($"--format '{s.Format}' is not a format; use onnx, peft or hf.");
         var (_, model) = FittedModel.Load(s.Model);
         string written;
         switch (format)
@@ -72,6 +73,6 @@ internal sealed class ExportCommand : Command<ExportCommand.Settings>
             PromptTuningAdapterFile.Save(folder, prompt, model.Network.Encoder.Config, model.Network.Tasks[0].IsTokenLevel ? "TOKEN_CLS" : "SEQ_CLS", model.Package.BaseName);
             return;
         }
-        throw new CliError($"--format peft: the model was trained with {method}; a PEFT adapter folder exists for lora and prompt tuning. Use --format hf (full, head-only, bitfit, lora) or --format onnx.");
+        throw new UserError($"--format peft: the model was trained with {method}; a PEFT adapter folder exists for lora and prompt tuning. Use --format hf (full, head-only, bitfit, lora) or --format onnx.");
     }
 }

@@ -1,3 +1,4 @@
+using MLNet.FineTune.Cli.Output;
 using System.ComponentModel;
 using System.Globalization;
 using System.Text.Json;
@@ -107,7 +108,7 @@ internal sealed class TrainCommand : Command<TrainCommand.Settings>
     }
 
     /// <inheritdoc />
-    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken) => CliError.Report(() => Run(settings));
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken) => CliOutput.Guard(json: false, () => Run(settings));
 
     static int Run(Settings s)
     {
@@ -116,9 +117,9 @@ internal sealed class TrainCommand : Command<TrainCommand.Settings>
         if (resume)
         {
             if (s.Data is not null || s.Config is not null || s.Output is not null || s.Epochs is not null || s.BatchSize is not null || s.LearningRate is not null || s.Seed is not null)
-                throw new CliError("--resume continues a run exactly as it was configured; give only --resume <dir> (and --json).");
+                throw new UserError("--resume continues a run exactly as it was configured; give only --resume <dir> (and --json).");
             string configPath = Path.Combine(s.Resume!, TrainConfig.FileName);
-            if (!File.Exists(configPath)) throw new CliError($"--resume '{s.Resume}': no {TrainConfig.FileName} there; it is not the output folder of a train run.");
+            if (!File.Exists(configPath)) throw new UserError($"--resume '{s.Resume}': no {TrainConfig.FileName} there; it is not the output folder of a train run.");
             values = TrainConfigValues.FromFile(configPath);
         }
         else values = s.Config is null ? new TrainConfigValues() : TrainConfigValues.FromFile(s.Config);
@@ -130,7 +131,7 @@ internal sealed class TrainCommand : Command<TrainCommand.Settings>
 
         // Checked before the data is read: a typo fails in a second, not after loading.
         if (!resume && values.Get("output") is { } output && Directory.Exists(Path.Combine(output, TrainRun.CheckpointFolder)))
-            throw new CliError($"--output '{output}' holds an interrupted run; continue it with: mlnet-finetune train --resume {Quote(Path.GetFullPath(output))} (or choose another folder).");
+            throw new UserError($"--output '{output}' holds an interrupted run; continue it with: mlnet-finetune train --resume {Quote(Path.GetFullPath(output))} (or choose another folder).");
         var task = CliTasks.Parse(values.Get("task") ?? "classification");
         PeftChoice.Parse(values.Get("peft") ?? "full");
         ModelReference.Apply(new FineTuneOptions(), values.Get("model") ?? "builtin");
@@ -142,7 +143,7 @@ internal sealed class TrainCommand : Command<TrainCommand.Settings>
         int originalRows = train.Count;
         if (config.Augment is { } edits) train = TextAugmenter.Augment(train, task, edits, config.AugmentCopies, config.Seed, ModelReference.BaseFolder(config.Model));
         if (resume && MLNet.FineTune.Training.Checkpoints.FindLatest(Path.Combine(config.Output, TrainRun.CheckpointFolder)) is null)
-            throw new CliError($"--resume '{s.Resume}': no checkpoint in {Path.Combine(config.Output, TrainRun.CheckpointFolder)}; the run finished or never wrote one.");
+            throw new UserError($"--resume '{s.Resume}': no checkpoint in {Path.Combine(config.Output, TrainRun.CheckpointFolder)}; the run finished or never wrote one.");
         bool created = !Directory.Exists(config.Output);
         Directory.CreateDirectory(config.Output);
         if (!resume) config.Save(config.Output);

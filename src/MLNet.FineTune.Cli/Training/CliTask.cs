@@ -1,3 +1,5 @@
+using MLNet.FineTune.Cli.Output;
+
 namespace MLNet.FineTune.Cli.Training;
 
 /// <summary>What <c>train --task</c> learns.</summary>
@@ -21,7 +23,7 @@ internal static class CliTasks
         "pairs" or "pair-classification" => CliTask.Pairs,
         "regression" => CliTask.Regression,
         "ner" or "token-classification" => CliTask.Ner,
-        _ => throw new CliError($"--task '{value}' is not a task; use classification, pairs, regression or ner."),
+        _ => throw new UserError($"--task '{value}' is not a task; use classification, pairs, regression or ner."),
     };
 
     public static string Name(CliTask task) => task.ToString().ToLowerInvariant();

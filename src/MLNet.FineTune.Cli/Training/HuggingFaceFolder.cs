@@ -1,3 +1,4 @@
+using MLNet.FineTune.Cli.Output;
 using System.Text.Json.Nodes;
 using MLNet.FineTune.Heads;
 using MLNet.FineTune.Modeling.Checkpoints;
@@ -18,11 +19,11 @@ internal static class HuggingFaceFolder
     public static void Write(FineTuneTransformer model, string folder)
     {
         var network = model.Network;
-        if (network.Tasks.Count != 1) throw new CliError($"--format hf writes single-head models; this one has {network.Tasks.Count} heads.");
+        if (network.Tasks.Count != 1) throw new UserError($"--format hf writes single-head models; this one has {network.Tasks.Count} heads.");
         var method = model.Settings.Peft.Method;
         if (method is PeftMethod.Houlsby or PeftMethod.Pfeiffer or PeftMethod.PromptTuning)
-            throw new CliError($"--format hf: the model was trained with {method}, which adds modules no Hugging Face model class has; export it with --format peft (prompt tuning) or --format onnx.");
-        if (model.Settings.Peft.AdapterPerTask) throw new CliError("--format hf: the model has one adapter per task; it cannot be merged into one set of weights.");
+            throw new UserError($"--format hf: the model was trained with {method}, which adds modules no Hugging Face model class has; export it with --format peft (prompt tuning) or --format onnx.");
+        if (model.Settings.Peft.AdapterPerTask) throw new UserError("--format hf: the model has one adapter per task; it cannot be merged into one set of weights.");
         var head = network.Tasks[0];
         string modelType = network.Encoder.Config.ModelType;
         using var scope = NewDisposeScope();

@@ -1,3 +1,4 @@
+using MLNet.FineTune.Cli.Output;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -32,7 +33,7 @@ internal sealed class LabelledData
 
     public static LabelledData Read(string path, CliTask task, DataColumns columns)
     {
-        if (!File.Exists(path)) throw new CliError($"data file '{path}' does not exist.");
+        if (!File.Exists(path)) throw new UserError($"data file '{path}' does not exist.");
         string ext = System.IO.Path.GetExtension(path).ToLowerInvariant();
         var data = ext switch
         {
@@ -41,8 +42,8 @@ internal sealed class LabelledData
             ".tsv" => ReadDelimited(path, '\t', task, columns),
             _ => ReadJsonl(path, task, columns),
         };
-        if (data.Count == 0) throw new CliError($"{path}: no examples found.");
-        if (task == CliTask.Pairs && data.Pairs is null) throw new CliError($"{path}: --task pairs needs a '{columns.Pair}' field on every row.");
+        if (data.Count == 0) throw new UserError($"{path}: no examples found.");
+        if (task == CliTask.Pairs && data.Pairs is null) throw new UserError($"{path}: --task pairs needs a '{columns.Pair}' field on every row.");
         return data;
     }
 
@@ -50,7 +51,7 @@ internal sealed class LabelledData
     {
         List<ConllSentence> sentences;
         try { sentences = ConllReader.ReadFile(path); }
-        catch (Exception e) when (e is FormatException or InvalidDataException) { throw new CliError(e.Message); }
+        catch (Exception e) when (e is FormatException or InvalidDataException) { throw new UserError(e.Message); }
         return new LabelledData
         {
             Path = path, Texts = sentences.Select(s => s.Text).ToList(), Labels = sentences.Select(s => string.Join(' ', s.Tags)).ToList(),
@@ -70,14 +71,14 @@ internal sealed class LabelledData
             string Where(string field) => $"{path}:{lineNumber}: field '{field}'";
             JsonElement row;
             try { row = JsonDocument.Parse(line).RootElement; }
-            catch (JsonException e) { throw new CliError($"{path}:{lineNumber}: invalid JSON ({e.Message})."); }
-            if (row.ValueKind != JsonValueKind.Object) throw new CliError($"{path}:{lineNumber}: expected a JSON object, got {row.ValueKind}.");
+            catch (JsonException e) { throw new UserError($"{path}:{lineNumber}: invalid JSON ({e.Message})."); }
+            if (row.ValueKind != JsonValueKind.Object) throw new UserError($"{path}:{lineNumber}: expected a JSON object, got {row.ValueKind}.");
             if (task == CliTask.Ner)
             {
                 var words = StringArray(row, columns.Tokens, Where(columns.Tokens));
                 var tags = StringArray(row, columns.Tags, Where(columns.Tags));
-                if (words.Length != tags.Length) throw new CliError($"{path}:{lineNumber}: {words.Length} tokens but {tags.Length} tags.");
-                if (words.Length == 0) throw new CliError($"{Where(columns.Tokens)} is empty.");
+                if (words.Length != tags.Length) throw new UserError($"{path}:{lineNumber}: {words.Length} tokens but {tags.Length} tags.");
+                if (words.Length == 0) throw new UserError($"{Where(columns.Tokens)} is empty.");
                 tokens!.Add(words); texts.Add(string.Join(' ', words)); labels.Add(string.Join(' ', tags));
             }
             else
@@ -85,10 +86,10 @@ internal sealed class LabelledData
                 texts.Add(Text(row, columns.Text, Where(columns.Text)));
                 if (row.TryGetProperty(columns.Pair, out _))
                 {
-                    pairs ??= texts.Count == 1 ? new() : throw new CliError($"{Where(columns.Pair)}: present here but missing on earlier rows (every row or none).");
+                    pairs ??= texts.Count == 1 ? new() : throw new UserError($"{Where(columns.Pair)}: present here but missing on earlier rows (every row or none).");
                     pairs.Add(Text(row, columns.Pair, Where(columns.Pair)));
                 }
-                else if (pairs is not null) throw new CliError($"{Where(columns.Pair)} is missing (earlier rows have it).");
+                else if (pairs is not null) throw new UserError($"{Where(columns.Pair)} is missing (earlier rows have it).");
                 labels.Add(Label(row, columns.Label, Where(columns.Label)));
             }
             lines.Add(lineNumber);
@@ -97,35 +98,35 @@ internal sealed class LabelledData
     }
 
     static string Text(JsonElement row, string name, string where) =>
-        row.TryGetProperty(name, out var v) ? v.ValueKind == JsonValueKind.String ? v.GetString()! : throw new CliError($"{where}: expected a string, got {v.ValueKind}.")
-            : throw new CliError($"{where} is missing.");
+        row.TryGetProperty(name, out var v) ? v.ValueKind == JsonValueKind.String ? v.GetString()! : throw new UserError($"{where}: expected a string, got {v.ValueKind}.")
+            : throw new UserError($"{where} is missing.");
 
     static string Label(JsonElement row, string name, string where) =>
-        !row.TryGetProperty(name, out var v) ? throw new CliError($"{where} is missing.") : v.ValueKind switch
+        !row.TryGetProperty(name, out var v) ? throw new UserError($"{where} is missing.") : v.ValueKind switch
         {
             JsonValueKind.String => v.GetString()!,
             JsonValueKind.Number => v.GetRawText(),
             JsonValueKind.True or JsonValueKind.False => v.GetRawText(),
-            _ => throw new CliError($"{where}: expected a string, number or boolean label, got {v.ValueKind}."),
+            _ => throw new UserError($"{where}: expected a string, number or boolean label, got {v.ValueKind}."),
         };
 
     static string[] StringArray(JsonElement row, string name, string where)
     {
-        if (!row.TryGetProperty(name, out var v)) throw new CliError($"{where} is missing.");
-        if (v.ValueKind != JsonValueKind.Array) throw new CliError($"{where}: expected an array of strings, got {v.ValueKind}.");
-        return v.EnumerateArray().Select((e, i) => e.ValueKind == JsonValueKind.String ? e.GetString()! : throw new CliError($"{where}[{i}]: expected a string, got {e.ValueKind}.")).ToArray();
+        if (!row.TryGetProperty(name, out var v)) throw new UserError($"{where} is missing.");
+        if (v.ValueKind != JsonValueKind.Array) throw new UserError($"{where}: expected an array of strings, got {v.ValueKind}.");
+        return v.EnumerateArray().Select((e, i) => e.ValueKind == JsonValueKind.String ? e.GetString()! : throw new UserError($"{where}[{i}]: expected a string, got {e.ValueKind}.")).ToArray();
     }
 
     static LabelledData ReadDelimited(string path, char separator, CliTask task, DataColumns columns)
     {
-        if (task == CliTask.Ner) throw new CliError($"{path}: NER data must be JSONL (tokens/tags) or CoNLL (.conll), not {(separator == ',' ? "CSV" : "TSV")}.");
+        if (task == CliTask.Ner) throw new UserError($"{path}: NER data must be JSONL (tokens/tags) or CoNLL (.conll), not {(separator == ',' ? "CSV" : "TSV")}.");
         using var file = new StreamReader(path, Encoding.UTF8);
         var reader = new DelimitedRecords(file, separator);
-        var header = reader.Next(out int headerLine) ?? throw new CliError($"{path}: empty file (expected a header line).");
+        var header = reader.Next(out int headerLine) ?? throw new UserError($"{path}: empty file (expected a header line).");
         int Column(string name, bool required)
         {
             int i = Array.FindIndex(header, h => string.Equals(h.Trim(), name, StringComparison.OrdinalIgnoreCase));
-            if (i < 0 && required) throw new CliError($"{path}:{headerLine}: no column '{name}' in the header ({string.Join(", ", header)}); choose columns with --text-column/--pair-column/--label-column.");
+            if (i < 0 && required) throw new UserError($"{path}:{headerLine}: no column '{name}' in the header ({string.Join(", ", header)}); choose columns with --text-column/--pair-column/--label-column.");
             return i;
         }
         int text = Column(columns.Text, true), label = Column(columns.Label, true), pair = Column(columns.Pair, task == CliTask.Pairs);
@@ -133,7 +134,7 @@ internal sealed class LabelledData
         while (reader.Next(out int line) is { } fields)
         {
             if (fields.Length == 1 && fields[0].Length == 0) continue;
-            if (fields.Length != header.Length) throw new CliError($"{path}:{line}: {fields.Length} fields, the header has {header.Length}.");
+            if (fields.Length != header.Length) throw new UserError($"{path}:{line}: {fields.Length} fields, the header has {header.Length}.");
             data.Texts.Add(fields[text]); data.Labels.Add(fields[label]); data.Pairs?.Add(fields[pair]); data.Lines.Add(line);
         }
         return data;
@@ -142,7 +143,7 @@ internal sealed class LabelledData
     /// <summary>Labels as numbers (regression); an unparseable one names its line.</summary>
     public float[] NumericLabels() => Labels.Select((l, i) =>
         float.TryParse(l, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && float.IsFinite(v) ? v
-            : throw new CliError($"{Path}:{Lines[i]}: label '{l}' is not a number (regression needs numeric labels).")).ToArray();
+            : throw new UserError($"{Path}:{Lines[i]}: label '{l}' is not a number (regression needs numeric labels).")).ToArray();
 
     /// <summary>The rows as an IDataView with <see cref="TextColumn"/>, <see cref="PairColumn"/> (pairs) and <see cref="LabelColumn"/>.</summary>
     public IDataView ToDataView(MLContext ml, CliTask task)

@@ -1,3 +1,4 @@
+using MLNet.FineTune.Cli.Output;
 using MLNet.FineTune.Modeling;
 using MLNet.FineTune.Pretrained;
 
@@ -30,10 +31,10 @@ internal static class ModelReference
         {
             // The importer reads a folder holding model.onnx and the tokenizer files (vocab.txt …).
             if (!Path.GetFileName(model).Equals("model.onnx", StringComparison.Ordinal))
-                throw new CliError($"--model '{model}': an ONNX file must be named model.onnx, beside its tokenizer files (vocab.txt); rename it or pass its folder.");
+                throw new UserError($"--model '{model}': an ONNX file must be named model.onnx, beside its tokenizer files (vocab.txt); rename it or pass its folder.");
             return Path.GetDirectoryName(Path.GetFullPath(model))!;
         }
-        throw new CliError($"--model '{model}' is neither minilm, arctic-xs, builtin, an existing checkpoint folder nor a model.onnx file.");
+        throw new UserError($"--model '{model}' is neither minilm, arctic-xs, builtin, an existing checkpoint folder nor a model.onnx file.");
     }
 
     /// <summary>The training defaults for this base (learning rate, warmup) before the CLI's own choices.</summary>

@@ -1,3 +1,4 @@
+using MLNet.FineTune.Cli.Output;
 using MLNet.FineTune.Peft;
 
 namespace MLNet.FineTune.Cli.Training;
@@ -14,6 +15,6 @@ internal static class PeftChoice
         "prompt" or "prompt-tuning" or "prompttuning" => PeftMethod.PromptTuning,
         "head-only" or "headonly" => PeftMethod.HeadOnly,
         "bitfit" => PeftMethod.BitFit,
-        _ => throw new CliError($"--peft '{value}' is not a method; use full, lora, adapters, houlsby, prompt, head-only or bitfit."),
+        _ => throw new UserError($"--peft '{value}' is not a method; use full, lora, adapters, houlsby, prompt, head-only or bitfit."),
     };
 }

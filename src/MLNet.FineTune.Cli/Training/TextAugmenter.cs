@@ -1,3 +1,4 @@
+using MLNet.FineTune.Cli.Output;
 using MLNet.FineTune.Modeling.Checkpoints;
 using MLNet.FineTune.Tokenization;
 
@@ -26,17 +27,17 @@ internal sealed class TextAugmenter
         "delete" or "deletion" => [Edit.Delete],
         "swap" => [Edit.Swap],
         "neighbours" or "neighbors" or "substitute" => [Edit.Neighbours],
-        _ => throw new CliError($"--augment '{e}' is not an edit; use delete, swap, neighbours (or all), comma-separated."),
+        _ => throw new UserError($"--augment '{e}' is not an edit; use delete, swap, neighbours (or all), comma-separated."),
     }).Distinct().ToArray();
 
     /// <summary>The rows plus <paramref name="copies"/> edited copies of each; <paramref name="baseFolder"/> is the pretrained model's folder (null: builtin).</summary>
     public static LabelledData Augment(LabelledData data, CliTask task, string spec, int copies, int seed, string? baseFolder)
     {
-        if (task == CliTask.Ner) throw new CliError("--augment edits words, which would misalign NER tags; it applies to classification, pairs and regression.");
+        if (task == CliTask.Ner) throw new UserError("--augment edits words, which would misalign NER tags; it applies to classification, pairs and regression.");
         var edits = ParseEdits(spec);
         if (edits.Length == 0) return data;
         if (edits.Contains(Edit.Neighbours) && baseFolder is null)
-            throw new CliError("--augment neighbours needs a pretrained model's token embeddings (--model minilm, arctic-xs or a folder); the builtin model has none.");
+            throw new UserError("--augment neighbours needs a pretrained model's token embeddings (--model minilm, arctic-xs or a folder); the builtin model has none.");
         var augmenter = new TextAugmenter(edits, seed, edits.Contains(Edit.Neighbours) ? NeighbourTable.Load(baseFolder!) : null);
         var result = new LabelledData
         {

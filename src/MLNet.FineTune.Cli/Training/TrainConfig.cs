@@ -1,3 +1,4 @@
+using MLNet.FineTune.Cli.Output;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -69,18 +70,18 @@ internal sealed class TrainConfigValues
     /// <summary>Reads a config file: unknown keys and values of the wrong type are errors; relative paths are relative to the file.</summary>
     public static TrainConfigValues FromFile(string path)
     {
-        if (!File.Exists(path)) throw new CliError($"--config '{path}' does not exist.");
+        if (!File.Exists(path)) throw new UserError($"--config '{path}' does not exist.");
         JsonNode? root;
         try { root = JsonNode.Parse(File.ReadAllText(path)); }
-        catch (JsonException e) { throw new CliError($"{path}: not valid JSON ({e.Message})."); }
-        if (root is not JsonObject obj) throw new CliError($"{path}: expected a JSON object of settings.");
+        catch (JsonException e) { throw new UserError($"{path}: not valid JSON ({e.Message})."); }
+        if (root is not JsonObject obj) throw new UserError($"{path}: expected a JSON object of settings.");
         var result = new TrainConfigValues();
         string folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
         foreach (var (key, node) in obj)
         {
-            if (!Keys.Contains(key)) throw new CliError($"{path}: unknown setting '{key}' (known: {string.Join(", ", Keys.Where(k => k != "auto"))}).");
+            if (!Keys.Contains(key)) throw new UserError($"{path}: unknown setting '{key}' (known: {string.Join(", ", Keys.Where(k => k != "auto"))}).");
             if (key == "auto" || node is null) continue;
-            if (node is not JsonValue value) throw new CliError($"{path}: setting '{key}' must be a string or a number.");
+            if (node is not JsonValue value) throw new UserError($"{path}: setting '{key}' must be a string or a number.");
             string text = value.TryGetValue<string>(out var s) ? s : value.ToJsonString();
             if (key is "data" or "validation" or "output" || key == "model" && (text.Contains('/') || text.Contains('\\')))
                 text = Path.GetFullPath(text, folder);
@@ -98,7 +99,7 @@ internal sealed class TrainConfigValues
 
     public string? Get(string key) => values.GetValueOrDefault(key);
 
-    public string Require(string key, string flag) => Get(key) ?? throw new CliError($"{flag} is required (or give it in --config).");
+    public string Require(string key, string flag) => Get(key) ?? throw new UserError($"{flag} is required (or give it in --config).");
 
     /// <summary>Every value typed and checked, <c>auto</c> resolved from <paramref name="trainingRows"/>.</summary>
     public TrainConfig Resolve(int trainingRows)
@@ -146,7 +147,7 @@ internal sealed class TrainConfigValues
     {
         if (Get(key) is null or "auto") { double v = rule(); auto[key] = v.ToString("G", CultureInfo.InvariantCulture); return v; }
         double rate = Number(key, flag, 0, 0, 10);
-        return rate > 0 ? rate : throw new CliError($"{flag} must be a number > 0 or auto; got '{Get(key)}'.");
+        return rate > 0 ? rate : throw new UserError($"{flag} must be a number > 0 or auto; got '{Get(key)}'.");
     }
 
     int Integer(string key, string flag, int fallback, int min, int max)
@@ -154,7 +155,7 @@ internal sealed class TrainConfigValues
         var text = Get(key);
         if (text is null) return fallback;
         return int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int v) && v >= min && v <= max ? v
-            : throw new CliError($"{flag} must be a whole number from {min} to {max}{(key is "epochs" or "batch_size" ? " or auto" : "")}; got '{text}'.");
+            : throw new UserError($"{flag} must be a whole number from {min} to {max}{(key is "epochs" or "batch_size" ? " or auto" : "")}; got '{text}'.");
     }
 
     double Number(string key, string flag, double fallback, double min, double max)
@@ -162,6 +163,6 @@ internal sealed class TrainConfigValues
         var text = Get(key);
         if (text is null) return fallback;
         return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) && double.IsFinite(v) && v >= min && v <= max ? v
-            : throw new CliError($"{flag} must be a number from {min.ToString(CultureInfo.InvariantCulture)} to {max.ToString(CultureInfo.InvariantCulture)}{(key == "learning_rate" ? " or auto" : "")}; got '{text}'.");
+            : throw new UserError($"{flag} must be a number from {min.ToString(CultureInfo.InvariantCulture)} to {max.ToString(CultureInfo.InvariantCulture)}{(key == "learning_rate" ? " or auto" : "")}; got '{text}'.");
     }
 }
