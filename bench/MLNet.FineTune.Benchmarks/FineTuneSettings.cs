@@ -13,7 +13,7 @@ namespace MLNet.FineTune.Benchmarks;
 /// every run of one process that shares them is comparable.
 /// </summary>
 public sealed record FineTuneSettings(BuiltInModelOptions BuiltInModel, TrainingOptions Training, int MaxSequenceLength,
-    PretrainedModel? Pretrained = null, PeftMethod Method = PeftMethod.Full)
+    PretrainedModel? Pretrained = null, PeftMethod Method = PeftMethod.Full, double? Dropout = null)
 {
     /// <summary>Defaults: the built-in model's own sizes (128 hidden, 2 layers, 2 heads, FFN 512), its training defaults, 3 epochs.</summary>
     public static FineTuneSettings Parse(string[] args, int defaultMaxLength)
@@ -37,18 +37,20 @@ public sealed record FineTuneSettings(BuiltInModelOptions BuiltInModel, Training
             WarmupRatio = Flags.Double(args, "--warmup", defaults.WarmupRatio),
             WeightDecay = Flags.Double(args, "--wd", defaults.WeightDecay),
             LoggingSteps = 1_000_000,
+            MaxSteps = Flags.Int(args, "--max-steps", 0),
             Seed = Flags.Int(args, "--seed", defaults.Seed),
             TaskSampling = Enum.Parse<TaskSampling>(Flags.String(args, "--sampling", nameof(TaskSampling.Mixed)), ignoreCase: true),
         };
         var method = Enum.Parse<PeftMethod>(Flags.String(args, "--method", nameof(PeftMethod.Full)), ignoreCase: true);
-        return new FineTuneSettings(builtIn, training, Flags.Int(args, "--maxlen", defaultMaxLength), pretrained, method);
+        double dropout = Flags.Double(args, "--dropout", -1);
+        return new FineTuneSettings(builtIn, training, Flags.Int(args, "--maxlen", defaultMaxLength), pretrained, method, dropout >= 0 ? dropout : null);
     }
 
     /// <summary>FineTune options training <paramref name="heads"/> (none: the default head on "Label") over one built-in encoder.</summary>
     public FineTuneOptions Options(params ITaskHead[] heads) => new()
     {
         BaseModel = Pretrained, BuiltInModel = BuiltInModel, Training = Training, MaxSequenceLength = MaxSequenceLength,
-        Heads = heads.Length == 0 ? null : heads, Peft = new PeftOptions { Method = Method },
+        Heads = heads.Length == 0 ? null : heads, Peft = new PeftOptions { Method = Method }, Dropout = Dropout,
     };
 
     /// <summary>The settings as they go into a result line.</summary>
@@ -64,6 +66,7 @@ public sealed record FineTuneSettings(BuiltInModelOptions BuiltInModel, Training
         ["warmup_ratio"] = Training.WarmupRatio,
         ["weight_decay"] = Training.WeightDecay,
         ["seed"] = Training.Seed,
+        ["dropout"] = Dropout?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "checkpoint's",
         ["task_sampling"] = Training.TaskSampling.ToString(),
     };
 }

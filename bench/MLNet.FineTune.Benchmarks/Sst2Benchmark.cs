@@ -57,6 +57,10 @@ public static class Sst2Benchmark
             ["dev_score_s"] = Math.Round(devSeconds, 2),
             ["hyperparameters"] = hyper,
             ["peak_rss_mib"] = ProcessMemory.PeakRssMb(),
+            ["phase_ms_per_step"] = model is FineTuneTransformer { History.PhaseTimes: { } times }
+                ? Enum.GetValues<MLNet.FineTune.Training.StepPhase>().ToDictionary(p => p.ToString(), p => Math.Round(times.MillisecondsPerStep(p), 1))
+                : new Dictionary<string, double>(),
+            ["steps"] = model is FineTuneTransformer ft ? ft.History.GlobalStep : 0,
         });
     }
 }

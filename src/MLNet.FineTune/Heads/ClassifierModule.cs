@@ -32,7 +32,7 @@ internal sealed class PooledLinearClassifier : ClassifierModule
 
     public PooledLinearClassifier(TransformerConfig config, int outputs) : base(nameof(PooledLinearClassifier))
     {
-        dropout = nn.Dropout(config.ClassifierDropout ?? config.HiddenDropout);
+        dropout = new VectorizedDropout(config.ClassifierDropout ?? config.HiddenDropout);
         classifier = nn.Linear(config.HiddenSize, outputs);
         RegisterComponents();
     }
@@ -65,7 +65,7 @@ internal sealed class RobertaClassifier : ClassifierModule
         public Inner(TransformerConfig config, int outputs) : base("RobertaClassificationHead")
         {
             dense = nn.Linear(config.HiddenSize, config.HiddenSize);
-            dropout = nn.Dropout(config.ClassifierDropout ?? config.HiddenDropout);
+            dropout = new VectorizedDropout(config.ClassifierDropout ?? config.HiddenDropout);
             out_proj = nn.Linear(config.HiddenSize, outputs);
             RegisterComponents();
         }
@@ -86,7 +86,7 @@ internal sealed class DistilBertClassifier : ClassifierModule
     public DistilBertClassifier(TransformerConfig config, int outputs) : base(nameof(DistilBertClassifier))
     {
         pre_classifier = nn.Linear(config.HiddenSize, config.HiddenSize);
-        dropout = nn.Dropout(config.SequenceClassifierDropout ?? 0.2);
+        dropout = new VectorizedDropout(config.SequenceClassifierDropout ?? 0.2);
         classifier = nn.Linear(config.HiddenSize, outputs);
         RegisterComponents();
     }
@@ -106,7 +106,7 @@ internal sealed class TokenClassifier : ClassifierModule
 
     public TokenClassifier(TransformerConfig config, int outputs) : base(nameof(TokenClassifier))
     {
-        dropout = nn.Dropout(config.ClassifierDropout ?? config.HiddenDropout);
+        dropout = new VectorizedDropout(config.ClassifierDropout ?? config.HiddenDropout);
         classifier = nn.Linear(config.HiddenSize, outputs);
         RegisterComponents();
     }

@@ -35,6 +35,12 @@ internal abstract class EncoderModel : nn.Module
 
     public TransformerConfig Config { get; }
 
+    /// <summary>
+    /// Whether training-mode forward passes pack a right-padded batch's tokens into fewer rows (<see cref="PaddingFreeBatch"/>).
+    /// On by default; MLNET_FINETUNE_PACKING=0 turns it off, for benchmarks that compare the two.
+    /// </summary>
+    internal static bool PackPaddedBatches { get; set; } = Environment.GetEnvironmentVariable("MLNET_FINETUNE_PACKING") != "0";
+
     /// <summary>Word embeddings only (B, T) → (B, T, H): what prompt tuning concatenates its virtual tokens to.</summary>
     public abstract Tensor EmbedWords(Tensor inputIds);
 

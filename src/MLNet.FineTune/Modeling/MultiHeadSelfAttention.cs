@@ -36,7 +36,18 @@ internal sealed class MultiHeadSelfAttention : nn.Module<Tensor, Tensor, Tensor>
         var q = query.call(x).view(b, t, heads, headDim).transpose(1, 2);   // (B, heads, T, headDim)
         var k = key.call(x).view(b, t, heads, headDim).transpose(1, 2);
         var v = value.call(x).view(b, t, heads, headDim).transpose(1, 2);
-        var ctx = nn.functional.scaled_dot_product_attention(q, k, v, additiveMask, training ? dropout : 0.0);
+        var ctx = training && dropout > 0 ? AttendWithDropout(q, k, v, additiveMask) : nn.functional.scaled_dot_product_attention(q, k, v, additiveMask);
         return ctx.transpose(1, 2).reshape(b, t, heads * headDim).MoveToOuterDisposeScope(); // (B, T, H)
+    }
+
+    /// <summary>
+    /// softmax(QKᵀ/√d + mask), dropped out, times V: what the fused kernel computes with dropout on, written out so that the
+    /// attention probabilities go through <see cref="VectorizedDropout"/> rather than libtorch's serial bernoulli_.
+    /// </summary>
+    Tensor AttendWithDropout(Tensor q, Tensor k, Tensor v, Tensor additiveMask)
+    {
+        using var scale = (1.0 / Math.Sqrt(headDim)).ToScalar();
+        var probabilities = q.matmul(k.transpose(-2, -1)).mul_(scale).add_(additiveMask, ScalarFree.One).softmax(-1);
+        return VectorizedDropout.Apply(probabilities, dropout).matmul(v);
     }
 }

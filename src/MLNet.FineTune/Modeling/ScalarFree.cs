@@ -17,6 +17,9 @@ internal static class ScalarFree
     // Immutable native values, safe to share between threads for the process's lifetime.
     internal static readonly Scalar One = 1.ToScalar();
 
+    /// <summary>A cached 0, for comparisons.</summary>
+    internal static readonly Scalar Zero = 0.ToScalar();
+
     /// <summary><c>a + b</c> (broadcasting), without a finalizer-owned alpha.</summary>
     public static Tensor Plus(this Tensor a, Tensor b) => a.add(b, One);
 

@@ -55,7 +55,7 @@ internal sealed class LoraLinear : nn.Module<Tensor, Tensor>
             nn.init.kaiming_uniform_(a.weight!, a: Math.Sqrt(5));
             nn.init.zeros_(b.weight!);
         }
-        lora_dropout.Add(name, dropout > 0 ? nn.Dropout(dropout) : nn.Identity());
+        lora_dropout.Add(name, dropout > 0 ? new VectorizedDropout(dropout) : nn.Identity());
         lora_A.Add(name, a);
         lora_B.Add(name, b);
         scaling[name] = useRslora ? alpha / Math.Sqrt(rank) : alpha / rank;

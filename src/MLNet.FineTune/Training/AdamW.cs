@@ -24,6 +24,12 @@ internal sealed class AdamW : IDisposable
 
     readonly Slot[] slots;
 
+    /// <summary>
+    /// Whether CPU float32 parameters are updated by <see cref="AdamWKernel"/> (one pass over memory) rather than by tensor
+    /// ops. The two agree within float rounding; the switch exists so that benchmarks and tests can compare them.
+    /// </summary>
+    internal static bool UseKernel { get; set; } = Environment.GetEnvironmentVariable("MLNET_FINETUNE_ADAMW_KERNEL") != "0";
+
     /// <summary>Creates the optimizer; the moment buffers are allocated now, next to each parameter.</summary>
     /// <param name="groups">Parameter groups (only trainable parameters; see <see cref="ParameterGroup"/>).</param>
     /// <param name="learningRate">Initial learning rate of every group (before its scale).</param>
@@ -95,19 +101,23 @@ internal sealed class AdamW : IDisposable
             s.Step++;
             double lr = s.Group.LearningRate;
             double wd = s.Group.WeightDecay;
+            // m / (sqrt(v) / c2 + eps) = m * c2 / (sqrt(v) + eps * c2): one pass over the denominator fewer than torch's
+            // form, equal to it within float rounding (the parity tests hold it to torch.optim.AdamW within 1e-6).
+            double biasCorrection1 = 1 - Math.Pow(Beta1, s.Step);
+            double biasCorrection2Sqrt = Math.Sqrt(1 - Math.Pow(Beta2, s.Step));
+            if (s.Fused && AdamWKernel.Supports(grad))
+            {
+                AdamWKernel.Update(s.Parameter, grad, s.ExpAvg, s.ExpAvgSq, (float)(1 - lr * wd), (float)Beta1, (float)(1 - Beta1),
+                    (float)Beta2, (float)(1 - Beta2), (float)(-(lr * biasCorrection2Sqrt / biasCorrection1)), (float)(Epsilon * biasCorrection2Sqrt));
+                continue;
+            }
             if (wd != 0)
             {
                 using var decay = (1 - lr * wd).ToScalar();
                 s.Parameter.mul_(decay);
             }
-
             s.ExpAvg.mul_(beta1).add_(grad, alpha: oneMinusBeta1);
             s.ExpAvgSq.mul_(beta2).addcmul_(grad, grad, value: oneMinusBeta2);
-
-            // m / (sqrt(v) / c2 + eps) = m * c2 / (sqrt(v) + eps * c2): one pass over the denominator fewer than torch's
-            // form, equal to it within float rounding (the parity tests hold it to torch.optim.AdamW within 1e-6).
-            double biasCorrection1 = 1 - Math.Pow(Beta1, s.Step);
-            double biasCorrection2Sqrt = Math.Sqrt(1 - Math.Pow(Beta2, s.Step));
             using var scaledEpsilon = (Epsilon * biasCorrection2Sqrt).ToScalar();
             using var stepSize = (-(lr * biasCorrection2Sqrt / biasCorrection1)).ToScalar();
             using var denom = s.ExpAvgSq.sqrt();
@@ -198,6 +208,9 @@ internal sealed class AdamW : IDisposable
         public ParameterGroup Group { get; } = group;
         public Parameter Parameter { get; } = parameter;
         public string Name { get; } = name;
+
+        /// <summary>Whether the single-pass kernel can update this parameter (float32, contiguous, on the CPU).</summary>
+        public bool Fused { get; } = UseKernel && AdamWKernel.Supports(parameter) && AdamWKernel.Supports(expAvg) && AdamWKernel.Supports(expAvgSq);
         public Tensor ExpAvg { get; } = expAvg;
         public Tensor ExpAvgSq { get; } = expAvgSq;
         public long Step { get; set; }

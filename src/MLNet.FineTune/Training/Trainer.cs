@@ -100,17 +100,21 @@ internal sealed partial class Trainer<TBatch>
                         for (int k = 0; k < window; k++)
                         {
                             var indices = plan[run.BatchInEpoch + k];
-                            loss += AccumulateGradients(model, data.CreateBatch(indices), 1.0 / window, rng) / window;
+                            TBatch batch;
+                            using (run.Times.Time(StepPhase.Data)) batch = data.CreateBatch(indices);
+                            loss += AccumulateGradients(model, batch, 1.0 / window, rng, run.Times) / window;
                             examplesThisRun += indices.Length;
                         }
-                        gradNorm = o.MaxGradNorm > 0 ? GradientClipping.ClipGradNorm(trainable, o.MaxGradNorm) : GradientClipping.TotalNorm(trainable);
+                        using (run.Times.Time(StepPhase.Clip))
+                            gradNorm = o.MaxGradNorm > 0 ? GradientClipping.ClipGradNorm(trainable, o.MaxGradNorm) : GradientClipping.TotalNorm(trainable);
                         // Before the optimizer step: the weights (and any checkpoint) stay those of the last good step.
                         if (!double.IsFinite(loss) || !double.IsFinite(gradNorm))
                             throw Diverged(run.History.GlobalStep + 1, run.Epoch, double.IsFinite(loss) ? $"the gradient norm is {gradNorm}" : $"the loss is {loss}", lr);
-                        optimizer.Step();
+                        using (run.Times.Time(StepPhase.Optimizer)) optimizer.Step();
                         scheduler.Step();
-                        module.zero_grad();
+                        using (run.Times.Time(StepPhase.ZeroGrad)) module.zero_grad();
                     }
+                    run.Times.CountStep();
                     run.BatchInEpoch += window;
                     int step = ++run.History.GlobalStep;
                     stepsThisRun++;
@@ -228,15 +232,20 @@ internal sealed partial class Trainer<TBatch>
     /// Forward + backward of one micro-batch, the loss scaled by <paramref name="scale"/> (1 / accumulation window); returns
     /// the unscaled loss. The forward pass draws its dropout masks from <paramref name="rng"/> when given.
     /// </summary>
-    internal static double AccumulateGradients(ITrainableModel<TBatch> model, TBatch batch, double scale, TorchRandomStream? rng = null)
+    internal static double AccumulateGradients(ITrainableModel<TBatch> model, TBatch batch, double scale, TorchRandomStream? rng = null, StepPhaseTimes? times = null)
     {
         using var scope = NewDisposeScope();
-        var loss = rng is null ? model.ComputeLoss(batch) : rng.Use(() => model.ComputeLoss(batch));
+        Tensor loss;
+        using (times?.Time(StepPhase.Forward))
+            loss = rng is null ? model.ComputeLoss(batch) : rng.Use(() => model.ComputeLoss(batch));
         if (loss.numel() != 1)
             throw new InvalidOperationException($"ComputeLoss must return a scalar; got shape [{string.Join(", ", loss.shape)}].");
         double value = loss.ItemSingle();
-        if (scale == 1.0) loss.backward();
-        else loss.Times(scale).backward();
+        using (times?.Time(StepPhase.Backward))
+        {
+            if (scale == 1.0) loss.backward();
+            else loss.Times(scale).backward();
+        }
         return value;
     }
 
@@ -268,7 +277,8 @@ internal sealed partial class Trainer<TBatch>
             Log($"Restored the weights of step {history.BestStep} ({Options.MetricForBestModel} = {history.BestMetric}).");
         }
         module.train(wasTraining);
-        Log($"Training ended ({history.StopReason}) after {history.GlobalStep} steps.");
+        history.PhaseTimes = run.Times;
+        Log($"Training ended ({history.StopReason}) after {history.GlobalStep} steps; time {run.Times}.");
         return history;
     }
 
@@ -289,6 +299,7 @@ internal sealed partial class Trainer<TBatch>
         public TrainingHistory History { get; } = history;
         public EarlyStoppingTracker EarlyStopping { get; } = earlyStopping;
         public WeightSnapshot? Best { get; set; }
+        public StepPhaseTimes Times { get; } = new();
         public int Epoch { get; set; }
         public int BatchInEpoch { get; set; }
         public StopReason? Stop { get; set; }

@@ -53,4 +53,7 @@ public sealed class TrainingHistory
 
     /// <summary>Step of the checkpoint the run resumed from, null for a fresh run.</summary>
     public int? ResumedFromStep { get; set; }
+
+    /// <summary>Where this run's step time went (data, forward, backward, clipping, optimizer, zeroing), for profiles and logs.</summary>
+    internal StepPhaseTimes? PhaseTimes { get; set; }
 }

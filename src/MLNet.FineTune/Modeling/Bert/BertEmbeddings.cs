@@ -24,7 +24,7 @@ internal sealed class BertEmbeddings : nn.Module
             padding_idx: robertaPositions ? config.PadTokenId : null);
         if (config.TypeVocabSize > 0) token_type_embeddings = nn.Embedding(config.TypeVocabSize, config.HiddenSize);
         LayerNorm = nn.LayerNorm(config.HiddenSize, config.LayerNormEps);
-        dropout = nn.Dropout(config.HiddenDropout);
+        dropout = new VectorizedDropout(config.HiddenDropout);
         RegisterComponents();
     }
 

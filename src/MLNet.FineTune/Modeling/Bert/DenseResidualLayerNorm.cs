@@ -17,7 +17,7 @@ internal sealed class DenseResidualLayerNorm : nn.Module<Tensor, Tensor, Tensor>
     {
         dense = projection($"{path}.dense", inFeatures, config.HiddenSize);
         layerNorm = nn.LayerNorm(config.HiddenSize, config.LayerNormEps);
-        dropout = nn.Dropout(config.HiddenDropout);
+        dropout = new VectorizedDropout(config.HiddenDropout);
         register_module("dense", dense);
         register_module("LayerNorm", layerNorm);
         register_module("dropout", dropout);

@@ -63,7 +63,7 @@ internal sealed class DistilBertLayer : nn.Module<Tensor, Tensor, Tensor>
         {
             lin1 = projection($"{path}.lin1", config.HiddenSize, config.IntermediateSize);
             lin2 = projection($"{path}.lin2", config.IntermediateSize, config.HiddenSize);
-            dropout = nn.Dropout(config.HiddenDropout);
+            dropout = new VectorizedDropout(config.HiddenDropout);
             activation = Activations.Get(config.HiddenAct);
             register_module("lin1", lin1);
             register_module("lin2", lin2);

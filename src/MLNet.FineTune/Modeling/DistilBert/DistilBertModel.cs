@@ -28,12 +28,15 @@ internal sealed class DistilBertModel : EncoderModel
         var x = embeddings.Forward(words);                       // (B, T, H)
         var mask = AdditiveMask(input.AttentionMask, x.dtype);  // (B, 1, 1, T)
         var states = outputHiddenStates ? new List<Tensor> { x } : null;
+        var packing = training && states is null && PackPaddedBatches ? PaddingFreeBatch.Plan(input.AttentionMask, x.dtype) : null;
+        if (packing is not null) { x = packing.Pack(x); mask = packing.AdditiveMask; }
         foreach (var block in transformer.layer)
         {
             using var layerScope = NewDisposeScope();
             x = block.call(x, mask).MoveToOuterDisposeScope();
             states?.Add(x);
         }
+        if (packing is not null) x = packing.Unpack(x);
         return new EncoderOutput(x.MoveToOuterDisposeScope(), null, states?.Select(s => s.MoveToOuterDisposeScope()).ToList());
     }
 
@@ -57,7 +60,7 @@ internal sealed class DistilBertModel : EncoderModel
             word_embeddings = nn.Embedding(config.VocabSize, config.HiddenSize, padding_idx: config.PadTokenId);
             position_embeddings = nn.Embedding(config.MaxPositionEmbeddings, config.HiddenSize);
             LayerNorm = nn.LayerNorm(config.HiddenSize, config.LayerNormEps);
-            dropout = nn.Dropout(config.HiddenDropout);
+            dropout = new VectorizedDropout(config.HiddenDropout);
             RegisterComponents();
         }
 

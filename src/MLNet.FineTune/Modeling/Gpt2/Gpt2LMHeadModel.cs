@@ -34,7 +34,7 @@ internal sealed class Gpt2LMHeadModel : nn.Module, ICausalLanguageModel
     sealed class Gpt2Model : nn.Module<DecoderInput, Tensor>
     {
         public readonly Embedding wte, wpe;
-        readonly Dropout drop;
+        readonly nn.Module<Tensor, Tensor> drop;
         readonly ModuleList<Gpt2Block> h = new();
         readonly LayerNorm ln_f;
         readonly DecoderConfig config;
@@ -44,7 +44,7 @@ internal sealed class Gpt2LMHeadModel : nn.Module, ICausalLanguageModel
             this.config = config;
             wte = nn.Embedding(config.VocabSize, config.HiddenSize);
             wpe = nn.Embedding(config.MaxPositionEmbeddings, config.HiddenSize);
-            drop = nn.Dropout(config.EmbeddingDropout);
+            drop = new VectorizedDropout(config.EmbeddingDropout);
             for (int i = 0; i < config.NumLayers; i++) h.Add(new Gpt2Block(config, i, projection));
             ln_f = nn.LayerNorm(config.HiddenSize, config.NormEps);
             RegisterComponents();
@@ -98,7 +98,7 @@ internal sealed class Gpt2LMHeadModel : nn.Module, ICausalLanguageModel
     sealed class Gpt2Attention : nn.Module
     {
         readonly nn.Module<Tensor, Tensor> c_attn, c_proj;
-        readonly Dropout resid_dropout;
+        readonly nn.Module<Tensor, Tensor> resid_dropout;
         readonly int layer, heads, headDim;
         readonly double attentionDropout;
 
@@ -107,7 +107,7 @@ internal sealed class Gpt2LMHeadModel : nn.Module, ICausalLanguageModel
             this.layer = layer; heads = config.NumHeads; headDim = config.HeadDim; attentionDropout = config.AttentionDropout;
             c_attn = projection($"{path}.c_attn", config.HiddenSize, 3L * config.HiddenSize, true);
             c_proj = projection($"{path}.c_proj", config.HiddenSize, config.HiddenSize, true);
-            resid_dropout = nn.Dropout(config.ResidualDropout);
+            resid_dropout = new VectorizedDropout(config.ResidualDropout);
             RegisterComponents();
         }
 
@@ -125,14 +125,14 @@ internal sealed class Gpt2LMHeadModel : nn.Module, ICausalLanguageModel
     sealed class Gpt2Mlp : nn.Module<Tensor, Tensor>
     {
         readonly nn.Module<Tensor, Tensor> c_fc, c_proj;
-        readonly Dropout dropout;
+        readonly nn.Module<Tensor, Tensor> dropout;
         readonly Func<Tensor, Tensor> act;
 
         public Gpt2Mlp(DecoderConfig config, string path, DecoderProjectionFactory projection) : base(nameof(Gpt2Mlp))
         {
             c_fc = projection($"{path}.c_fc", config.HiddenSize, config.IntermediateSize, true);
             c_proj = projection($"{path}.c_proj", config.IntermediateSize, config.HiddenSize, true);
-            dropout = nn.Dropout(config.ResidualDropout);
+            dropout = new VectorizedDropout(config.ResidualDropout);
             act = Activations.Get(config.HiddenAct);
             RegisterComponents();
         }

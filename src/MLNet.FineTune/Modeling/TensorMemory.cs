@@ -1,0 +1,42 @@
+using System.Runtime.InteropServices;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace MLNet.FineTune.Modeling;
+
+/// <summary>
+/// Raw access to a CPU tensor's buffer, for the few kernels written in C# (dropout masks, the AdamW update) and for
+/// reading small tensors without <c>data&lt;T&gt;()</c>, whose accessor is left to the finalizer on every call (see
+/// <see cref="ScalarFree"/> for why that matters).
+/// </summary>
+internal static class TensorMemory
+{
+    [DllImport("LibTorchSharp", EntryPoint = "THSTensor_data")]
+    static extern IntPtr THSTensor_data(IntPtr tensor);
+
+    /// <summary>Whether a tensor's elements lie densely in one CPU buffer of float32 (so a kernel may index it 0..numel−1).</summary>
+    public static bool IsDenseCpuFloat(Tensor t) => t.device_type == DeviceType.CPU && t.dtype == ScalarType.Float32 && t.is_contiguous() && !t.is_sparse;
+
+    /// <summary>The address of the tensor's first element (storage offset included). The tensor must outlive its use.</summary>
+    public static nint DataPointer(Tensor t) => THSTensor_data(t.Handle);
+
+    /// <summary>A new CPU int64 tensor holding <paramref name="values"/> (copied), without the pinned-array bookkeeping of <c>torch.tensor(array)</c>.</summary>
+    public static unsafe Tensor FromInt64(long[] values, params long[] shape)
+    {
+        var t = empty(shape, ScalarType.Int64);
+        if (t.numel() != values.Length) { t.Dispose(); throw new ArgumentException($"{values.Length} values do not fill shape [{string.Join(", ", shape)}].", nameof(values)); }
+        values.AsSpan().CopyTo(new Span<long>((void*)DataPointer(t), values.Length));
+        return t;
+    }
+
+    /// <summary>The values of a CPU tensor as int64, in row-major order.</summary>
+    public static unsafe long[] ToInt64Array(Tensor t)
+    {
+        if (t.device_type != DeviceType.CPU) throw new ArgumentException("ToInt64Array reads CPU tensors only.", nameof(t));
+        using var scope = NewDisposeScope();
+        var dense = t.to(ScalarType.Int64).contiguous();
+        var values = new long[dense.numel()];
+        new ReadOnlySpan<long>((void*)DataPointer(dense), values.Length).CopyTo(values);
+        return values;
+    }
+}
