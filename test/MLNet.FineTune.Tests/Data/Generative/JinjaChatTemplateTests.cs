@@ -139,6 +139,10 @@ public class JinjaChatTemplateTests
         }
         StringAssert.Contains(Assert.ThrowsExactly<NotSupportedException>(() => ChatTemplate.FromJinja("hi\n  {{ messages | tojson }}", null, null)).Message, "line 2, column 17");
         StringAssert.Contains(Assert.ThrowsExactly<FormatException>(() => ChatTemplate.FromJinja("{% if x %}open", null, null)).Message, "endif");
+        // Untrusted templates cannot overflow the stack: deep nesting is refused, long operator chains fail cleanly.
+        StringAssert.Contains(Assert.ThrowsExactly<NotSupportedException>(() => ChatTemplate.FromJinja("{{ " + new string('(', 5000) + "1" + new string(')', 5000) + " }}", null, null)).Message, "nesting deeper");
+        var chain = ChatTemplate.FromJinja("{{ 'a'" + string.Concat(Enumerable.Repeat(" ~ 'a'", 200_000)) + " }}", null, null);
+        Assert.ThrowsExactly<NotSupportedException>(() => chain.Render(UserChat, false));
         StringAssert.Contains(Assert.ThrowsExactly<FormatException>(() => ChatTemplate.FromJinja("{{ 'unclosed }}", null, null)).Message, "line 1, column 4");
     }
 

@@ -15,9 +15,12 @@ internal sealed class JinjaParser
     public static readonly HashSet<string> Methods = ["strip", "lstrip", "rstrip", "upper", "lower", "startswith", "endswith", "get", "replace"];
     static readonly HashSet<string> Comparisons = ["==", "!=", "<", ">", "<=", ">="];
 
+    /// <summary>Deepest nesting of statements and expressions accepted: a template is untrusted input, and recursion must not overflow the stack.</summary>
+    public const int MaxDepth = 100;
+
     readonly string source;
     readonly List<JinjaToken> tokens;
-    int index;
+    int index, depth;
 
     JinjaParser(string source)
     {
@@ -61,6 +64,7 @@ internal sealed class JinjaParser
     /// <summary>Statements up to the end of the template or up to a closing keyword (<c>endfor</c>, <c>elif</c>, ...), which is returned unconsumed in <paramref name="closer"/>.</summary>
     List<JinjaNode> ParseBody(out JinjaToken? closer)
     {
+        using var _ = Nest();
         var nodes = new List<JinjaNode>();
         while (true)
         {
@@ -184,7 +188,23 @@ internal sealed class JinjaParser
         EndStatement();
     }
 
-    JinjaExpr ParseExpression() => ParseConditional(allowConditional: true);
+    JinjaExpr ParseExpression()
+    {
+        using var _ = Nest();
+        return ParseConditional(allowConditional: true);
+    }
+
+    DepthGuard Nest()
+    {
+        System.Runtime.CompilerServices.RuntimeHelpers.EnsureSufficientExecutionStack();
+        if (++depth > MaxDepth) throw JinjaErrors.Unsupported(source, Peek.Position, $"nesting deeper than {MaxDepth} levels");
+        return new DepthGuard(this);
+    }
+
+    readonly struct DepthGuard(JinjaParser parser) : IDisposable
+    {
+        public void Dispose() => parser.depth--;
+    }
 
     JinjaExpr ParseConditional(bool allowConditional)
     {
@@ -194,7 +214,7 @@ internal sealed class JinjaParser
             int position = Next().Position;
             var condition = ParseOr();
             JinjaExpr? otherwise = null;
-            if (IsName("else")) { Next(); otherwise = ParseConditional(allowConditional: true); }
+            if (IsName("else")) { Next(); otherwise = ParseExpression(); }
             value = new JinjaConditional(value, condition, otherwise, position);
         }
         return value;
@@ -216,7 +236,7 @@ internal sealed class JinjaParser
 
     JinjaExpr ParseNot()
     {
-        if (IsName("not")) { int p = Next().Position; return new JinjaUnary("not", ParseNot(), p); }
+        if (IsName("not")) { int p = Next().Position; using var _ = Nest(); return new JinjaUnary("not", ParseNot(), p); }
         return ParseCompare();
     }
 
@@ -261,6 +281,7 @@ internal sealed class JinjaParser
 
     JinjaExpr ParseUnary()
     {
+        using var _ = Nest();
         if (IsOperator("-")) { int p = Next().Position; return ParseFilters(new JinjaUnary("-", ParseUnary(), p)); }
         if (IsOperator("+")) { Next(); return ParseUnary(); }
         return ParseFilters(ParsePostfix(ParsePrimary()));

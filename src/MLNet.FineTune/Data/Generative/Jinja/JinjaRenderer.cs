@@ -31,12 +31,17 @@ internal sealed class JinjaRenderer
     public static string Render(string source, IReadOnlyList<JinjaNode> template, Dictionary<string, object?> globals)
     {
         var renderer = new JinjaRenderer(source, globals);
-        renderer.Execute(template);
+        try { renderer.Execute(template); }
+        catch (InsufficientExecutionStackException)
+        {
+            throw new NotSupportedException("The chat template nests expressions too deeply to evaluate (a long chain of operators); simplify it or use a built-in template.");
+        }
         return renderer.output.ToString();
     }
 
     void Execute(IReadOnlyList<JinjaNode> nodes)
     {
+        System.Runtime.CompilerServices.RuntimeHelpers.EnsureSufficientExecutionStack();
         foreach (var node in nodes)
         {
             switch (node)
@@ -95,7 +100,13 @@ internal sealed class JinjaRenderer
         return JinjaUndefined.Instance;
     }
 
-    object? Evaluate(JinjaExpr expr) => expr switch
+    object? Evaluate(JinjaExpr expr)
+    {
+        System.Runtime.CompilerServices.RuntimeHelpers.EnsureSufficientExecutionStack(); // a template is untrusted: deep trees must not overflow the stack
+        return EvaluateNode(expr);
+    }
+
+    object? EvaluateNode(JinjaExpr expr) => expr switch
     {
         JinjaLiteral l => l.Value,
         JinjaName n => Lookup(n.Name),
