@@ -67,9 +67,11 @@ internal sealed class PipelineBpeTransformerTokenizer : TransformerTokenizer
 
     void AppendWord(AlignedText word, int wordIndex, List<TokenPiece> output)
     {
-        var (symbols, starts, ends) = pipeline.ByteLevel ? ByteLevelSymbols(word) : CharacterSymbols(word);
+        var (symbols, starts, ends) = InitialSymbols(word);
         if (symbols.Length == 0) return;
-        if (options.IgnoreMerges && string.Concat(symbols) is var whole && vocab.TryGetValue(whole, out int wholeId))
+        // HF looks the word up as the model sees it: byte-level spelled, or the normalized text (not its fallback bytes).
+        string whole = pipeline.ByteLevel ? string.Concat(symbols) : word.Text;
+        if (options.IgnoreMerges && vocab.TryGetValue(whole, out int wholeId))
         {
             output.Add(new TokenPiece(wholeId, whole, starts[0], ends[^1], wordIndex));
             return;
@@ -86,26 +88,11 @@ internal sealed class PipelineBpeTransformerTokenizer : TransformerTokenizer
         }
     }
 
-    /// <summary>A byte-level word: one symbol per UTF-8 byte, spanning the character the byte belongs to.</summary>
-    static (string[] Symbols, int[] Starts, int[] Ends) ByteLevelSymbols(AlignedText word)
-    {
-        var symbols = new List<string>();
-        var starts = new List<int>();
-        var ends = new List<int>();
-        Span<byte> buffer = stackalloc byte[4];
-        for (int i = 0; i < word.Length;)
-        {
-            var (cp, len) = UnicodeText.CodePointAt(word.Text, i);
-            int n = new Rune(Rune.IsValid(cp) ? cp : 0xFFFD).EncodeToUtf8(buffer);
-            var spelled = ByteLevelBpe.ToByteLevel(buffer[..n]);
-            for (int k = 0; k < n; k++) { symbols.Add(spelled[k].ToString()); starts.Add(word.Start[i]); ends.Add(word.End[i + len - 1]); }
-            i += len;
-        }
-        return ([.. symbols], [.. starts], [.. ends]);
-    }
-
-    /// <summary>A SentencePiece-style word: one symbol per character, or its <c>&lt;0xNN&gt;</c> bytes, or the unknown token.</summary>
-    (string[] Symbols, int[] Starts, int[] Ends) CharacterSymbols(AlignedText word)
+    /// <summary>
+    /// The initial symbols of a word, each with the input span of its character: byte-level, one per UTF-8 byte (spelled
+    /// in the byte alphabet); SentencePiece-style, one per character, or its <c>&lt;0xNN&gt;</c> bytes, or the unknown token.
+    /// </summary>
+    (string[] Symbols, int[] Starts, int[] Ends) InitialSymbols(AlignedText word)
     {
         var symbols = new List<string>();
         var starts = new List<int>();
@@ -117,10 +104,15 @@ internal sealed class PipelineBpeTransformerTokenizer : TransformerTokenizer
             string c = word.Text.Substring(i, len);
             int start = word.Start[i], end = word.End[i + len - 1];
             i += len;
+            int n = new Rune(Rune.IsValid(cp) ? cp : 0xFFFD).EncodeToUtf8(buffer);
+            if (pipeline.ByteLevel)
+            {
+                foreach (char b in ByteLevelBpe.ToByteLevel(buffer[..n])) Add(b.ToString());
+                continue;
+            }
             if (vocab.ContainsKey(c)) { Add(c); continue; }
             if (options.ByteFallback)
             {
-                int n = new Rune(Rune.IsValid(cp) ? cp : 0xFFFD).EncodeToUtf8(buffer);
                 var bytes = new string[n];
                 for (int k = 0; k < n; k++) bytes[k] = $"<0x{buffer[k]:X2}>";
                 if (bytes.All(vocab.ContainsKey)) { foreach (var b in bytes) Add(b); continue; }

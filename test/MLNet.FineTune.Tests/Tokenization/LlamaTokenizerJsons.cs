@@ -243,7 +243,7 @@ internal static class LlamaTokenizerJsons
     /// <summary>Strings that stress whitespace, digits, punctuation, accents, CJK, emoji, unknown characters and special tokens.</summary>
     public static readonly string[] Corpus =
     [
-        "hello world", "the world", "The World", " leading space", "trailing space ", "  two leading", "multiple    inner   spaces",
+        "hello world", "say hello there", "the world", "The World", " leading space", "trailing space ", "  two leading", "multiple    inner   spaces",
         "   ", " ", "", "a", "\n", "line one\nline two\n\nline four", "tab\tseparated\t\tvalues", "crlf\r\nnext", " \n \n ",
         "123 4567 89", "1234567890", "3.14, -42! 12,345.67", "Wait... what?!", "he said 'twas don't I'm we'll they'VE",
         "café naïve résumé", "e\u0301 combining accent", "Ünïcödé ßtraße", "中文 text 中", "日本語のテキスト", "한국어",
@@ -264,6 +264,21 @@ internal static class LlamaTokenizerJsons
     [
         "<|im_start|>user\nhello<|im_end|>\n<|im_start|>assistant\n", "a <|endoftext|> b", "café au lait", "cafe\u0301 composed", "xcafé",
     ];
+
+    static readonly string[] Pieces =
+    [
+        " ", "  ", "\n", "\t", "\r\n", "a", "e", "h", "l", "o", "r", "t", "w", "he", "the", "world", "in", "中", "é", "e\u0301", "😀",
+        "👍🏽", "1", "23", "456", "'s", "'T", "'ll", ".", "!", "?!", "Z", "ß", "\u00a0", "𝔘", "<s>", "</s>", "<unk>", "<|eot_id|>",
+        "<|begin_of_text|>", "<|im_end|>", "café", "ﬁ", "\u200b", " hello",
+    ];
+
+    /// <summary>Seeded random concatenations of <see cref="Pieces"/> (whitespace runs, merges across words, added tokens anywhere).</summary>
+    public static IEnumerable<string> RandomTexts(int count, int seed)
+    {
+        var random = new Random(seed);
+        for (int i = 0; i < count; i++)
+            yield return string.Concat(Enumerable.Range(0, random.Next(1, 16)).Select(_ => Pieces[random.Next(Pieces.Length)]));
+    }
 
     public static string Show(string s) => string.Concat(s.Select(c => c < 0x20 || c > 0x7E ? $"\\u{(int)c:X4}" : c.ToString()));
 
