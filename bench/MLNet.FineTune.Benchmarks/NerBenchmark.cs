@@ -4,6 +4,7 @@ using Microsoft.ML;
 using MLNet.FineTune.Data;
 using MLNet.FineTune.Evaluation;
 using MLNet.FineTune.Heads;
+using MLNet.FineTune.Onnx;
 using TorchSharp;
 
 namespace MLNet.FineTune.Benchmarks;
@@ -43,7 +44,32 @@ public static class NerBenchmark
         result["test_score_s"] = Math.Round(scored.Seconds, 2);
         result["hyperparameters"] = settings.Describe();
         result["peak_rss_mib"] = ProcessMemory.PeakRssMb();
+        if (Flags.String(args, "--onnx-int8", "") is { Length: > 0 } folder)
+            result["onnx"] = OnnxF1(ml, (FineTuneTransformer)model, testSentences, folder);
         return JsonSerializer.Serialize(result);
+    }
+
+    /// <summary>
+    /// Entity F1 of the same fitted model exported to ONNX as fp32 and as each int8 plan (docs/onnx-int8.md), scored by
+    /// MLNet.FineTune.Onnx on the same test sentences; the files are left in <paramref name="folder"/> with their sizes reported.
+    /// </summary>
+    static Dictionary<string, object?> OnnxF1(MLContext ml, FineTuneTransformer model, List<ConllSentence> test, string folder)
+    {
+        Directory.CreateDirectory(folder);
+        var gold = test.Select(s => s.Tags).ToList();
+        var texts = test.ToDataView(ml, ConllColumns.Text);
+        var results = new Dictionary<string, object?>();
+        foreach (var plan in new Export.Int8Plan?[] { null, Export.Int8Plan.All, Export.Int8Plan.Default, new(true, true, 1) })
+        {
+            string name = plan is null ? "fp32" : "int8-" + plan.Name, path = Path.Combine(folder, $"ner-{name}.onnx");
+            Export.OnnxExport.Save(model.BuildOnnx(quantize: plan is not null, plan), path);
+            using var scorer = ml.Model.LoadFineTuneOnnx(path);
+            var tags = ScoredColumns.Score(ml, scorer, texts, new[] { "PredictedTags" }, Array.Empty<string>()).Tags["PredictedTags"];
+            var report = Evaluate(ml, gold, tags);
+            results[name] = new Dictionary<string, object?> { ["micro_f1"] = Round(report.Micro.F1), ["token_accuracy"] = Round(report.Accuracy), ["onnx_mb"] = Math.Round(new FileInfo(path).Length / 1e6, 1) };
+            Console.Error.WriteLine($"{name}: {JsonSerializer.Serialize(results[name])}");
+        }
+        return results;
     }
 
     /// <summary>

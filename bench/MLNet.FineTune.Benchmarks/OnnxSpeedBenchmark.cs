@@ -25,12 +25,13 @@ public static class OnnxSpeedBenchmark
         switch (step)
         {
             case "prepare": yield return Prepare(folder, args); break;
+            case "int8-plans": yield return Int8Plans(folder); break;
             case "run": yield return Score(args.Length > 0 ? args[0] : throw new ArgumentException("onnx-speed run <torch|fp32|int8>"), folder); break;
             case "all":
                 foreach (var system in new[] { "torch", "fp32", "int8" })
                     if (ChildProcess.Run(["onnx-speed", "run", system, "--folder", folder]) != 0) throw new InvalidOperationException($"onnx-speed run {system} failed");
                 break;
-            default: throw new ArgumentException("onnx-speed <prepare|run|all>");
+            default: throw new ArgumentException("onnx-speed <prepare|int8-plans|run|all>");
         }
     }
 
@@ -74,7 +75,47 @@ public static class OnnxSpeedBenchmark
             ["onnx_fp32_mb"] = Mb(Onnx(folder, "fp32")),
             ["onnx_int8_mb"] = Mb(Onnx(folder, "int8")),
             ["load"] = File.ReadAllText("/proc/loadavg").Trim(),
-        });
+        }) + Environment.NewLine + Int8Plans(folder, ml, model, dev);
+    }
+
+    /// <summary>The int8 variants (which MatMuls stay float, <see cref="Export.Int8Plan"/>) measured on the prepared model.</summary>
+    static readonly Export.Int8Plan[] Plans =
+    [
+        Export.Int8Plan.All, new(true, false, 0), new(false, true, 0), new(true, true, 0), new(true, false, 1), new(true, true, 1), new(true, false, 2),
+    ];
+
+    /// <summary>
+    /// Dev accuracy and file size of each int8 plan, from the model zip <c>prepare</c> saved (accuracy does not depend on
+    /// machine load, so this can run apart from the timed runs).
+    /// </summary>
+    static string Int8Plans(string folder)
+    {
+        var ml = new MLContext(seed: 1);
+        var model = ml.Model.Load(Zip(folder), out _) as FineTuneTransformer ?? throw new InvalidOperationException($"{Zip(folder)} is not a FineTune model.");
+        return Int8Plans(folder, ml, model, SentimentData.Load(ml, "dev.tsv"));
+    }
+
+    static string Int8Plans(string folder, MLContext ml, FineTuneTransformer model, IDataView dev)
+    {
+        using (var fp32 = ml.Model.LoadFineTuneOnnx(Onnx(folder, "fp32")))
+            Console.WriteLine(JsonSerializer.Serialize(new { plan = "fp32", dev_accuracy = Math.Round(SentimentData.Accuracy(ml, fp32.Transform(dev)), 4), onnx_mb = Mb(Onnx(folder, "fp32")) }));
+        var lines = new List<string>();
+        foreach (var plan in Plans)
+        {
+            var path = Onnx(folder, "int8-" + plan.Name);
+            Export.OnnxExport.Save(model.BuildOnnx(quantize: true, plan), path);
+            using var scorer = ml.Model.LoadFineTuneOnnx(path);
+            var line = JsonSerializer.Serialize(new Dictionary<string, object>
+            {
+                ["mode"] = "onnx-speed int8-plan",
+                ["float_kept"] = plan.Name,
+                ["dev_accuracy"] = Math.Round(SentimentData.Accuracy(ml, scorer.Transform(dev)), 4),
+                ["onnx_mb"] = Mb(path),
+            });
+            Console.WriteLine(line);
+            lines.Add(line);
+        }
+        return string.Join(Environment.NewLine, lines);
     }
 
     static double Mb(string path) => Math.Round(new FileInfo(path).Length / 1e6, 1);

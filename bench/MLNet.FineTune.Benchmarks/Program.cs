@@ -8,7 +8,7 @@ using MLNet.FineTune.Benchmarks;
 //   scoring <baseline|finetune>                   Transform rows/s and PredictionEngine latency of a reloaded model
 //   ops                                           times single ops: LoRA's rank-8 GEMM layouts, dropout, GELU, LayerNorm, softmax
 //   soak [--predictions N]                        N single predictions on 4 threads (ThreadSafePredictor), RSS every N/10
-//   ner <conll2003|wikiann> [--rows N] [--test-rows N] [--epochs N] [--maxlen N] [--hidden N --layers N --heads N --ffn N] [--lr X]
+//   ner <conll2003|wikiann> [--rows N] [--test-rows N] [--onnx-int8 FOLDER] [--epochs N] [--maxlen N] [--hidden N --layers N --heads N --ffn N] [--lr X]
 //                                                 built-in model from scratch, entity F1 (seqeval) on the test split (all rows by default)
 //   multitask [--rows-sst2 N] [--rows-ner N] [--test-rows N] [--epochs N] [--sampling mixed|proportional|roundrobin] [...model flags as ner]
 //                                                 SST-2 alone, WikiANN alone, both heads on one encoder; quality and scoring time
@@ -17,13 +17,13 @@ using MLNet.FineTune.Benchmarks;
 //   fewshot-summary <results.jsonl>...            mean ± std per method and size over every fewshot line in the files
 //   embed-speed [--rounds 3] [--latency-calls 300] [--texts N] [--threads 2] [--only ours|package]   MiniLM embeddings: ours vs the ONNX Runtime package
 //   mrpc-embed <frozen|contrastive|cosent> [--epochs 1]   MRPC dev accuracy/F1 by cosine threshold (best-accuracy threshold on train)
-//   onnx-speed <prepare [--rows 2000] [--epochs 1] [--maxlen 64] | run <torch|fp32|int8> | all> [--folder F]
+//   onnx-speed <prepare [--rows 2000] [--epochs 1] [--maxlen 64] | int8-plans | run <torch|fp32|int8> | all> [--folder F]
 //                                                 MiniLM sentiment: TorchSharp vs ONNX Runtime fp32/int8 (accuracy, throughput, latency, RSS, cold start)
 // "peft all" runs each method in its own child process, so every peak RSS (VmHWM) belongs to one method only.
 const string Usage = "usage: peft <method|all> [--quick] [--steps N] [--warmup N] | encoder | train <full|lora> [--steps N] | " +
     "sst2 <baseline|finetune> [--rows N] [--epochs N] [--maxlen N] [--seed N] | scoring <baseline|finetune|minilm> [--texts-file tsv] | soak [--predictions N] | " +
     "ner <conll2003|wikiann|wnut17> [--rows N] [--epochs N] [--maxlen N] | mrpc <baseline|finetune> [--rows N] | export-hf <minilm|arctic> <folder> | multitask [--rows-sst2 N] [--rows-ner N] [--epochs N] | " +
-    "fewshot <mlnet|frozen|finetune|setfit> [--sizes 8,16,64] [--draw-from 0] [--draws 10] | fewshot-summary <files> | embed-speed [--only ours|package] | mrpc-embed <frozen|contrastive|cosent> | onnx-speed <prepare|run <torch|fp32|int8>|all>";
+    "fewshot <mlnet|frozen|finetune|setfit> [--sizes 8,16,64] [--draw-from 0] [--draws 10] | fewshot-summary <files> | embed-speed [--only ours|package] | mrpc-embed <frozen|contrastive|cosent> | onnx-speed <prepare|int8-plans|run <torch|fp32|int8>|all>";
 if (args.Length < 1) { Console.Error.WriteLine(Usage); return 2; }
 string Arg(int i) => i < args.Length ? args[i] : throw new ArgumentException(Usage);
 var rest = args.Skip(2).ToArray();

@@ -31,7 +31,7 @@ public sealed partial class FineTuneTransformer
     /// <param name="options">Export options: <see cref="OnnxExportOptions.Quantization"/> writes int8 weights (off by default).</param>
     public void ExportOnnx(string path, OnnxExportOptions options) => OnnxExport.Save(BuildOnnx(OnnxExportOptions.Check(path, options)), path);
 
-    internal ProtoMessage BuildOnnx(bool quantize = false) => OnnxExport.Build(Network, Settings.OutputColumnPrefix, OnnxMetadata(), quantize);
+    internal ProtoMessage BuildOnnx(bool quantize = false, Int8Plan? plan = null) => OnnxExport.Build(Network, Settings.OutputColumnPrefix, OnnxMetadata(), quantize, plan);
 
     IEnumerable<KeyValuePair<string, string>> OnnxMetadata() => OnnxScoringMetadata(
         new OnnxScoringSettings(Settings.InputColumns, Settings.OutputColumnPrefix, scorer.MaxLength, Settings.Truncation.ToString(),

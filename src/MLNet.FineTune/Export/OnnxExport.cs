@@ -28,7 +28,8 @@ internal static class OnnxExport
     /// <param name="outputPrefix">The transformer's output prefix (multi-task heads add "name.").</param>
     /// <param name="metadata">More metadata_props (model card, settings, tokenizer files).</param>
     /// <param name="quantize">Dynamic int8 weights (<see cref="OnnxQuantizer"/>).</param>
-    public static ProtoMessage Build(TaskNetwork network, string outputPrefix, IEnumerable<KeyValuePair<string, string>> metadata, bool quantize = false)
+    /// <param name="plan">Which MatMuls stay float when quantizing (default <see cref="Int8Plan.Default"/>).</param>
+    public static ProtoMessage Build(TaskNetwork network, string outputPrefix, IEnumerable<KeyValuePair<string, string>> metadata, bool quantize = false, Int8Plan? plan = null)
     {
         CheckSupported(network);
         using var scope = NewDisposeScope();
@@ -48,7 +49,7 @@ internal static class OnnxExport
             [HeadsKey] = JsonSerializer.Serialize(heads),
             [LabelNamesKey] = JsonSerializer.Serialize(heads.ToDictionary(h => h.Name, h => h.LabelNames)),
         };
-        Quantize(g, own, quantize);
+        Quantize(g, own, quantize, plan);
         var version = typeof(OnnxExport).Assembly.GetName().Version?.ToString() ?? "";
         return OnnxModelWriter.Model(g, $"{config.ModelType} fine-tuned ({string.Join(", ", heads.Select(h => h.Kind))})", version, own.Concat(metadata));
     }
@@ -59,7 +60,7 @@ internal static class OnnxExport
     /// <see cref="EmbeddingKind"/>, so a scorer reads both kinds of export the same way; the pooling, normalisation and
     /// dimensions are also written under <see cref="EmbeddingKey"/>.
     /// </summary>
-    public static ProtoMessage BuildEmbedding(EncoderModel encoder, EmbeddingGraphSpec spec, IEnumerable<KeyValuePair<string, string>> metadata, bool quantize = false)
+    public static ProtoMessage BuildEmbedding(EncoderModel encoder, EmbeddingGraphSpec spec, IEnumerable<KeyValuePair<string, string>> metadata, bool quantize = false, Int8Plan? plan = null)
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
@@ -78,7 +79,7 @@ internal static class OnnxExport
             [HeadsKey] = JsonSerializer.Serialize(new[] { head }),
             [EmbeddingKey] = JsonSerializer.Serialize(new { spec.Pooling, spec.Normalize, spec.Dimensions }),
         };
-        Quantize(g, own, quantize);
+        Quantize(g, own, quantize, plan);
         var version = typeof(OnnxExport).Assembly.GetName().Version?.ToString() ?? "";
         return OnnxModelWriter.Model(g, $"{config.ModelType} text embedding ({spec.Pooling} pooling)", version, own.Concat(metadata));
     }
@@ -103,11 +104,12 @@ internal static class OnnxExport
         return OnnxModelWriter.Model(g, $"{config.ModelType} encoder", "", [KeyValuePair.Create(FormatKey, FormatVersion)]);
     }
 
-    static void Quantize(OnnxGraphBuilder g, Dictionary<string, string> metadata, bool quantize)
+    static void Quantize(OnnxGraphBuilder g, Dictionary<string, string> metadata, bool quantize, Int8Plan? plan)
     {
         if (!quantize) return;
-        OnnxQuantizer.Apply(g);
-        metadata[QuantizationKey] = OnnxQuantizer.Description;
+        plan ??= Int8Plan.Default;
+        OnnxQuantizer.Apply(g, plan);
+        metadata[QuantizationKey] = OnnxQuantizer.Describe(plan);
     }
 
     /// <summary>Writes <paramref name="model"/> to <paramref name="path"/> atomically (never a partial file at the target).</summary>

@@ -11,19 +11,23 @@ namespace MLNet.FineTune.Export;
 /// rather than int8: on x86 CPUs without VNNI, ONNX Runtime's uint8×int8 kernel sums pairs in int16 and can saturate
 /// (its documentation's "reduce_range" caveat); uint8×uint8 has no such limit. The word-embedding table becomes int8
 /// per row (symmetric), dequantized after the <c>Gather</c> (only the looked-up rows). LayerNorm, softmax, the other
-/// embedding tables and the attention products stay float.
+/// embedding tables and the attention products stay float, and so do the MatMuls <see cref="Int8Plan"/> keeps.
 /// </summary>
 internal static class OnnxQuantizer
 {
     public const string Description = "dynamic-int8: MatMul weights uint8 per output column (MatMulInteger, activations by DynamicQuantizeLinear), word embeddings int8 per row";
 
-    public static void Apply(OnnxGraphBuilder g)
+    /// <summary>The metadata text of a plan: <see cref="Description"/> plus which MatMuls stayed float.</summary>
+    public static string Describe(Int8Plan plan) => plan == Int8Plan.All ? Description : $"{Description}; float32 kept: {plan.Name}";
+
+    public static void Apply(OnnxGraphBuilder g, Int8Plan plan)
     {
         var uses = g.Nodes.SelectMany(n => n.Inputs).GroupBy(i => i).ToDictionary(x => x.Key, x => x.Count());
+        int layers = Int8Plan.CountLayers(g.Nodes.Where(n => n.OpType == "MatMul").Select(n => n.Inputs[1]));
         var quantizedActivations = new Dictionary<string, string[]>(StringComparer.Ordinal);
         g.Rewrite(node =>
         {
-            if (node.OpType == "MatMul" && Weight(g, node.Inputs[1], uses) is { } w)
+            if (node.OpType == "MatMul" && Weight(g, node.Inputs[1], uses) is { } w && !plan.KeepsFloat(w.Name, layers))
             {
                 MatMul(g, node, w, quantizedActivations);
                 return true;

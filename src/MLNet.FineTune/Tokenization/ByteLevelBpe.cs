@@ -75,6 +75,16 @@ internal sealed class ByteLevelBpe
         return new string(chars);
     }
 
+    /// <summary>The bytes a token spells in the byte alphabet, or null if it has a character outside it.</summary>
+    public static byte[]? TryBytes(string token)
+    {
+        var bytes = new byte[token.Length];
+        for (int i = 0; i < token.Length; i++)
+            if (CharToByte.TryGetValue(token[i], out byte b)) bytes[i] = b;
+            else return null;
+        return bytes;
+    }
+
     /// <summary>UTF-8 text of byte-level tokens; characters outside the byte alphabet are kept as they are.</summary>
     public static string FromByteLevel(IEnumerable<string> tokens)
     {
@@ -109,12 +119,24 @@ internal sealed class ByteLevelBpe
 
     string[] MergeUncached(string word)
     {
-        int n = word.Length;
-        if (n <= 1) return n == 0 ? [] : [word];
-        var symbols = new string[n];
+        if (word.Length <= 1) return word.Length == 0 ? [] : [word];
+        var symbols = new string[word.Length];
+        for (int i = 0; i < symbols.Length; i++) symbols[i] = word[i].ToString();
+        return [.. MergeSymbols(symbols, ranks).Select(p => p.Symbol)];
+    }
+
+    /// <summary>
+    /// The merge loop of <see cref="Merge"/> over any initial symbols (characters, or SentencePiece byte-fallback tokens):
+    /// the merged symbols with the index of the first initial symbol each covers. <paramref name="symbols"/> is overwritten.
+    /// </summary>
+    internal static List<(string Symbol, int First)> MergeSymbols(string[] symbols, Dictionary<(string, string), int> ranks)
+    {
+        int n = symbols.Length;
+        var result = new List<(string, int)>();
+        if (n == 0) return result;
         var next = new int[n];
         var prev = new int[n];
-        for (int i = 0; i < n; i++) { symbols[i] = word[i].ToString(); next[i] = i + 1 < n ? i + 1 : -1; prev[i] = i - 1; }
+        for (int i = 0; i < n; i++) { next[i] = i + 1 < n ? i + 1 : -1; prev[i] = i - 1; }
         var heap = new PriorityQueue<(int Left, string First, string Second), long>();
         void Candidate(int left, List<(int, string, string, long)>? pending)
         {
@@ -145,9 +167,8 @@ internal sealed class ByteLevelBpe
             if (prev[l] >= 0) Candidate(prev[l], created);
             Candidate(l, created);
         }
-        var pieces = new List<string>();
-        for (int i = 0; i >= 0; i = next[i]) pieces.Add(symbols[i]);
-        return [.. pieces];
+        for (int i = 0; i >= 0; i = next[i]) result.Add((symbols[i], i));
+        return result;
     }
 
     static char[] BuildByteToChar()

@@ -58,8 +58,10 @@ internal static class TokenizerFactory
     }
 
     /// <summary>Resolves special tokens to ids (adding named ones missing from the vocabulary after it, as HF does).</summary>
+    // template: where the special tokens go when the files say it (a tokenizer.json post-processor), given the id of a
+    // special token by key (bos_token, ...); null = by model type.
     public static TokenizerSettings Settings(TokenizerFolderConfig config, string fallbackModelType, Func<string, int?> vocabId,
-        int vocabCount, List<string> files, string folder)
+        int vocabCount, List<string> files, string folder, Func<Func<string, int?>, SpecialTokenTemplate>? template = null)
     {
         var added = new List<AddedToken>(config.AddedTokens);
         foreach (var (key, token) in config.SpecialTokens)
@@ -72,10 +74,10 @@ internal static class TokenizerFactory
         int? Special(string key) => config.SpecialTokens.TryGetValue(key, out var t) ? added.First(a => a.Content == t.Content).Id : null;
 
         string modelType = config.ModelType ?? ModelTypeFromTokenizerClass(config.TokenizerString("tokenizer_class")) ?? fallbackModelType;
-        var template = Template(modelType, Special, config.TokenizerBool("add_bos_token") ?? false, folder);
+        var placed = template?.Invoke(Special) ?? Template(modelType, Special, config.TokenizerBool("add_bos_token") ?? false, folder);
         int pad = Special("pad_token") ?? Special("eos_token") ?? Special("unk_token")
             ?? throw new FormatException($"Tokenizer in '{folder}' defines no pad_token, eos_token or unk_token, so there is nothing to pad with.");
-        return new TokenizerSettings(modelType, template, added, pad, Special("eos_token"), Special("mask_token"),
+        return new TokenizerSettings(modelType, placed, added, pad, Special("eos_token"), Special("mask_token"),
             MaxLength(config, modelType), config.TokenizerBool("clean_up_tokenization_spaces") ?? true, [.. files, .. config.FilesRead]);
     }
 
@@ -93,13 +95,14 @@ internal static class TokenizerFactory
         return RobertaStyle.Contains(modelType) ? SpecialTokenTemplate.Roberta(cls.Value, sep.Value) : SpecialTokenTemplate.Bert(cls.Value, sep.Value);
     }
 
-    static string? ModelTypeFromTokenizerClass(string? tokenizerClass)
+    internal static string? ModelTypeFromTokenizerClass(string? tokenizerClass)
     {
         if (tokenizerClass == null) return null;
         var name = tokenizerClass.EndsWith("Fast", StringComparison.Ordinal) ? tokenizerClass[..^4] : tokenizerClass;
         name = name.EndsWith("Tokenizer", StringComparison.Ordinal) ? name[..^9] : name;
         return name switch
         {
+            "PreTrainedTokenizer" => null, // the generic class says nothing about the model
             "XLMRoberta" => "xlm-roberta",
             "GPT2" => "gpt2",
             _ => name.ToLowerInvariant(),

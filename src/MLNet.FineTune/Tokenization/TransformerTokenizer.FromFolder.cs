@@ -4,9 +4,11 @@ abstract partial class TransformerTokenizer
 {
     /// <summary>
     /// Reads the tokenizer of a Hugging Face checkpoint folder, choosing by the files present (first match wins):
-    /// <c>vocab.txt</c> → WordPiece; <c>vocab.json</c> + <c>merges.txt</c> → byte-level BPE; <c>*.model</c> →
-    /// SentencePiece (Microsoft.ML.Tokenizers); <c>tokenizer.json</c> (WordPiece or byte-level BPE models) → same
-    /// algorithms. The slow-tokenizer files win over tokenizer.json because the references are HF slow tokenizers.
+    /// <c>vocab.txt</c> → WordPiece; <c>vocab.json</c> + <c>merges.txt</c> → byte-level BPE; <c>tokenizer.json</c> with a
+    /// BPE model → that BPE (GPT-2 style byte-level, or the Llama family's SentencePiece-style / Split + ByteLevel
+    /// pipelines, id for id with HF's fast tokenizer); <c>*.model</c> → SentencePiece (Microsoft.ML.Tokenizers);
+    /// <c>tokenizer.json</c> with a WordPiece model → WordPiece. The slow-tokenizer vocabulary files win over
+    /// tokenizer.json because the references for those are HF slow tokenizers.
     /// Special tokens come from tokenizer_config.json / special_tokens_map.json, the model type from config.json
     /// <c>model_type</c> or else tokenizer_config <c>tokenizer_class</c>.
     /// </summary>
@@ -34,10 +36,12 @@ abstract partial class TransformerTokenizer
         if (files.Exists(vocabJson) && files.Exists(merges))
             return TokenizerFactory.ByteLevelBpe(config, ByteLevelBpe.ReadVocabJson(files.ReadAllText(vocabJson), files.PathOf(vocabJson)),
                 ByteLevelBpe.ReadMerges(files.ReadAllText(merges), files.PathOf(merges)), [files.PathOf(vocabJson), files.PathOf(merges)], folder);
-        if (FindSentencePieceModel(files) is { } model)
-            return TokenizerFactory.SentencePiece(config, files.ReadAllBytes(model), files.PathOf(model), folder);
-        if (files.Exists(tokenizerJson))
+        var model = FindSentencePieceModel(files);
+        // A Llama-family checkpoint ships tokenizer.model and tokenizer.json; the BPE tokenizer.json is what HF loads (fast).
+        if (files.Exists(tokenizerJson) && (model is null || TokenizerJsonReader.IsBpe(files.ReadAllText(tokenizerJson), files.PathOf(tokenizerJson))))
             return TokenizerJsonReader.Read(config, files.ReadAllText(tokenizerJson), files.PathOf(tokenizerJson), folder);
+        if (model is not null)
+            return TokenizerFactory.SentencePiece(config, files.ReadAllBytes(model), files.PathOf(model), folder);
 
         var hint = files.Exists(vocabJson) ? " (vocab.json is there but merges.txt is missing)" : files.Exists(merges) ? " (merges.txt is there but vocab.json is missing)" : "";
         throw new FileNotFoundException(

@@ -22,7 +22,7 @@ abstract partial class TransformerTokenizer
     private protected TransformerTokenizer(TokenizerSettings settings)
     {
         this.settings = settings;
-        splitter = new AddedTokenSplitter(settings.AddedTokens);
+        splitter = new AddedTokenSplitter(settings.AddedTokens.Where(t => !t.Normalized));
         addedById = settings.AddedTokens.GroupBy(t => t.Id).ToDictionary(g => g.Key, g => g.First());
         specialIds = [.. settings.AddedTokens.Where(t => t.Special).Select(t => t.Id)];
     }

@@ -30,7 +30,7 @@ public class QuantizedExportTests
     {
         using var network = ExportTestNetworks.Build(modelType, method, ExportTestNetworks.Multiclass(), ExportTestNetworks.Tokens());
         var fp32 = OnnxExport.Build(network, "", []).ToArray();
-        var int8 = OnnxExport.Build(network, "", [], quantize: true).ToArray();
+        var int8 = OnnxExport.Build(network, "", [], quantize: true, Int8Plan.All).ToArray();
 
         var floatGraph = OnnxReader.Read(fp32, "fp32").Graph;
         var quantGraph = OnnxReader.Read(int8, "int8").Graph;
@@ -87,5 +87,44 @@ public class QuantizedExportTests
             StringAssert.Contains(bad.Message, "OnnxExportOptions.Quantization");
         }
         finally { folder.Delete(recursive: true); }
+    }
+
+    [TestMethod]
+    [DataRow("bert")]
+    [DataRow("distilbert")]
+    public void DefaultPlanKeepsTheHeadAndFfnOutputsFloat(string modelType)
+    {
+        using var network = ExportTestNetworks.Build(modelType, PeftMethod.Full, ExportTestNetworks.Multiclass(), ExportTestNetworks.Tokens());
+        var bytes = OnnxExport.Build(network, "", [], quantize: true).ToArray();
+        var graph = OnnxReader.Read(bytes, "int8").Graph;
+        var initializers = graph.Initializers.Select(t => t.Name).ToHashSet();
+        var floatWeights = graph.Nodes.Where(n => n.OpType == "MatMul" && initializers.Contains(n.Inputs[1])).Select(n => n.Inputs[1]).ToList();
+        var quantized = graph.Nodes.Where(n => n.OpType == "MatMulInteger").Select(n => n.Inputs[1]).ToList();
+        Console.WriteLine($"{modelType}: float {string.Join(", ", floatWeights)}");
+        string ffnOut = modelType == "distilbert" ? ".ffn.lin2.weight" : ".output.dense.weight";
+        int layers = network.Encoder.Config.NumLayers;
+        Assert.AreEqual(layers, floatWeights.Count(w => w.EndsWith(ffnOut, StringComparison.Ordinal) && !w.Contains(".attention.", StringComparison.Ordinal)), "every FFN output stays float");
+        Assert.IsTrue(floatWeights.Any(w => w.Contains("classifier", StringComparison.Ordinal)), "the head stays float");
+        Assert.IsTrue(floatWeights.All(w => !w.Contains("query", StringComparison.Ordinal) && !w.Contains("q_lin", StringComparison.Ordinal)), "attention projections are quantized");
+        Assert.AreEqual(4 * layers + layers, quantized.Count, "Q, K, V, attention output and FFN input of every layer are quantized");
+        using var session = new InferenceSession(bytes);
+        StringAssert.EndsWith(session.ModelMetadata.CustomMetadataMap[OnnxExport.QuantizationKey], "float32 kept: head+ffn-output");
+    }
+
+    [TestMethod]
+    public void PlanNamesTheWeightsItKeeps()
+    {
+        var plan = new Int8Plan(Head: false, FfnOutput: false, LastLayers: 1);
+        Assert.IsTrue(plan.KeepsFloat("bert.encoder.layer.5.attention.self.query.weight", 6));
+        Assert.IsFalse(plan.KeepsFloat("bert.encoder.layer.4.attention.self.query.weight", 6));
+        Assert.IsFalse(plan.KeepsFloat("heads.0.classifier.weight", 6), "the head is quantized unless Head is set");
+        Assert.IsTrue(Int8Plan.Default.KeepsFloat("distilbert.transformer.layer.0.ffn.lin2.weight", 6));
+        Assert.IsFalse(Int8Plan.Default.KeepsFloat("distilbert.transformer.layer.0.ffn.lin1.weight", 6));
+        Assert.IsFalse(Int8Plan.Default.KeepsFloat("bert.encoder.layer.0.attention.output.dense.weight", 6));
+        Assert.IsTrue(Int8Plan.Default.KeepsFloat("bert.encoder.layer.0.output.dense.weight", 6));
+        Assert.IsTrue(Int8Plan.Default.KeepsFloat("bert.pooler.dense.weight", 6));
+        Assert.AreEqual(6, Int8Plan.CountLayers(["bert.encoder.layer.5.output.dense.weight", "bert.encoder.layer.0.output.dense.weight", "x.weight"]));
+        Assert.AreEqual("all", Int8Plan.All.Name);
+        Assert.AreEqual("head+last-1", new Int8Plan(true, false, 1).Name);
     }
 }
