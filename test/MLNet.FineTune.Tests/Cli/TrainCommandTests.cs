@@ -4,7 +4,7 @@ using System.Text.Json;
 namespace MLNet.FineTune.Tests.Cli;
 
 [TestClass]
-public sealed class TrainCommandTests
+public sealed class TrainCommandTests : CliTest
 {
     [TestMethod]
     public void TrainWritesTheModelMetricsPlotCardAndResolvedConfig()

@@ -8,7 +8,7 @@ namespace MLNet.FineTune.Tests.Cli;
 /// embeddings) a tiny random BERT checkpoint folder, so each run takes seconds.
 /// </summary>
 [TestClass]
-public sealed class TrainTasksTests
+public sealed class TrainTasksTests : CliTest
 {
     static readonly string[] Words = ["hello", "world", "new", "york", "a", "b", "c", "d", "e"];
 
