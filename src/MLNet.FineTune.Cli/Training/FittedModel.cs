@@ -10,15 +10,18 @@ internal static class FittedModel
 {
     public static (MLContext Ml, FineTuneTransformer Model) Load(string path)
     {
-        if (!File.Exists(path)) throw new UserError($"--model '{path}' does not exist.");
-        var ml = new MLContext(seed: 1);
-        ITransformer loaded;
-        try { loaded = ml.Model.LoadChecked(path, out _); }
-        catch (Exception e) when (e is not UserError) { throw new UserError($"--model '{path}': {e.Message}"); }
-        var model = loaded as FineTuneTransformer
-            ?? (loaded as IEnumerable<ITransformer>)?.OfType<FineTuneTransformer>().LastOrDefault()
+        var (ml, loaded) = LoadZip(path);
+        var model = Flatten(loaded).OfType<FineTuneTransformer>().LastOrDefault()
             ?? throw new UserError($"--model '{path}' holds no FineTune model (found {loaded.GetType().Name}).");
         return (ml, model);
+    }
+
+    static (MLContext Ml, ITransformer Model) LoadZip(string path)
+    {
+        if (!File.Exists(path)) throw new UserError($"--model '{path}' does not exist.");
+        var ml = new MLContext(seed: 1);
+        try { return (ml, ml.Model.LoadChecked(path, out _)); }
+        catch (Exception e) when (e is not UserError) { throw new UserError($"--model '{path}': {e.Message}"); }
     }
 
     /// <summary>
@@ -27,11 +30,7 @@ internal static class FittedModel
     /// </summary>
     public static (MLContext Ml, FittedTask Fitted) LoadAny(string path)
     {
-        if (!File.Exists(path)) throw new UserError($"--model '{path}' does not exist.");
-        var ml = new MLContext(seed: 1);
-        ITransformer loaded;
-        try { loaded = ml.Model.LoadChecked(path, out _); }
-        catch (Exception e) when (e is not UserError) { throw new UserError($"--model '{path}': {e.Message}"); }
+        var (ml, loaded) = LoadZip(path);
         var parts = Flatten(loaded).ToList();
         if (parts.OfType<FineTuneTransformer>().LastOrDefault() is { } fineTune)
         {
