@@ -1,3 +1,4 @@
+using MLNet.FineTune.Cli.DataFiles;
 using MLNet.FineTune.Cli.Output;
 using System.ComponentModel;
 using System.Globalization;
@@ -47,10 +48,17 @@ internal sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
     {
         if (s.Model is null) throw new UserError("--model is required (a model zip).");
         if (s.Data is null) throw new UserError("--data is required (a labelled data file).");
-        var (ml, model) = FittedModel.Load(s.Model);
-        var task = FittedModel.Task(model);
-        var data = LabelledData.Read(s.Data, task, new DataColumns(s.TextColumn ?? "text", s.PairColumn ?? "text_pair", s.LabelColumn ?? "label"));
-        var evaluation = ModelEvaluation.Run(ml, model, data, task);
+        var (ml, fitted) = FittedModel.LoadAny(s.Model);
+        var task = fitted.Task;
+        var columns = new DataColumns(s.TextColumn ?? "text", s.PairColumn ?? "text_pair", s.LabelColumn ?? "label");
+        var evaluation = task switch
+        {
+            CliTask.MultiTask => ModelEvaluation.RunMultiTask(ml, fitted.FineTune!, LabelledData.ReadMultiTask(s.Data, fitted.Heads!, columns), fitted.Heads!),
+            // Unlabelled (anchor, positive) pairs are evaluated by retrieval; labels choose correlation or threshold measures.
+            CliTask.Embeddings => EmbeddingPairReport.Run(fitted.Embedding!, LabelledData.Read(s.Data, task, columns with { RequireLabels = false })),
+            CliTask.SetFit => ModelEvaluation.RunSetFit(ml, fitted.Model, LabelledData.Read(s.Data, task, columns)),
+            _ => ModelEvaluation.Run(ml, fitted.FineTune!, LabelledData.Read(s.Data, task, columns), task),
+        };
         var summary = new Dictionary<string, object?>
         {
             ["model"] = Path.GetFullPath(s.Model), ["data"] = Path.GetFullPath(s.Data), ["task"] = evaluation.Task, ["rows"] = evaluation.Rows,

@@ -21,6 +21,10 @@ internal sealed class ExportCommand : Command<ExportCommand.Settings>
         [Description("onnx (one self-contained .onnx file), peft (the LoRA or prompt-tuning adapter folder, PEFT's format), or hf (a Hugging Face folder: model.safetensors with LoRA merged, config.json, tokenizer files).")]
         public string? Format { get; init; }
 
+        [CommandOption("--head <NAME>")]
+        [Description("peft, for a multi-task model trained with --adapter-per-task: export only this head's adapter (default: every head's, in <output>/<head>/).")]
+        public string? Head { get; init; }
+
         [CommandOption("-o|--output <PATH>")]
         [Description("onnx: the .onnx file (or a folder to write model.onnx into); peft, hf: the folder to write.")]
         public string? Output { get; init; }
@@ -37,6 +41,8 @@ internal sealed class ExportCommand : Command<ExportCommand.Settings>
         if (format is not ("onnx" or "peft" or "hf")) throw new UserError($"--format '{s.Format}' is not a format; use onnx, peft or hf.");
         var (_, model) = FittedModel.Load(s.Model);
         string written;
+        IReadOnlyList<string>? heads = null;
+        if (s.Head is not null && format != "peft") throw new UserError("--head applies to --format peft (one task's adapter of a multi-task model).");
         switch (format)
         {
             case "onnx":
@@ -46,32 +52,48 @@ internal sealed class ExportCommand : Command<ExportCommand.Settings>
                 break;
             case "peft":
                 written = Path.GetFullPath(s.Output);
-                WriteAdapter(model, written);
+                heads = WriteAdapter(model, written, s.Head);
                 break;
             default:
                 written = Path.GetFullPath(s.Output);
                 HuggingFaceFolder.Write(model, written);
                 break;
         }
-        var files = Directory.Exists(written) ? Directory.GetFiles(written).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToArray() : [Path.GetFileName(written)];
+        var files = Directory.Exists(written) ? Directory.GetFileSystemEntries(written).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToArray() : [Path.GetFileName(written)];
         if (s.Json)
             Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object?>
             {
                 ["model"] = Path.GetFullPath(s.Model), ["format"] = format, ["output"] = written, ["files"] = files,
-                ["peft_method"] = model.Settings.Peft.Method.ToString(),
+                ["peft_method"] = model.Settings.Peft.Method.ToString(), ["heads"] = heads,
             }, JsonOutput.Options));
         else Console.WriteLine($"Wrote {format} export to {written} ({string.Join(", ", files)}).");
         return ExitCode.Ok;
     }
 
-    static void WriteAdapter(FineTuneTransformer model, string folder)
+    /// <summary>Writes the PEFT adapter folder; with one adapter per task, one folder per head. Returns the heads written, or null.</summary>
+    static IReadOnlyList<string>? WriteAdapter(FineTuneTransformer model, string folder, string? head)
     {
         var method = model.Settings.Peft.Method;
-        if (method == PeftMethod.Lora) { model.SaveLoraAdapter(folder); return; }
+        var names = model.Heads.Select(h => h.Name).ToList();
+        if (head is not null && !names.Contains(head))
+            throw new UserError($"--head '{head}' is not a head of this model; its heads are {string.Join(", ", names)}.");
+        if (model.Settings.Peft.AdapterPerTask)
+        {
+            if (method != PeftMethod.Lora)
+                throw new UserError($"--format peft: the model has one {method} bottleneck adapter per task, and PEFT's adapter format holds LoRA and prompt tuning only " +
+                    "(bottleneck adapters have no PEFT class to load them); export the whole multi-task model with --format onnx.");
+            // One PEFT folder per task: what PeftModel.from_pretrained loads onto the shared base, task by task.
+            if (head is not null) { model.SaveLoraAdapter(folder, head); return [head]; }
+            foreach (var name in names) model.SaveLoraAdapter(Path.Combine(folder, name), name);
+            return names;
+        }
+        if (head is not null && names.Count > 1)
+            throw new UserError($"--head '{head}': the model's {method} weights are shared by all its heads (trained without --adapter-per-task); export them without --head.");
+        if (method == PeftMethod.Lora) { model.SaveLoraAdapter(folder); return null; }
         if (method == PeftMethod.PromptTuning && model.Network.Peft?.Prompt is { } prompt)
         {
             PromptTuningAdapterFile.Save(folder, prompt, model.Network.Encoder.Config, model.Network.Tasks[0].IsTokenLevel ? "TOKEN_CLS" : "SEQ_CLS", model.Package.BaseName);
-            return;
+            return null;
         }
         throw new UserError($"--format peft: the model was trained with {method}; a PEFT adapter folder exists for lora and prompt tuning. Use --format hf (full, head-only, bitfit, lora) or --format onnx.");
     }

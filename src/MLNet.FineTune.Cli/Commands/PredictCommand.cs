@@ -1,6 +1,8 @@
+using MLNet.FineTune.Cli.DataFiles;
 using System.ComponentModel;
 using MLNet.FineTune.Cli.Output;
 using MLNet.FineTune.Cli.Prediction;
+using MLNet.FineTune.Cli.Reports;
 using MLNet.FineTune.Cli.Validation;
 using MLNet.FineTune.Data;
 using MLNet.FineTune.Persistence;
@@ -58,6 +60,17 @@ internal sealed class PredictCommand : Command<PredictCommand.Settings>
         return ExitCode.Ok;
     }
 
+    /// <summary>Text pairs for an embedding model: the cosine similarity of their embeddings, one line per pair.</summary>
+    static void ScoreSimilarity(TextEmbeddingTransformer model, List<PredictInput> batch)
+    {
+        var first = model.Embed(batch.Select(b => b.Text).ToList());
+        var second = model.Embed(batch.Select(b => b.TextPair).ToList());
+        for (int i = 0; i < batch.Count; i++)
+            Console.Out.WriteLine(CliOutput.JsonLine(new Dictionary<string, object?> { ["similarity"] = (float)EmbeddingPairReport.Cosine(first[i], second[i]) }));
+        Console.Out.Flush();
+        batch.Clear();
+    }
+
     static PredictInput Input(JsonlExample example, string file, bool pairs, Settings settings) => example.Format switch
     {
         JsonlFormat.TextLabel when pairs => throw new UserError(new DataIssue(file, example.Line, settings.TextPairColumn ?? "text_pair", DataIssueKind.MissingKey,
@@ -71,7 +84,12 @@ internal sealed class PredictCommand : Command<PredictCommand.Settings>
     static void Score(LoadedModel model, List<PredictInput> batch)
     {
         if (batch.Count == 0) return;
-        var scored = model.Model.Transform(PredictInput.View(model.Context, batch, model.TextColumns));
+        if (model.EmbeddingOnly is { } embedding && batch[0].TextPair.Length > 0)
+        {
+            ScoreSimilarity(embedding, batch);
+            return;
+        }
+        var scored = model.Model.Transform(PredictInput.View(model.Context, batch, model.TextColumns, model.EmptyLabelColumn));
         using var cursor = scored.GetRowCursor(scored.Schema);
         var outputs = OutputColumns.For(cursor, model.InputSchema);
         var stdout = Console.Out;

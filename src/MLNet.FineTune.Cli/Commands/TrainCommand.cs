@@ -1,3 +1,4 @@
+using MLNet.FineTune.Cli.DataFiles;
 using MLNet.FineTune.Cli.Output;
 using System.ComponentModel;
 using System.Globalization;
@@ -15,7 +16,7 @@ internal sealed class TrainCommand : Command<TrainCommand.Settings>
     internal sealed class Settings : CommonSettings
     {
         [CommandOption("--data <FILE>")]
-        [Description("Training data: JSONL (text/label, text/text_pair/label, tokens/tags), CSV/TSV with a header, or CoNLL (.conll).")]
+        [Description("Training data: JSONL (text/label, text/text_pair/label, tokens/tags; multi-task: a key per head), CSV/TSV with a header, or CoNLL (.conll).")]
         public string? Data { get; init; }
 
         [CommandOption("--validation <FILE>")]
@@ -27,11 +28,11 @@ internal sealed class TrainCommand : Command<TrainCommand.Settings>
         public string? ValidationFraction { get; init; }
 
         [CommandOption("--task <TASK>")]
-        [Description("classification (default), pairs, regression or ner.")]
+        [Description("classification (default), pairs, regression, ner, multi-task (several heads: --heads), setfit (few-shot classification on a sentence-embedding model) or embeddings (contrastive fine-tuning of a sentence-embedding model on text pairs: --loss). docs/cli-tasks.md shows each.")]
         public string? Task { get; init; }
 
         [CommandOption("--model <MODEL>")]
-        [Description("minilm, arctic-xs, builtin (default: a small BERT trained from scratch), a Hugging Face folder, or a model.onnx file.")]
+        [Description("minilm, arctic-xs, builtin (default: a small BERT trained from scratch; setfit and embeddings default to minilm), a Hugging Face folder, or a model.onnx file.")]
         public string? Model { get; init; }
 
         [CommandOption("--peft <METHOD>")]
@@ -90,6 +91,30 @@ internal sealed class TrainCommand : Command<TrainCommand.Settings>
         [Description("Edited copies per training row with --augment. Default 1.")]
         public string? AugmentCopies { get; init; }
 
+        [CommandOption("--heads <HEADS>")]
+        [Description("multi-task: the heads as name:kind, comma-separated (kind classification or regression); each head's labels are under its name (JSONL key or CSV column), and a row may lack some, e.g. sentiment:classification,stars:regression.")]
+        public string? Heads { get; init; }
+
+        [CommandOption("--task-sampling <MODE>")]
+        [Description("multi-task: mixed (default: batches mix tasks), proportional (one task per batch, drawn by size) or round-robin (tasks take turns).")]
+        public string? TaskSampling { get; init; }
+
+        [CommandOption("--adapter-per-task")]
+        [Description("multi-task with --peft lora, adapters or houlsby: one adapter per head over a shared frozen base (export --format peft --head NAME writes one).")]
+        public bool AdapterPerTask { get; init; }
+
+        [CommandOption("--loss <LOSS>")]
+        [Description("setfit, embeddings: the contrastive loss. mnrl (default for embeddings: (anchor, positive) pairs, other rows' positives are the negatives), cosent or cosine ((a, b, score) pairs; cosine is setfit's default), contrastive ((a, b, 0/1 label) pairs).")]
+        public string? Loss { get; init; }
+
+        [CommandOption("--setfit-iterations <N>")]
+        [Description("setfit: pairs drawn per example and iteration (SetFit's num_iterations). Default 20.")]
+        public string? SetFitIterations { get; init; }
+
+        [CommandOption("--setfit-head <HEAD>")]
+        [Description("setfit: logistic (default: logistic regression on the embeddings) or differentiable (SetFit's linear head trained with AdamW).")]
+        public string? SetFitHead { get; init; }
+
         [CommandOption("--checkpoint-every <STEPS>")]
         [Description("Write a checkpoint every N steps (0, default: only when interrupted with Ctrl+C).")]
         public string? CheckpointEvery { get; init; }
@@ -127,17 +152,33 @@ internal sealed class TrainCommand : Command<TrainCommand.Settings>
             .Set("model", s.Model).Set("peft", s.Peft).Set("epochs", s.Epochs).Set("batch_size", s.BatchSize).Set("learning_rate", s.LearningRate)
             .Set("warmup_ratio", s.WarmupRatio).Set("weight_decay", s.WeightDecay).Set("max_length", s.MaxLength).Set("seed", s.Seed)
             .Set("lora_rank", s.LoraRank).Set("text_column", s.TextColumn).Set("pair_column", s.PairColumn).Set("label_column", s.LabelColumn)
-            .Set("checkpoint_every", s.CheckpointEvery).Set("augment", s.Augment).Set("augment_copies", s.AugmentCopies).Set("output", s.Output);
+            .Set("checkpoint_every", s.CheckpointEvery).Set("augment", s.Augment).Set("augment_copies", s.AugmentCopies).Set("output", s.Output)
+            .Set("heads", s.Heads).Set("task_sampling", s.TaskSampling).Set("adapter_per_task", s.AdapterPerTask ? "true" : null).Set("loss", s.Loss)
+            .Set("setfit_iterations", s.SetFitIterations).Set("setfit_head", s.SetFitHead);
 
         // Checked before the data is read: a typo fails in a second, not after loading.
         if (!resume && values.Get("output") is { } output && Directory.Exists(Path.Combine(output, TrainRun.CheckpointFolder)))
             throw new UserError($"--output '{output}' holds an interrupted run; continue it with: mlnet-finetune train --resume {Quote(Path.GetFullPath(output))} (or choose another folder).");
         var task = CliTasks.Parse(values.Get("task") ?? "classification");
         PeftChoice.Parse(values.Get("peft") ?? "full");
-        ModelReference.Apply(new FineTuneOptions(), values.Get("model") ?? "builtin");
+        ModelReference.Apply(new FineTuneOptions(), values.Model(task));
         var columns = new DataColumns(values.Get("text_column") ?? "text", values.Get("pair_column") ?? "text_pair", values.Get("label_column") ?? "label");
-        var train = LabelledData.Read(values.Require("data", "--data"), task, columns);
-        var validation = values.Get("validation") is { } v ? LabelledData.Read(v, task, columns) : null;
+        LabelledData Read(string path, bool validation) => task switch
+        {
+            CliTask.MultiTask => LabelledData.ReadMultiTask(path, HeadSpec.Parse(values.Require("heads", "--heads")), columns),
+            // MNRL trains on (anchor, positive) alone; a validation file's labels (if any) choose evaluate's measure.
+            CliTask.Embeddings => LabelledData.Read(path, task, columns with
+            {
+                RequireLabels = !validation && ContrastiveLossChoice.Target(ContrastiveLossChoice.Parse(values.Get("loss") ?? "mnrl")) != PairTarget.None,
+            }),
+            _ => LabelledData.Read(path, task, columns),
+        };
+        var train = Read(values.Require("data", "--data"), validation: false);
+        var validation = values.Get("validation") is { } v ? Read(v, validation: true) : null;
+        // The library's validation loss does not skip a head's unlabelled rows (its training loss does): refuse them here.
+        if (validation?.HeadLabels is { } headLabels && headLabels.FirstOrDefault(h => h.Value.Contains("")) is { Key: { } head } missing)
+            throw new UserError($"{Path.GetFileName(validation.Path)}:{validation.Lines[missing.Value.IndexOf("")]}: {head}: missing_key: " +
+                "a multi-task validation row needs every head's label (training rows may lack some); use --validation-fraction or label every row.");
         // auto values follow the rows in the file; augmented copies come on top.
         var config = values.Resolve(train.Count);
         int originalRows = train.Count;

@@ -1,3 +1,4 @@
+using MLNet.FineTune.Cli.DataFiles;
 using System.ComponentModel;
 using MLNet.FineTune.Cli.Output;
 using MLNet.FineTune.Cli.Validation;

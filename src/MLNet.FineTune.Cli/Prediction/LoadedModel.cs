@@ -11,6 +11,15 @@ namespace MLNet.FineTune.Cli.Prediction;
 /// </summary>
 internal sealed record LoadedModel(MLContext Context, ITransformer Model, DataViewSchema InputSchema, IReadOnlyList<string> TextColumns)
 {
+    /// <summary>The model when it is a sentence-embedding model alone: a text pair is then scored as the cosine of its two embeddings.</summary>
+    public TextEmbeddingTransformer? EmbeddingOnly { get; init; }
+
+    /// <summary>
+    /// A label column the model maps before scoring (a SetFit chain starts with MapValueToKey(Label), which needs the
+    /// column even when predicting); predict fills it with "" (a missing key).
+    /// </summary>
+    public string? EmptyLabelColumn { get; init; }
+
     public static LoadedModel Load(string path)
     {
         UserFile.CheckRegular(path, "model file");
@@ -25,7 +34,12 @@ internal sealed record LoadedModel(MLContext Context, ITransformer Model, DataVi
         }
         var texts = TextInputs(Flatten(model), inputSchema)
             ?? throw new UserError($"{path} is an ML.NET model but holds no FineTune or TextEmbedding transformer; predict scores fine-tuned text models only.");
-        return new(ml, model, inputSchema, texts);
+        var parts = Flatten(model).ToList();
+        return new(ml, model, inputSchema, texts)
+        {
+            EmbeddingOnly = parts is [TextEmbeddingTransformer embedding] ? embedding : null,
+            EmptyLabelColumn = !parts.OfType<FineTuneTransformer>().Any() && parts.Count > 1 && inputSchema.GetColumnOrNull("Label") is { Type: TextDataViewType } ? "Label" : null,
+        };
     }
 
     static Exception Innermost(Exception e) => e.InnerException is { } inner && e is System.Reflection.TargetInvocationException ? Innermost(inner) : e;

@@ -19,7 +19,8 @@ internal sealed class OutputColumns
         var result = new OutputColumns();
         foreach (var column in cursor.Schema)
         {
-            if (column.IsHidden || input.GetColumnOrNull(column.Name) is not null) continue;
+            // SetFit's intermediate embedding is the body's output, not a prediction (hundreds of numbers per line).
+            if (column.IsHidden || input.GetColumnOrNull(column.Name) is not null || column.Name == SetFitEstimator.EmbeddingColumnName) continue;
             if (Getter(cursor, column) is { } get) result.getters.Add((column.Name, get));
         }
         return result;

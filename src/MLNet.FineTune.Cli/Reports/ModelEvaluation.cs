@@ -28,8 +28,44 @@ internal sealed class ModelEvaluation
         {
             CliTask.Ner => Entities(scored, data),
             CliTask.Regression => Numbers(scored, data),
-            _ => Classes(scored, data, model.Heads[0].LabelNames, task),
+            _ => Classes(scored, data, model.Heads[0].LabelNames, CliTasks.Name(task)),
         };
+    }
+
+    /// <summary>
+    /// A multi-task model: each head on the rows labelled for it; metrics and classes are named <c>head.metric</c> and
+    /// <c>head:class</c>, each error row carries its <c>head</c>.
+    /// </summary>
+    public static ModelEvaluation RunMultiTask(MLContext ml, FineTuneTransformer model, LabelledData data, IReadOnlyList<HeadSpec> heads)
+    {
+        var scored = model.Transform(data.ToDataView(ml, CliTask.MultiTask, heads));
+        var metrics = new Dictionary<string, double>();
+        var perClass = new List<ClassScore>();
+        var errors = new List<Dictionary<string, object?>>();
+        foreach (var head in heads)
+        {
+            var labels = data.HeadLabels![head.Name];
+            var rows = Enumerable.Range(0, data.Count).Where(r => labels[r].Length > 0).ToList();
+            if (rows.Count == 0) continue;
+            var subset = data.Subset(rows, labels);
+            var description = model.Heads.Single(h => h.Name == head.Name);
+            var one = head.Kind == HeadKind.Regression
+                ? Numbers(scored.GetColumn<float>(head.Name + ".Score").ToArray(), rows, subset)
+                : Classes(Probabilities(scored, head.Name + "."), rows, subset, description.LabelNames, head.Name);
+            foreach (var (k, v) in one.Metrics) metrics[head.Name + "." + k] = v;
+            perClass.AddRange(one.PerClass.Select(c => c with { Label = head.Name + ":" + c.Label }));
+            errors.AddRange(one.Errors.Select(e => new Dictionary<string, object?> { ["head"] = head.Name }.Concat(e).ToDictionary()));
+        }
+        return new ModelEvaluation { Task = CliTasks.Name(CliTask.MultiTask), Rows = data.Count, Metrics = metrics, PerClass = perClass, Errors = errors };
+    }
+
+    /// <summary>A SetFit model (embedding body, classifier head, label mapping): classification on its Score and the label's key names.</summary>
+    public static ModelEvaluation RunSetFit(MLContext ml, ITransformer model, LabelledData data)
+    {
+        var scored = model.Transform(data.ToDataView(ml, CliTask.Classification));
+        VBuffer<ReadOnlyMemory<char>> names = default;
+        scored.Schema[LabelledData.LabelColumn].GetKeyValues(ref names);
+        return Classes(scored, data, names.DenseValues().Select(n => n.ToString()).ToList(), CliTasks.Name(CliTask.SetFit));
     }
 
     static Dictionary<string, object?> Row(LabelledData data, int r)
@@ -39,13 +75,18 @@ internal sealed class ModelEvaluation
         return row;
     }
 
-    static ModelEvaluation Classes(IDataView scored, LabelledData data, IReadOnlyList<string> labels, CliTask task)
+    static List<float[]> Probabilities(IDataView scored, string prefix = "") =>
+        scored.Schema[prefix + "PredictedLabel"].Type is BooleanDataViewType
+            ? scored.GetColumn<float>(prefix + "Probability").Select(p => new[] { 1 - p, p }).ToList()
+            : scored.GetColumn<VBuffer<float>>(prefix + "Score").Select(v => v.DenseValues().ToArray()).ToList();
+
+    static ModelEvaluation Classes(IDataView scored, LabelledData data, IReadOnlyList<string> labels, string task) =>
+        Classes(Probabilities(scored), null, data, labels, task);
+
+    /// <param name="rows">The rows of <paramref name="all"/> that <paramref name="data"/> holds (one head's labelled rows), or null for all.</param>
+    static ModelEvaluation Classes(List<float[]> all, IReadOnlyList<int>? rows, LabelledData data, IReadOnlyList<string> labels, string task)
     {
-        List<float[]> probabilities;
-        if (scored.Schema["PredictedLabel"].Type is BooleanDataViewType)
-            probabilities = scored.GetColumn<float>("Probability").Select(p => new[] { 1 - p, p }).ToList();
-        else
-            probabilities = scored.GetColumn<VBuffer<float>>("Score").Select(v => v.DenseValues().ToArray()).ToList();
+        var probabilities = rows is null ? all : rows.Select(r => all[r]).ToList();
         var report = ClassificationReport.Create(labels, data.Labels, probabilities);
         var errors = new List<(double Confidence, Dictionary<string, object?> Row)>();
         for (int r = 0; r < data.Count; r++)
@@ -63,15 +104,17 @@ internal sealed class ModelEvaluation
         }
         return new ModelEvaluation
         {
-            Task = CliTasks.Name(task), Rows = data.Count, Metrics = report.Metrics, PerClass = report.PerClass, Classification = report,
+            Task = task, Rows = data.Count, Metrics = report.Metrics, PerClass = report.PerClass, Classification = report,
             Errors = errors.OrderByDescending(e => e.Confidence).Select(e => e.Row).ToList(),
         };
     }
 
-    static ModelEvaluation Numbers(IDataView scored, LabelledData data)
+    static ModelEvaluation Numbers(IDataView scored, LabelledData data) => Numbers(scored.GetColumn<float>("Score").ToArray(), null, data);
+
+    static ModelEvaluation Numbers(float[] all, IReadOnlyList<int>? rows, LabelledData data)
     {
         var gold = data.NumericLabels();
-        var predicted = scored.GetColumn<float>("Score").ToArray();
+        var predicted = rows is null ? all : rows.Select(r => all[r]).ToArray();
         var errors = Enumerable.Range(0, data.Count).OrderByDescending(r => Math.Abs(predicted[r] - gold[r])).Take(RegressionErrorsKept).Select(r =>
         {
             var row = Row(data, r);

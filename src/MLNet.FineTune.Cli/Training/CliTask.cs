@@ -13,18 +13,36 @@ internal enum CliTask
     Regression,
     /// <summary>A tag per word (entity recognition): <c>tokens</c>/<c>tags</c> JSONL or CoNLL.</summary>
     Ner,
+    /// <summary>Several heads over one encoder, each reading its own label key or column (<c>--heads</c>).</summary>
+    MultiTask,
+    /// <summary>Few-shot classification: a sentence-embedding body fine-tuned on pairs drawn from the labelled texts, then a classifier on its embeddings.</summary>
+    SetFit,
+    /// <summary>Contrastive fine-tuning of a sentence-embedding model on text pairs: (anchor, positive), (a, b, score) or (a, b, 0/1 label).</summary>
+    Embeddings,
 }
 
 internal static class CliTasks
 {
+    public const string Choices = "classification, pairs, regression, ner, multi-task, setfit or embeddings";
+
     public static CliTask Parse(string value) => value.Trim().ToLowerInvariant() switch
     {
         "classification" or "classify" => CliTask.Classification,
         "pairs" or "pair-classification" => CliTask.Pairs,
         "regression" => CliTask.Regression,
         "ner" or "token-classification" => CliTask.Ner,
-        _ => throw new UserError($"--task '{value}' is not a task; use classification, pairs, regression or ner."),
+        "multi-task" or "multitask" => CliTask.MultiTask,
+        "setfit" or "few-shot" => CliTask.SetFit,
+        "embeddings" or "embedding-pairs" or "contrastive" => CliTask.Embeddings,
+        _ => throw new UserError($"--task '{value}' is not a task; use {Choices}."),
     };
 
-    public static string Name(CliTask task) => task.ToString().ToLowerInvariant();
+    public static string Name(CliTask task) => task switch
+    {
+        CliTask.MultiTask => "multi-task",
+        _ => task.ToString().ToLowerInvariant(),
+    };
+
+    /// <summary>Tasks trained by a sentence-embedding estimator (SetFit, FineTuneEmbeddings) rather than FineTune: they need a pretrained base.</summary>
+    public static bool IsEmbeddingTask(CliTask task) => task is CliTask.SetFit or CliTask.Embeddings;
 }

@@ -10,16 +10,45 @@ internal static class FittedModel
 {
     public static (MLContext Ml, FineTuneTransformer Model) Load(string path)
     {
-        if (!File.Exists(path)) throw new UserError($"--model '{path}' does not exist.");
-        var ml = new MLContext(seed: 1);
-        ITransformer loaded;
-        try { loaded = ml.Model.LoadChecked(path, out _); }
-        catch (Exception e) when (e is not UserError) { throw new UserError($"--model '{path}': {e.Message}"); }
-        var model = loaded as FineTuneTransformer
-            ?? (loaded as IEnumerable<ITransformer>)?.OfType<FineTuneTransformer>().LastOrDefault()
+        var (ml, loaded) = LoadZip(path);
+        var model = Flatten(loaded).OfType<FineTuneTransformer>().LastOrDefault()
             ?? throw new UserError($"--model '{path}' holds no FineTune model (found {loaded.GetType().Name}).");
         return (ml, model);
     }
+
+    static (MLContext Ml, ITransformer Model) LoadZip(string path)
+    {
+        if (!File.Exists(path)) throw new UserError($"--model '{path}' does not exist.");
+        var ml = new MLContext(seed: 1);
+        try { return (ml, ml.Model.LoadChecked(path, out _)); }
+        catch (Exception e) when (e is not UserError) { throw new UserError($"--model '{path}': {e.Message}"); }
+    }
+
+    /// <summary>
+    /// Any model zip <c>train</c> writes, for <c>evaluate</c>: a FineTune model (one head, or several: multi-task), a SetFit
+    /// chain (embedding body + classifier), or a sentence-embedding model.
+    /// </summary>
+    public static (MLContext Ml, FittedTask Fitted) LoadAny(string path)
+    {
+        var (ml, loaded) = LoadZip(path);
+        var parts = Flatten(loaded).ToList();
+        if (parts.OfType<FineTuneTransformer>().LastOrDefault() is { } fineTune)
+        {
+            if (fineTune.Heads.Count == 1) return (ml, new FittedTask(Task(fineTune), loaded, fineTune, null, null));
+            var heads = fineTune.Heads.Select(h => new HeadSpec(h.Name, h.Kind switch
+            {
+                ClassificationHead.KindName => HeadKind.Classification,
+                RegressionHead.KindName => HeadKind.Regression,
+                _ => throw new UserError($"the model's head '{h.Name}' is a '{h.Kind}' head; evaluate handles multi-task models with classification and regression heads."),
+            })).ToList();
+            return (ml, new FittedTask(CliTask.MultiTask, loaded, fineTune, null, heads));
+        }
+        if (parts.OfType<TextEmbeddingTransformer>().FirstOrDefault() is { } embedding)
+            return (ml, new FittedTask(parts.Count == 1 ? CliTask.Embeddings : CliTask.SetFit, loaded, null, embedding, null));
+        throw new UserError($"--model '{path}' holds no FineTune, SetFit or embedding model (found {loaded.GetType().Name}).");
+    }
+
+    static IEnumerable<ITransformer> Flatten(ITransformer model) => model is IEnumerable<ITransformer> chain ? chain.SelectMany(Flatten) : [model];
 
     /// <summary>The task of a single-head model, as the CLI's data reader needs it.</summary>
     public static CliTask Task(FineTuneTransformer model)
@@ -35,3 +64,6 @@ internal static class FittedModel
         };
     }
 }
+
+/// <summary>A loaded model and what it does: the whole model, and its FineTune or embedding part.</summary>
+internal sealed record FittedTask(CliTask Task, ITransformer Model, FineTuneTransformer? FineTune, TextEmbeddingTransformer? Embedding, IReadOnlyList<HeadSpec>? Heads);

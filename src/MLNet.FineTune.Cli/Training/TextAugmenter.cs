@@ -33,7 +33,8 @@ internal sealed class TextAugmenter
     /// <summary>The rows plus <paramref name="copies"/> edited copies of each; <paramref name="baseFolder"/> is the pretrained model's folder (null: builtin).</summary>
     public static LabelledData Augment(LabelledData data, CliTask task, string spec, int copies, int seed, string? baseFolder)
     {
-        if (task == CliTask.Ner) throw new UserError("--augment edits words, which would misalign NER tags; it applies to classification, pairs and regression.");
+        if (task == CliTask.Ner) throw new UserError("--augment edits words, which would misalign NER tags; it applies to classification, pairs, regression and setfit.");
+        if (task is CliTask.MultiTask or CliTask.Embeddings) throw new UserError($"--augment applies to classification, pairs, regression and setfit, not {CliTasks.Name(task)}.");
         var edits = ParseEdits(spec);
         if (edits.Length == 0) return data;
         if (edits.Contains(Edit.Neighbours) && baseFolder is null)

@@ -1,3 +1,4 @@
+using MLNet.FineTune.Cli.DataFiles;
 using MLNet.FineTune.Cli.Output;
 using System.Globalization;
 using System.Text.Json;
@@ -32,6 +33,18 @@ internal sealed record TrainConfig
     [JsonPropertyName("checkpoint_every")] public int CheckpointEvery { get; init; }
     [JsonPropertyName("augment")] public string? Augment { get; init; }
     [JsonPropertyName("augment_copies")] public int AugmentCopies { get; init; }
+    /// <summary>multi-task: the heads, <c>name:kind</c> comma-separated (the name is also the label key or column).</summary>
+    [JsonPropertyName("heads")] public string? Heads { get; init; }
+    /// <summary>multi-task: mixed, proportional or round-robin.</summary>
+    [JsonPropertyName("task_sampling")] public string? TaskSampling { get; init; }
+    /// <summary>multi-task with lora, adapters or houlsby: one adapter per head over a shared frozen base.</summary>
+    [JsonPropertyName("adapter_per_task")] public bool? AdapterPerTask { get; init; }
+    /// <summary>setfit and embeddings: the contrastive loss (mnrl, cosent, contrastive, cosine).</summary>
+    [JsonPropertyName("loss")] public string? Loss { get; init; }
+    /// <summary>setfit: pairs per example and iteration (SetFit's num_iterations).</summary>
+    [JsonPropertyName("setfit_iterations")] public int? SetFitIterations { get; init; }
+    /// <summary>setfit: logistic (LogisticRegression on the embeddings) or differentiable (SetFitHead).</summary>
+    [JsonPropertyName("setfit_head")] public string? SetFitHead { get; init; }
     [JsonPropertyName("output")] public required string Output { get; init; }
     /// <summary>Which values <c>auto</c> chose and by what rule; informative, ignored when the file is read back.</summary>
     [JsonPropertyName("auto")] public Dictionary<string, string>? Auto { get; init; }
@@ -62,7 +75,7 @@ internal sealed class TrainConfigValues
     static readonly string[] Keys =
     [
         "data", "validation", "validation_fraction", "task", "model", "peft", "epochs", "batch_size", "learning_rate", "warmup_ratio",
-        "weight_decay", "max_length", "seed", "lora_rank", "text_column", "pair_column", "label_column", "checkpoint_every", "augment", "augment_copies", "output", "auto",
+        "weight_decay", "max_length", "seed", "lora_rank", "text_column", "pair_column", "label_column", "checkpoint_every", "augment", "augment_copies", "heads", "task_sampling", "adapter_per_task", "loss", "setfit_iterations", "setfit_head", "output", "auto",
     ];
 
     readonly Dictionary<string, string> values = new(StringComparer.Ordinal);
@@ -104,22 +117,31 @@ internal sealed class TrainConfigValues
     /// <summary>Every value typed and checked, <c>auto</c> resolved from <paramref name="trainingRows"/>.</summary>
     public TrainConfig Resolve(int trainingRows)
     {
-        string model = Get("model") ?? "builtin";
+        var task = CliTasks.Parse(Get("task") ?? "classification");
+        bool embedding = CliTasks.IsEmbeddingTask(task);
+        string model = Model(task);
         var peft = PeftChoice.Parse(Get("peft") ?? "full");
         bool builtIn = ModelReference.IsBuiltIn(model);
-        var defaults = ModelReference.Defaults(model);
+        var defaults = embedding ? EmbeddingFineTuneOptions.DefaultTraining : ModelReference.Defaults(model);
         var auto = new Dictionary<string, string>();
-        int epochs = Auto("epochs", "--epochs", () => AutoHyperparameters.Epochs(trainingRows), 1, 10_000, auto);
-        int batch = Auto("batch_size", "--batch-size", () => AutoHyperparameters.BatchSize(trainingRows), 1, 4_096, auto);
-        double rate = AutoDouble("learning_rate", "--learning-rate", () => AutoHyperparameters.LearningRate(builtIn, peft), auto);
+        int epochs = Auto("epochs", "--epochs", () => embedding ? AutoHyperparameters.EmbeddingEpochs : AutoHyperparameters.Epochs(trainingRows), 1, 10_000, auto);
+        int batch = Auto("batch_size", "--batch-size", () => embedding ? AutoHyperparameters.EmbeddingBatchSize : AutoHyperparameters.BatchSize(trainingRows), 1, 4_096, auto);
+        double rate = AutoDouble("learning_rate", "--learning-rate", () => embedding ? AutoHyperparameters.EmbeddingLearningRate(peft) : AutoHyperparameters.LearningRate(builtIn, peft), auto);
         if (auto.Count > 0) auto["rule"] = AutoHyperparameters.Rule;
+        if (task != CliTask.MultiTask && (Get("heads") ?? Get("task_sampling") ?? Get("adapter_per_task")) is not null)
+            throw new UserError("--heads, --task-sampling and --adapter-per-task are multi-task settings; give --task multi-task.");
+        if (!embedding && Get("loss") is not null) throw new UserError("--loss is a setfit and embeddings setting (the contrastive loss); give --task setfit or embeddings.");
+        if (task != CliTask.SetFit && (Get("setfit_iterations") ?? Get("setfit_head")) is not null)
+            throw new UserError("--setfit-iterations and --setfit-head are setfit settings; give --task setfit.");
+        if (embedding && Get("validation_fraction") is not null)
+            throw new UserError($"--validation-fraction is not available for --task {CliTasks.Name(task)}; give a --validation file (scored after training).");
         string output = Require("output", "--output");
         return new TrainConfig
         {
             Data = Path.GetFullPath(Require("data", "--data")),
             Validation = Get("validation") is { } v ? Path.GetFullPath(v) : null,
             ValidationFraction = Number("validation_fraction", "--validation-fraction", 0, 0, 0.9),
-            Task = CliTasks.Name(CliTasks.Parse(Get("task") ?? "classification")),
+            Task = CliTasks.Name(task),
             Model = Directory.Exists(model) || File.Exists(model) ? Path.GetFullPath(model) : model,
             Peft = Get("peft") ?? "full",
             Epochs = epochs, BatchSize = batch, LearningRate = rate,
@@ -132,10 +154,39 @@ internal sealed class TrainConfigValues
             CheckpointEvery = Integer("checkpoint_every", "--checkpoint-every", 0, 0, int.MaxValue),
             Augment = Get("augment") is { } a && a != "none" ? string.Join(",", TextAugmenter.ParseEdits(a).Select(e => e.ToString().ToLowerInvariant())) : null,
             AugmentCopies = Integer("augment_copies", "--augment-copies", 1, 1, 100),
+            Heads = task == CliTask.MultiTask ? HeadSpec.Format(HeadSpec.Parse(Require("heads", "--heads"))) : null,
+            TaskSampling = task == CliTask.MultiTask ? TaskSamplingChoice.Name(TaskSamplingChoice.Parse(Get("task_sampling") ?? "mixed")) : null,
+            AdapterPerTask = task == CliTask.MultiTask ? Boolean("adapter_per_task", "--adapter-per-task") : null,
+            Loss = embedding ? ContrastiveLossChoice.Name(ContrastiveLossChoice.Parse(Get("loss") ?? (task == CliTask.SetFit ? "cosine" : "mnrl"))) : null,
+            SetFitIterations = task == CliTask.SetFit ? Integer("setfit_iterations", "--setfit-iterations", 20, 1, 10_000) : null,
+            SetFitHead = task == CliTask.SetFit ? SetFitHeadChoice(Get("setfit_head") ?? "logistic") : null,
             Output = Path.GetFullPath(output),
             Auto = auto.Count > 0 ? auto : null,
         };
     }
+
+    /// <summary>The model: minilm by default for the sentence-embedding tasks (they need a pretrained encoder), builtin otherwise.</summary>
+    public string Model(CliTask task)
+    {
+        string model = Get("model") ?? (CliTasks.IsEmbeddingTask(task) ? "minilm" : "builtin");
+        if (CliTasks.IsEmbeddingTask(task) && ModelReference.IsBuiltIn(model))
+            throw new UserError($"--task {CliTasks.Name(task)} fine-tunes a pretrained sentence-embedding model; --model builtin has no pretraining. Use minilm, arctic-xs or a model folder.");
+        return model;
+    }
+
+    static string SetFitHeadChoice(string value) => value.Trim().ToLowerInvariant() switch
+    {
+        "logistic" or "logistic-regression" => "logistic",
+        "differentiable" => "differentiable",
+        _ => throw new UserError($"--setfit-head '{value}' is not a head; use logistic or differentiable."),
+    };
+
+    bool Boolean(string key, string flag) => Get(key) switch
+    {
+        null or "false" or "False" => false,
+        "true" or "True" => true,
+        var other => throw new UserError($"{flag} is true or false; got '{other}'."),
+    };
 
     int Auto(string key, string flag, Func<int> rule, int min, int max, Dictionary<string, string> auto)
     {

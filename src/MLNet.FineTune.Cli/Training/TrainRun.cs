@@ -23,11 +23,13 @@ internal static class TrainRun
 
     public static TrainOutcome Execute(TrainConfig config, LabelledData train, LabelledData? validation, bool resume, bool json, Interruption interruption)
     {
-        var clock = Stopwatch.StartNew();
         var task = CliTasks.Parse(config.Task);
+        if (CliTasks.IsEmbeddingTask(task)) return EmbeddingTrainRun.Execute(config, task, train, validation, resume, json, interruption);
+        var clock = Stopwatch.StartNew();
         var ml = new MLContext(seed: config.Seed);
-        var trainView = train.ToDataView(ml, task);
-        var options = BuildOptions(config, task, train, validation is null ? null : validation.ToDataView(ml, task), resume);
+        var heads = config.Heads is { } spec ? HeadSpec.Parse(spec) : null;
+        var trainView = train.ToDataView(ml, task, heads);
+        var options = BuildOptions(config, task, train, validation is null ? null : validation.ToDataView(ml, task, heads), resume, heads);
         options = options with { CancellationToken = interruption.Token };
         var model = TrainingProgress.Run(json, interruption, progress =>
             ml.Transforms.FineTune(options with { Progress = progress }).Fit(trainView));
@@ -48,14 +50,17 @@ internal static class TrainRun
         files.Add(ModelCardMarkdown.FileName);
         if (options.Peft.Method == PeftMethod.Lora)
         {
-            model.SaveLoraAdapter(Path.Combine(config.Output, AdapterFolder));
+            // One adapter per task: adapter/<task>/, each a PEFT folder of its own.
+            if (options.Peft.AdapterPerTask)
+                foreach (var head in model.Heads) model.SaveLoraAdapter(Path.Combine(config.Output, AdapterFolder, head.Name), head.Name);
+            else model.SaveLoraAdapter(Path.Combine(config.Output, AdapterFolder));
             files.Add(AdapterFolder);
         }
         if (Directory.Exists(checkpoints)) Directory.Delete(checkpoints, recursive: true);
         return new TrainOutcome(false, config.Output, model.History, model.Card.FinalMetrics, files, null, clock.Elapsed.TotalSeconds, train.Count, validation?.Count ?? 0);
     }
 
-    static FineTuneOptions BuildOptions(TrainConfig config, CliTask task, LabelledData train, IDataView? validation, bool resume)
+    static FineTuneOptions BuildOptions(TrainConfig config, CliTask task, LabelledData train, IDataView? validation, bool resume, IReadOnlyList<HeadSpec>? heads)
     {
         var method = PeftChoice.Parse(config.Peft);
         var training = ModelReference.Defaults(config.Model) with
@@ -64,6 +69,7 @@ internal static class TrainRun
             WarmupRatio = config.WarmupRatio, WeightDecay = config.WeightDecay,
             CheckpointFolder = Path.Combine(config.Output, CheckpointFolder), CheckpointEverySteps = config.CheckpointEvery,
             ResumeFromLatestCheckpoint = resume, KeepLastCheckpoints = 1, LoggingSteps = int.MaxValue,
+            TaskSampling = config.TaskSampling is { } sampling ? TaskSamplingChoice.Parse(sampling) : TaskSampling.Mixed,
         };
         var options = new FineTuneOptions
         {
@@ -71,8 +77,8 @@ internal static class TrainRun
             SecondTextColumnName = train.Pairs is null ? null : LabelledData.PairColumn,
             LabelColumnName = LabelledData.LabelColumn,
             Task = task == CliTask.Regression ? FineTuneTask.Regression : FineTuneTask.Classification,
-            Heads = task == CliTask.Ner ? [new TokenClassificationHead("ner", LabelledData.LabelColumn)] : null,
-            Peft = new PeftOptions { Method = method, Lora = new LoraOptions { Rank = config.LoraRank, Alpha = config.LoraRank } },
+            Heads = task == CliTask.Ner ? [new TokenClassificationHead("ner", LabelledData.LabelColumn)] : heads?.Select(h => h.ToHead()).ToList(),
+            Peft = new PeftOptions { Method = method, Lora = new LoraOptions { Rank = config.LoraRank, Alpha = config.LoraRank }, AdapterPerTask = config.AdapterPerTask == true },
             Training = training,
             ValidationSet = validation,
             ValidationFraction = validation is null ? config.ValidationFraction : 0,

@@ -15,13 +15,20 @@ internal sealed class TrainingProgress : IProgress<FineTuneProgress>
     readonly Interruption interruption;
     ProgressTask? bar;
 
+    /// <summary>The steps reported so far (for trainers that return no history of their own: SetFit, FineTuneEmbeddings).</summary>
+    public TrainingHistory History { get; } = new();
+
     TrainingProgress(TextWriter log, Interruption interruption) { this.log = log; this.interruption = interruption; }
 
     /// <summary>Runs <paramref name="train"/> with progress shown as fits the console.</summary>
-    public static T Run<T>(bool json, Interruption interruption, Func<IProgress<FineTuneProgress>, T> train)
+    public static T Run<T>(bool json, Interruption interruption, Func<IProgress<FineTuneProgress>, T> train) => Run(json, interruption, train, out _);
+
+    /// <summary>As <see cref="Run{T}(bool, Interruption, Func{IProgress{FineTuneProgress}, T})"/>, also giving the steps reported.</summary>
+    public static T Run<T>(bool json, Interruption interruption, Func<IProgress<FineTuneProgress>, T> train, out TrainingHistory history)
     {
         bool terminal = !json && !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive;
         var progress = new TrainingProgress(json ? Console.Error : Console.Out, interruption);
+        history = progress.History;
         if (!terminal) return train(progress);
         T result = default!;
         AnsiConsole.Progress()
@@ -38,6 +45,9 @@ internal sealed class TrainingProgress : IProgress<FineTuneProgress>
     public void Report(FineTuneProgress p)
     {
         interruption.StepDone(p.Step);
+        if (p.EvalMetrics is null && (History.Steps.Count == 0 || History.Steps[^1].Step < p.Step))
+            History.Steps.Add(new StepRecord(p.Step, p.Epoch, p.Loss, p.LearningRate, double.NaN));
+        History.GlobalStep = Math.Max(History.GlobalStep, p.Step);
         string line = Describe(p);
         if (bar is not null)
         {

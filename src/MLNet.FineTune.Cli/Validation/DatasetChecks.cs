@@ -1,3 +1,4 @@
+using MLNet.FineTune.Cli.DataFiles;
 using System.Globalization;
 using MLNet.FineTune.Data;
 

@@ -1,3 +1,4 @@
+using MLNet.FineTune.Cli.DataFiles;
 using MLNet.FineTune.Data;
 using MLNet.FineTune.Tokenization;
 

@@ -3,7 +3,7 @@ using System.Text.Json;
 namespace MLNet.FineTune.Tests.Cli;
 
 [TestClass]
-public sealed class EvaluateCommandTests
+public sealed class EvaluateCommandTests : CliTest
 {
     [TestMethod]
     public void EvaluateReportsMetricsPerClassAndWritesErrorsAndTheConfusionPlot()

@@ -6,7 +6,7 @@ using Microsoft.ML.OnnxRuntime;
 namespace MLNet.FineTune.Tests.Cli;
 
 [TestClass]
-public sealed class ExportCommandTests
+public sealed class ExportCommandTests : CliTest
 {
     sealed class Row { public string Text { get; set; } = ""; }
 

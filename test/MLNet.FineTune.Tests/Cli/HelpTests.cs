@@ -13,6 +13,15 @@ public sealed class HelpTests
     }
 
     [TestMethod]
+    public void TrainHelpDescribesEveryTaskAndItsFlags()
+    {
+        var result = CliProcess.Run("train", "--help");
+        Assert.AreEqual(0, result.ExitCode, result.ToString());
+        foreach (var text in new[] { "multi-task", "setfit", "embeddings", "--heads", "--task-sampling", "--adapter-per-task", "--loss", "--setfit-iterations", "--setfit-head", "cosent", "docs/cli-tasks.md" })
+            StringAssert.Contains(result.Stdout, text, result.ToString());
+    }
+
+    [TestMethod]
     public void AnUnknownCommandIsAnErrorWithExitCodeTwo()
     {
         var result = CliProcess.Run("trian");

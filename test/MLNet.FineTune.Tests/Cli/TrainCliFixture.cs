@@ -13,12 +13,8 @@ internal static class TrainCliFixture
 {
     static readonly string[] Positive = ["good", "great", "lovely", "superb", "fine", "nice"], Negative = ["bad", "awful", "poor", "dull", "terrible", "weak"];
 
-    public static string NewFolder(string name)
-    {
-        var dir = Path.Combine(Path.GetTempPath(), "mlnet-finetune-cli-tests", name + "-" + Guid.NewGuid().ToString("N")[..8]);
-        Directory.CreateDirectory(dir);
-        return dir;
-    }
+    /// <summary>A folder for the running test (removed after it passes: <see cref="CliTestFolders"/>).</summary>
+    public static string NewFolder(string name) => CliTestFolders.New(name);
 
     /// <summary>Sentiment rows "the film was good" / "bad": pos and neg alternating.</summary>
     public static string WriteSentiment(string folder, string name, int rows, int offset = 0)
@@ -39,7 +35,7 @@ internal static class TrainCliFixture
 
     static readonly Lazy<(string Folder, string Output, JsonElement Json)> shared = new(() =>
     {
-        var folder = NewFolder("shared");
+        var folder = CliTestFolders.Shared("shared");
         WriteSentiment(folder, "train.jsonl", 16);
         WriteSentiment(folder, "dev.jsonl", 8, offset: 1);
         var output = Path.Combine(folder, "run");

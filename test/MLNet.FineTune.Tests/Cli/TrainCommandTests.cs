@@ -4,7 +4,7 @@ using System.Text.Json;
 namespace MLNet.FineTune.Tests.Cli;
 
 [TestClass]
-public sealed class TrainCommandTests
+public sealed class TrainCommandTests : CliTest
 {
     [TestMethod]
     public void TrainWritesTheModelMetricsPlotCardAndResolvedConfig()
@@ -112,8 +112,8 @@ public sealed class TrainCommandTests
             (["train", "--data", data, "--output", output, "--peft", "magic"], "--peft 'magic' is not a method"),
             (["train", "--data", data, "--output", output, "--model", "/no/such/model"], "--model '/no/such/model'"),
             (["train", "--data", Path.Combine(folder, "missing.jsonl"), "--output", output], "does not exist"),
-            (["train", "--data", Path.Combine(folder, "broken.jsonl"), "--output", output], "broken.jsonl:2: invalid JSON"),
-            (["train", "--data", Path.Combine(folder, "nolabel.jsonl"), "--output", output], "nolabel.jsonl:2: field 'label' is missing"),
+            (["train", "--data", Path.Combine(folder, "broken.jsonl"), "--output", output], "broken.jsonl:2: invalid_json: not one valid JSON object"),
+            (["train", "--data", Path.Combine(folder, "nolabel.jsonl"), "--output", output], "nolabel.jsonl:2: label: missing_key: missing key 'label'"),
             (["train", "--config", Path.Combine(folder, "train.jsonl")], "not valid JSON"),
             (["train", "--resume", folder], "no config.json there"),
             (["train", "--data", data, "--output", output, "--augment", "shuffle"], "--augment 'shuffle' is not an edit"),

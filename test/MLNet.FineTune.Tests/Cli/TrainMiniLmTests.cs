@@ -3,7 +3,7 @@ using System.Text.Json;
 namespace MLNet.FineTune.Tests.Cli;
 
 [TestClass]
-public sealed class TrainMiniLmTests
+public sealed class TrainMiniLmTests : CliTest
 {
     /// <summary>The real pretrained path end to end: MiniLM from its package, neighbour augmentation in its embedding space, LoRA, then evaluate the zip.</summary>
     [TestMethod]

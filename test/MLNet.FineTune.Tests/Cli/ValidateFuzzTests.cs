@@ -1,3 +1,4 @@
+using MLNet.FineTune.Cli.DataFiles;
 using System.Text;
 using System.Text.Json;
 using MLNet.FineTune.Cli.Validation;

@@ -1,7 +1,7 @@
 using MLNet.FineTune.Cli.Output;
 using MLNet.FineTune.Data;
 
-namespace MLNet.FineTune.Cli.Validation;
+namespace MLNet.FineTune.Cli.DataFiles;
 
 /// <summary>The file layouts the tool reads.</summary>
 internal enum DataFileFormat { Jsonl, Csv, Tsv, Conll }
@@ -34,11 +34,14 @@ internal static class DataFileFormats
     }
 }
 
-/// <summary>Which columns/keys hold what, and how strictly to read (from the command's options).</summary>
-internal sealed record DataColumns(string Text = "text", string? TextPair = null, string Label = "label", bool RequireLabels = true)
+/// <summary>
+/// Which columns/keys hold what, and how strictly to read (from the command's options). A CSV/TSV header or JSONL line
+/// with a <see cref="TextPair"/> column is read as a pair; <see cref="RequirePair"/> makes the column mandatory.
+/// </summary>
+internal sealed record DataColumns(string Text = "text", string TextPair = "text_pair", string Label = "label", bool RequireLabels = true, bool RequirePair = false)
 {
     public JsonlReaderOptions JsonlOptions(int maxLineBytes) => new()
     {
-        TextField = Text, TextPairField = TextPair ?? "text_pair", LabelField = Label, RequireLabels = RequireLabels, MaxLineBytes = maxLineBytes,
+        TextField = Text, TextPairField = TextPair, LabelField = Label, RequireLabels = RequireLabels, MaxLineBytes = maxLineBytes,
     };
 }

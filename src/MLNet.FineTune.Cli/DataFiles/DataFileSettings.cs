@@ -1,7 +1,7 @@
 using System.ComponentModel;
 using Spectre.Console.Cli;
 
-namespace MLNet.FineTune.Cli.Validation;
+namespace MLNet.FineTune.Cli.DataFiles;
 
 /// <summary>The options of every command that reads a data file: its layout and which columns (JSONL keys) hold what.</summary>
 internal class DataFileSettings : CommonSettings
@@ -27,5 +27,5 @@ internal class DataFileSettings : CommonSettings
 
     /// <summary>The columns as the readers take them.</summary>
     public DataColumns Columns(bool requireLabels, bool pairs = false) =>
-        new(TextColumn, pairs ? TextPairColumn ?? "text_pair" : TextPairColumn, LabelColumn, requireLabels);
+        new(TextColumn, TextPairColumn ?? "text_pair", LabelColumn, requireLabels, RequirePair: pairs || TextPairColumn is not null);
 }

@@ -1,6 +1,6 @@
 using MLNet.FineTune.Data;
 
-namespace MLNet.FineTune.Cli.Validation;
+namespace MLNet.FineTune.Cli.DataFiles;
 
 /// <summary>
 /// CoNLL files through the library's <see cref="ConllReader"/> (tag in the last column), fed by a line source that

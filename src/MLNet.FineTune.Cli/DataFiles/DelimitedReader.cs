@@ -1,7 +1,7 @@
 using System.Text;
 using MLNet.FineTune.Data;
 
-namespace MLNet.FineTune.Cli.Validation;
+namespace MLNet.FineTune.Cli.DataFiles;
 
 /// <summary>
 /// Reads CSV or TSV with a header row into text/label examples (RFC 4180 quoting: quoted fields may hold the
@@ -21,9 +21,10 @@ internal static class DelimitedReader
             {
                 header = fields!.Select(f => f.Trim()).ToArray();
                 var missing = Column(header, columns.Text, "--text-column", out text, file, line)
-                    ?? (columns.TextPair is { } p ? Column(header, p, "--text-pair-column", out pair, file, line) : null)
+                    ?? (columns.RequirePair ? Column(header, columns.TextPair, "--text-pair-column", out pair, file, line) : null)
                     ?? (columns.RequireLabels ? Column(header, columns.Label, "--label-column", out label, file, line) : null);
                 if (!columns.RequireLabels) label = Array.IndexOf(header, columns.Label);
+                if (!columns.RequirePair) pair = Array.IndexOf(header, columns.TextPair);
                 if (missing is not null) { yield return new JsonlEntry(line, null, missing); yield break; }
                 continue;
             }
@@ -44,7 +45,7 @@ internal static class DelimitedReader
         if (fields.Length != header.Length)
             return new(line, null, Fail("", DataIssueKind.MalformedRow, $"expected {header.Length} fields (as in the header), found {fields.Length}; quote fields that contain the separator"));
         if (string.IsNullOrWhiteSpace(fields[text])) return new(line, null, Fail(columns.Text, DataIssueKind.EmptyText, $"'{columns.Text}' is empty"));
-        if (pair >= 0 && string.IsNullOrWhiteSpace(fields[pair])) return new(line, null, Fail(columns.TextPair!, DataIssueKind.EmptyText, $"'{columns.TextPair}' is empty"));
+        if (pair >= 0 && string.IsNullOrWhiteSpace(fields[pair])) return new(line, null, Fail(columns.TextPair, DataIssueKind.EmptyText, $"'{columns.TextPair}' is empty"));
         string? labelText = label >= 0 ? fields[label].Trim() : null;
         if (columns.RequireLabels && string.IsNullOrEmpty(labelText)) return new(line, null, Fail(columns.Label, DataIssueKind.EmptyText, "the label is empty"));
         var format = pair >= 0 ? JsonlFormat.TextPairLabel : JsonlFormat.TextLabel;

@@ -1,7 +1,7 @@
 using MLNet.FineTune.Data;
 using MLNet.FineTune.Persistence;
 
-namespace MLNet.FineTune.Cli.Validation;
+namespace MLNet.FineTune.Cli.DataFiles;
 
 /// <summary>A data file read whole for checking: its valid examples, its issues (the first <see cref="MaxIssuesKept"/>) and how many there were.</summary>
 internal sealed record DataFile(string Path, string Name, DataFileFormat Layout, List<JsonlExample> Examples, List<DataIssue> Issues, int IssueCount)
