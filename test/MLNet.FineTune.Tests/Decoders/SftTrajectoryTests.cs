@@ -1,7 +1,9 @@
 using System.Text.Json.Nodes;
+using MLNet.FineTune.Data;
 using MLNet.FineTune.Modeling.Checkpoints;
 using MLNet.FineTune.Modeling.Decoding;
 using MLNet.FineTune.Peft;
+using MLNet.FineTune.Tokenization;
 using MLNet.FineTune.Training;
 using static TorchSharp.torch;
 
@@ -21,8 +23,10 @@ public class SftTrajectoryTests
     {
         var reference = DecoderFixtures.Json("sft.json")["gpt2-full-completion-only"]!;
         var model = DecoderFixtures.Load("gpt2-bpe");
+        var batch = EncodedBatch(reference);
+        AssertBatch(Batch(reference), batch);
         var watched = new List<Dictionary<string, float[]>>();
-        var history = Train(model, reference, learningRate: 1e-3, () =>
+        var history = Train(model, batch, learningRate: 1e-3, () =>
         {
             var weights = DecoderFactory.ToCheckpointLayout(model, model.Module.named_parameters().Select(p => (p.name, (Tensor)p.parameter)));
             watched.Add(weights.ToDictionary(kv => kv.Key, kv => kv.Value.flatten()[..6].data<float>().ToArray()));
@@ -41,7 +45,7 @@ public class SftTrajectoryTests
         lora.LoadAdapter(DecoderFixtures.HfDecoder(reference["initial_adapter"]!.GetValue<string>()));
         Assert.AreEqual(8, lora.TrainableParameters().Count);
         var watched = new List<Dictionary<string, float[]>>();
-        var history = Train(model, reference, learningRate: 5e-3,
+        var history = Train(model, Batch(reference), learningRate: 5e-3,
             () => watched.Add(lora.TrainableParameters().ToDictionary(p => p.Name, p => p.Parameter.detach().flatten()[..6].data<float>().ToArray())));
         AssertSteps(reference, history, watched);
 
@@ -57,10 +61,10 @@ public class SftTrajectoryTests
         AssertLossAfter(model, reference);
     }
 
-    static TrainingHistory Train(ICausalLanguageModel model, JsonNode reference, double learningRate, Action afterStep)
+    static TrainingHistory Train(ICausalLanguageModel model, CausalLmBatch batch, double learningRate, Action afterStep)
     {
-        var batch = Batch(reference);
-        var source = new ListBatchSource<int, CausalLmBatch>(new[] { 0 }, _ => (int)batch.InputIds.size(1), _ => Batch(reference));
+        var source = new ListBatchSource<int, CausalLmBatch>(new[] { 0 }, _ => (int)batch.InputIds.size(1),
+            _ => new CausalLmBatch(batch.InputIds.clone(), batch.AttentionMask.clone(), batch.Labels.clone()));
         var options = new TrainingOptions
         {
             LearningRate = learningRate, WeightDecay = 0.01, Schedule = LearningRateScheduleKind.Constant, MaxGradNorm = 0, BatchSize = 1,
@@ -74,6 +78,28 @@ public class SftTrajectoryTests
         DecoderFixtures.Matrix(DecoderFixtures.Rows(reference["input_ids"]!)),
         DecoderFixtures.Matrix(DecoderFixtures.Rows(reference["attention_mask"]!)),
         DecoderFixtures.Matrix(DecoderFixtures.Rows(reference["labels"]!)));
+
+    /// <summary>
+    /// The fixture's prompt/completion texts through <see cref="GenerativeExampleEncoder"/> (prompt ids + completion ids
+    /// + eos, completion-only labels) and <see cref="CausalLmCollator.RightPadded"/> (pad = eos): the batch HF trained on.
+    /// </summary>
+    static CausalLmBatch EncodedBatch(JsonNode reference)
+    {
+        var tokenizer = TransformerTokenizer.FromFolder(DecoderFixtures.ModelFolder("gpt2-bpe"));
+        var encoder = new GenerativeExampleEncoder(tokenizer, ChatTemplate.ChatMl);
+        var examples = reference["examples"]!.AsArray()
+            .Select(e => GenerativeExample.PromptCompletion(e!["prompt"]!.GetValue<string>(), e["completion"]!.GetValue<string>()));
+        var sequences = encoder.EncodeAll(examples).Select(e => new CausalLmSequence(e.InputIds, e.Labels)).ToList();
+        return CausalLmCollator.RightPadded(sequences, tokenizer.PadTokenId);
+    }
+
+    static void AssertBatch(CausalLmBatch expected, CausalLmBatch actual)
+    {
+        CollectionAssert.AreEqual(expected.InputIds.data<long>().ToArray(), actual.InputIds.data<long>().ToArray(), "input ids");
+        CollectionAssert.AreEqual(expected.AttentionMask.data<long>().ToArray(), actual.AttentionMask.data<long>().ToArray(), "attention mask");
+        CollectionAssert.AreEqual(expected.Labels.data<long>().ToArray(), actual.Labels.data<long>().ToArray(), "labels");
+        CollectionAssert.AreEqual(expected.InputIds.shape, actual.InputIds.shape, "shape");
+    }
 
     static void AssertSteps(JsonNode reference, TrainingHistory history, List<Dictionary<string, float[]>> watched)
     {
