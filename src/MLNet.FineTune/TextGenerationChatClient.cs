@@ -46,7 +46,7 @@ internal sealed class TextGenerationChatClient : IChatClient
         var generation = Options(options);
         var id = Guid.NewGuid().ToString("N");
         var created = DateTimeOffset.UtcNow;
-        await foreach (var piece in model.Generator.StreamAsync(prompt, generation, cancellationToken).WithCancellation(cancellationToken))
+        await foreach (var piece in model.Generator.StreamAsync(prompt, model.Prompts.ForModel(generation), cancellationToken).WithCancellation(cancellationToken))
             yield return new ChatResponseUpdate(AiChatRole.Assistant, piece) { ResponseId = id, MessageId = id, ModelId = model.ModelId, CreatedAt = created };
         // The stream does not say why it ended; a final empty update carries the finish reason Stop (eos, stop sequence or length alike).
         yield return new ChatResponseUpdate(AiChatRole.Assistant, []) { ResponseId = id, MessageId = id, ModelId = model.ModelId, CreatedAt = created, FinishReason = ChatFinishReason.Stop };

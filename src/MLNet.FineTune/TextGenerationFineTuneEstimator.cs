@@ -68,7 +68,7 @@ public sealed class TextGenerationFineTuneEstimator : IEstimator<TextGenerationT
         var peft = ResolvePeft(o, package.Config.ModelType);
         var training = o.Training ?? (o.Scratch is not null ? TextGenerationFineTuneOptions.DefaultScratchTraining : TextGenerationFineTuneOptions.DefaultTraining);
         int maxLength = o.MaxSequenceLength is { } asked ? Math.Min(asked, package.Config.MaxPositionEmbeddings) : Math.Min(1024, package.Config.MaxPositionEmbeddings);
-        var format = new PromptFormat(o.MessagesColumnName is null ? PromptFormatKind.PromptCompletion : PromptFormatKind.Chat, o.ChatTemplate);
+        var format = new PromptFormat(o.MessagesColumnName is null ? PromptFormatKind.PromptCompletion : PromptFormatKind.Chat, TextGenerationEncoding.ResolveTemplate(o.ChatTemplate, package));
 
         var examples = ReadExamples(input, "Training data");
         if (examples.Count == 0) throw new InvalidOperationException("The training data has no rows; FineTuneTextGeneration needs at least one example.");
@@ -77,8 +77,9 @@ public sealed class TextGenerationFineTuneEstimator : IEstimator<TextGenerationT
 
         TextGenerationModel model;
         using (var rng = new TorchRandomStream(training.Seed)) model = TextGenerationModel.Create(package, peft, o.AdapterFolder, rng);
-        var encoding = new TextGenerationEncoding(package, format, o.Loss, o.Packing, maxLength);
-        var trainSource = encoding.BatchSource(examples);
+        var encoder = TextGenerationEncoding.Encoder(package, format, o.Loss, maxLength);
+        int padId = package.Tokenizer.PadTokenId;
+        var trainSource = TextGenerationEncoding.BatchSource(encoder, examples, padId, o.Packing);
         var counts = model.Lora?.ParameterReport() is { } report ? $"{report.Trainable:N0} of {report.All:N0} parameters trained (LoRA r {model.LoraOptions!.Rank})"
             : $"{model.Decoder.Module.parameters().Sum(p => p.numel()):N0} parameters, all trained";
         log($"FineTuneTextGeneration: {package.Describe()}; {counts}; {examples.Count} training examples ({trainSource.Count} rows{(o.Packing ? ", packed" : "")}), " +
@@ -88,7 +89,7 @@ public sealed class TextGenerationFineTuneEstimator : IEstimator<TextGenerationT
         Func<IReadOnlyDictionary<string, double>>? evaluate = null;
         if (validation.Count > 0)
         {
-            var validSource = encoding.BatchSource(validation);
+            var validSource = TextGenerationEncoding.BatchSource(encoder, validation, padId, packing: false);
             evaluate = () => Evaluate(trainable, validSource, training.BatchSize);
         }
         var history = new Trainer<CausalLmBatch>(training, o.Progress, log).Train(trainable, trainSource, evaluate, o.CancellationToken);

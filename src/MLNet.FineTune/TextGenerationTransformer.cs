@@ -30,7 +30,7 @@ public sealed partial class TextGenerationTransformer : ZipPersistedTransformer,
         model.ForInference();
         var tokenizer = model.Package.Tokenizer;
         Generator = new TextGenerator(model.Decoder, ids => tokenizer.Decode(ids, skipSpecialTokens: true));
-        Prompts = new TextGenerationPrompts(model.Package, settings.Format);
+        Prompts = new TextGenerationPrompts(model.Package, settings.Format, settings.MaxSequenceLength);
     }
 
     internal TextGenerationModel Model { get; }
@@ -65,7 +65,7 @@ public sealed partial class TextGenerationTransformer : ZipPersistedTransformer,
     }
 
     internal IReadOnlyList<GeneratedSequence> GenerateBatch(IReadOnlyList<IReadOnlyList<int>> prompts, GenerationOptions options, CancellationToken cancellation) =>
-        Generator.Generate(prompts, options, cancellation);
+        Generator.Generate(prompts, Prompts.ForModel(options), cancellation);
 
     /// <summary>
     /// This model as Microsoft.Extensions.AI's chat client (thread-safe): the messages are rendered with the model's chat
