@@ -11,24 +11,26 @@ using MLNet.FineTune.Samples;
 using MLNet.FineTune.Training;
 
 int Arg(string name, int fallback) => Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1]) : fallback;
-int rows = Arg("--rows", 8000), epochs = Arg("--epochs", 3), heldOutCount = Arg("--held-out", 500);
+int rows = Arg("--rows", 8000), epochs = Arg("--epochs", 3), heldOutCount = Arg("--held-out", 500), forms = Arg("--forms", SyntheticDates.Forms);
+var shape = DateNormalizer.Model with { NumLayers = Arg("--layers", DateNormalizer.Model.NumLayers), HiddenSize = Arg("--hidden", DateNormalizer.Model.HiddenSize) };
+double learningRate = Arg("--lr-per-10k", 20) / 1e4;
 
 var ml = new MLContext(seed: 1);
 ml.Log += (_, e) => { if (e.Message.StartsWith("FineTuneTextGeneration", StringComparison.Ordinal) || e.Message.Contains("step ")) Console.WriteLine("  " + e.Message); };
-var train = SyntheticDates.Generate(rows, seed: 1);
-var heldOut = DateNormalizer.HeldOut(train, heldOutCount, seed: 2);
+var train = SyntheticDates.Generate(rows, seed: 1, forms);
+var heldOut = DateNormalizer.HeldOut(train, heldOutCount, seed: 2, forms);
 var shown = heldOut.Take(8).ToList();
 Console.WriteLine($"Date normalisation: {train.Count} training rows, {heldOut.Count} held-out prompts.");
 
-var untrained = DateNormalizer.Untrained(ml, train);
+var untrained = DateNormalizer.Untrained(ml, train, shape);
 var before = DateNormalizer.Complete(ml, untrained, heldOut);
 Console.WriteLine($"Before training: exact match {SyntheticDates.ExactMatch(heldOut, before):P1}");
 
 var watch = Stopwatch.StartNew();
 var model = DateNormalizer.Train(ml, train, new TrainingOptions
 {
-    LearningRate = 2e-3, BatchSize = 32, Epochs = epochs, WarmupRatio = 0.05, Schedule = LearningRateScheduleKind.Cosine, WeightDecay = 0.01, LoggingSteps = 100,
-});
+    LearningRate = learningRate, BatchSize = 32, Epochs = epochs, WarmupRatio = 0.05, Schedule = LearningRateScheduleKind.Cosine, WeightDecay = 0.01, LoggingSteps = 25,
+}, shape);
 var trainSeconds = watch.Elapsed.TotalSeconds;
 watch.Restart();
 var after = DateNormalizer.Complete(ml, model, heldOut);
