@@ -40,4 +40,37 @@ internal static class CausalLmCollator
         long[] shape = [rows, width];
         return new CausalLmBatch(tensor(ids, shape), tensor(mask, shape), tensor(labels, shape));
     }
+
+    /// <summary>
+    /// Rows that each pack several sequences (<see cref="CausalLmPacking"/>), right-padded to the longest row; padding
+    /// has attention 0, label −100, position 0 and sequence id −1.
+    /// </summary>
+    public static CausalLmBatch Packed(IReadOnlyList<IReadOnlyList<CausalLmSequence>> rows, int padId)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        if (rows.Count == 0) throw new ArgumentException("A batch needs at least one row.", nameof(rows));
+        var packed = rows.Select(CausalLmPacking.Concatenate).ToList();
+        int width = packed.Max(r => r.Ids.Length);
+        var ids = new long[rows.Count * width];
+        var mask = new long[rows.Count * width];
+        var labels = new long[rows.Count * width];
+        var positions = new long[rows.Count * width];
+        var sequenceIds = new long[rows.Count * width];
+        for (int r = 0; r < packed.Count; r++)
+        {
+            var row = packed[r];
+            for (int t = 0; t < width; t++)
+            {
+                int i = r * width + t;
+                bool real = t < row.Ids.Length;
+                ids[i] = real ? row.Ids[t] : padId;
+                mask[i] = real ? 1 : 0;
+                labels[i] = real ? row.Labels[t] : Losses.IgnoreIndex;
+                positions[i] = real ? row.Positions[t] : 0;
+                sequenceIds[i] = real ? row.SequenceIds[t] : -1;
+            }
+        }
+        long[] shape = [rows.Count, width];
+        return new CausalLmBatch(tensor(ids, shape), tensor(mask, shape), tensor(labels, shape), tensor(positions, shape), tensor(sequenceIds, shape));
+    }
 }

@@ -27,6 +27,19 @@ internal abstract class ChatTemplate
     /// <summary>Qwen2-Instruct's template: ChatML with "You are a helpful assistant." when the chat has no system turn.</summary>
     public static ChatTemplate Qwen2 { get; } = new ChatMlTemplate("You are a helpful assistant.");
 
+    /// <summary>Meta-Llama-3-Instruct's format (<c>&lt;|start_header_id|&gt;role&lt;|end_header_id|&gt;\n\n…&lt;|eot_id|&gt;</c>).</summary>
+    public static ChatTemplate Llama3 { get; } = new Llama3ChatTemplate();
+
+    /// <summary>
+    /// A Jinja <c>chat_template</c> interpreted by the safe subset (see <see cref="JinjaChatTemplate"/>); constructs
+    /// outside it throw <see cref="NotSupportedException"/> naming the construct and its line and column.
+    /// </summary>
+    public static ChatTemplate FromJinja(string template, string? bosToken, string? eosToken, string? endOfTurn = null) =>
+        new JinjaChatTemplate(template, bosToken, eosToken, endOfTurn);
+
+    /// <summary>The <c>chat_template</c> of a checkpoint folder's tokenizer_config.json, or null when it has none (see <see cref="ChatTemplateFiles"/>).</summary>
+    public static ChatTemplate? FromCheckpoint(string folder) => ChatTemplateFiles.Read(folder);
+
     internal static string RoleName(ChatRole role) => role switch
     {
         ChatRole.System => "system",

@@ -41,8 +41,17 @@ internal sealed class GenerativeExampleEncoder
     public EncodedGenerativeExample Encode(GenerativeExample example)
     {
         ArgumentNullException.ThrowIfNull(example);
-        var (ids, trained) = example.IsChat ? EncodeChat(example.Turns!) : EncodePromptCompletion(example);
         var where = example.Source.Length == 0 ? "A generative example" : $"The example at {example.Source}";
+        int[] ids;
+        bool[] trained;
+        try
+        {
+            (ids, trained) = example.IsChat ? EncodeChat(example.Turns!) : EncodePromptCompletion(example);
+        }
+        catch (ChatTemplateException e)
+        {
+            throw new InvalidDataException($"{where}: {e.Message}", e);
+        }
         if (ids.Length > MaxLength)
         {
             if (Options.Overlong == OverlongExampleHandling.Refuse)

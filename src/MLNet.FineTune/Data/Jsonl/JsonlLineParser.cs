@@ -19,37 +19,47 @@ internal sealed class JsonlLineParser(string file, int line, JsonlReaderOptions 
     JsonlExample? Chat(JsonElement root)
     {
         if (!Required(root, "messages", "", out var messages)) return null;
-        if (messages.ValueKind != JsonValueKind.Array) return Fail("messages", DataIssueKind.WrongType, $"expected an array of messages, found {Describe(messages)}");
+        if (ChatTurns(messages, "messages") is not { } turns) return null;
+        return new JsonlExample(line, JsonlFormat.Chat) { Generative = GenerativeExample.Chat(turns, $"{file}:{line}") };
+    }
+
+    /// <summary>
+    /// The turns of an OpenAI-style <c>messages</c> array (a JSONL line's field, or a whole IDataView cell), errors
+    /// naming <paramref name="field"/> and the message index; null with <see cref="Issue"/> set on the first problem.
+    /// </summary>
+    public List<ChatTurn>? ChatTurns(JsonElement messages, string field)
+    {
+        if (messages.ValueKind != JsonValueKind.Array) return FailNull<List<ChatTurn>>(field, DataIssueKind.WrongType, $"expected an array of messages, found {Describe(messages)}");
         var turns = new List<ChatTurn>();
         int index = 0;
         foreach (var message in messages.EnumerateArray())
         {
-            var path = $"messages[{index++}]";
-            if (message.ValueKind != JsonValueKind.Object) return Fail(path, DataIssueKind.WrongType, $"expected a message object {{\"role\": ..., \"content\": ...}}, found {Describe(message)}");
+            var path = $"{field}[{index++}]";
+            if (message.ValueKind != JsonValueKind.Object) return FailNull<List<ChatTurn>>(path, DataIssueKind.WrongType, $"expected a message object {{\"role\": ..., \"content\": ...}}, found {Describe(message)}");
             if (!Required(message, "role", path, out var roleValue)) return null;
-            if (roleValue.ValueKind != JsonValueKind.String) return Fail(path + ".role", DataIssueKind.WrongType, $"expected a string (system, user or assistant), found {Describe(roleValue)}");
+            if (roleValue.ValueKind != JsonValueKind.String) return FailNull<List<ChatTurn>>(path + ".role", DataIssueKind.WrongType, $"expected a string (system, user or assistant), found {Describe(roleValue)}");
             ChatRole? role = roleValue.GetString() switch { "system" => ChatRole.System, "user" => ChatRole.User, "assistant" => ChatRole.Assistant, _ => null };
-            if (role is null) return Fail(path + ".role", DataIssueKind.UnrecognizedRole, $"unrecognized role '{Shorten(roleValue.GetString()!)}'; expected system, user or assistant");
+            if (role is null) return FailNull<List<ChatTurn>>(path + ".role", DataIssueKind.UnrecognizedRole, $"unrecognized role '{Shorten(roleValue.GetString()!)}'; expected system, user or assistant");
             if (!message.TryGetProperty("content", out var content) || content.ValueKind == JsonValueKind.Null)
-                return Fail(path + ".content", DataIssueKind.MissingContent, $"the {roleValue.GetString()} message has no content");
-            if (content.ValueKind != JsonValueKind.String) return Fail(path + ".content", DataIssueKind.WrongType, $"expected a string, found {Describe(content)}");
+                return FailNull<List<ChatTurn>>(path + ".content", DataIssueKind.MissingContent, $"the {roleValue.GetString()} message has no content");
+            if (content.ValueKind != JsonValueKind.String) return FailNull<List<ChatTurn>>(path + ".content", DataIssueKind.WrongType, $"expected a string, found {Describe(content)}");
             var contentText = content.GetString()!;
-            if (string.IsNullOrWhiteSpace(contentText)) return Fail(path + ".content", DataIssueKind.MissingContent, $"the {roleValue.GetString()} message's content is empty");
+            if (string.IsNullOrWhiteSpace(contentText)) return FailNull<List<ChatTurn>>(path + ".content", DataIssueKind.MissingContent, $"the {roleValue.GetString()} message's content is empty");
             int? weight = null;
             if (message.TryGetProperty("weight", out var weightValue) && weightValue.ValueKind != JsonValueKind.Null)
             {
-                if (weightValue.ValueKind != JsonValueKind.Number) return Fail(path + ".weight", DataIssueKind.WrongType, $"expected 0 or 1, found {Describe(weightValue)}");
-                if (!weightValue.TryGetInt32(out int w) || w is not (0 or 1)) return Fail(path + ".weight", DataIssueKind.InvalidValue, $"expected 0 or 1, found {weightValue.GetRawText()}");
-                if (role != ChatRole.Assistant) return Fail(path + ".weight", DataIssueKind.InvalidValue, "a weight is allowed on assistant messages only");
+                if (weightValue.ValueKind != JsonValueKind.Number) return FailNull<List<ChatTurn>>(path + ".weight", DataIssueKind.WrongType, $"expected 0 or 1, found {Describe(weightValue)}");
+                if (!weightValue.TryGetInt32(out int w) || w is not (0 or 1)) return FailNull<List<ChatTurn>>(path + ".weight", DataIssueKind.InvalidValue, $"expected 0 or 1, found {weightValue.GetRawText()}");
+                if (role != ChatRole.Assistant) return FailNull<List<ChatTurn>>(path + ".weight", DataIssueKind.InvalidValue, "a weight is allowed on assistant messages only");
                 weight = w;
             }
             turns.Add(new ChatTurn(role.Value, contentText, weight));
         }
         if (!turns.Any(t => t.Role == ChatRole.Assistant))
-            return Fail("messages", DataIssueKind.NoAssistantMessage, turns.Count == 0 ? "the conversation is empty; it needs at least one assistant message" : "no assistant message; the model is trained on assistant messages");
+            return FailNull<List<ChatTurn>>(field, DataIssueKind.NoAssistantMessage, turns.Count == 0 ? "the conversation is empty; it needs at least one assistant message" : "no assistant message; the model is trained on assistant messages");
         if (!turns.Any(t => t.IsTrained))
-            return Fail("messages", DataIssueKind.NoAssistantMessage, "every assistant message has weight 0; at least one needs weight 1 (or no weight) to train on");
-        return new JsonlExample(line, JsonlFormat.Chat) { Generative = GenerativeExample.Chat(turns, $"{file}:{line}") };
+            return FailNull<List<ChatTurn>>(field, DataIssueKind.NoAssistantMessage, "every assistant message has weight 0; at least one needs weight 1 (or no weight) to train on");
+        return turns;
     }
 
     JsonlExample? PromptCompletion(JsonElement root)

@@ -13,7 +13,8 @@ namespace MLNet.FineTune.Data;
 /// </summary>
 internal static class JsonlReader
 {
-    static readonly JsonDocumentOptions Strict = new() { AllowDuplicateProperties = false, MaxDepth = JsonFields.MaxDepth };
+    /// <summary>How every JSON text of user data is parsed: no duplicate keys, bounded depth.</summary>
+    internal static readonly JsonDocumentOptions Strict = new() { AllowDuplicateProperties = false, MaxDepth = JsonFields.MaxDepth };
     static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     /// <summary>Reads a file the user gave (regular files only); errors opening it are exceptions, errors in it are entries.</summary>
@@ -95,7 +96,7 @@ internal static class JsonlReader
     }
 
     // System.Text.Json's messages end with "LineNumber: 0 | BytePositionInLine: 12." which is useful; keep all of it but one line.
-    static string FirstSentence(string message) => message.ReplaceLineEndings(" ");
+    internal static string FirstSentence(string message) => message.ReplaceLineEndings(" ");
 
     static JsonlEntry Issue(string file, int line, string field, DataIssueKind kind, string message) =>
         new(line, null, new DataIssue(file, line, field, kind, message));

@@ -9,9 +9,12 @@ internal static class DecoderMasks
     /// Additive mask (B, 1, T, S) for T new queries after <paramref name="past"/> cached positions (S = past + T): 0
     /// where query i may see key j (j ≤ past + i, the key is not padding, and within the sliding window), else the
     /// dtype's most negative finite value. Finite, as HF's: a padded query row sees nothing, and −∞ would turn its
-    /// softmax into NaN, which later layers would spread to real rows through 0 · NaN.
+    /// softmax into NaN, which later layers would spread to real rows through 0 · NaN. With <paramref name="sequenceIds"/>
+    /// (B, T; packed rows, no cache) query i also needs key j in its own example: block-diagonal causal attention, the
+    /// effect of HF's DataCollatorWithFlattening (which reaches it through flash-attention's sequence boundaries).
     /// </summary>
-    public static Tensor Additive(long batch, long queries, long past, Tensor? attentionMask, int? slidingWindow, ScalarType dtype, Device device)
+    public static Tensor Additive(long batch, long queries, long past, Tensor? attentionMask, int? slidingWindow, ScalarType dtype, Device device,
+        Tensor? sequenceIds = null)
     {
         using var scope = NewDisposeScope();
         long keys = past + queries;
@@ -25,6 +28,13 @@ internal static class DecoderMasks
             if (attentionMask.size(0) != batch || attentionMask.size(1) != keys)
                 throw new ArgumentException($"The attention mask is [{attentionMask.size(0)}, {attentionMask.size(1)}] but the batch has {batch} rows of {past} cached + {queries} new positions.");
             allowed = allowed.logical_and(attentionMask.to(device).ne(0).unsqueeze(1));
+        }
+        if (sequenceIds is not null)
+        {
+            if (past != 0 || sequenceIds.size(0) != batch || sequenceIds.size(1) != queries)
+                throw new ArgumentException($"Sequence ids are [{string.Join(", ", sequenceIds.shape)}] but the batch has {batch} rows of {queries} positions{(past != 0 ? $" after {past} cached ones (packed rows cannot use a cache)" : "")}.");
+            var ids = sequenceIds.to(device);
+            allowed = allowed.logical_and(ids.unsqueeze(2).eq(ids.unsqueeze(1)));          // same example
         }
         var min = dtype == ScalarType.Float64 ? double.MinValue : float.MinValue;
         return zeros(batch, 1, queries, keys, dtype: dtype, device: device)

@@ -59,7 +59,7 @@ internal sealed class Gpt2LMHeadModel : nn.Module, ICausalLanguageModel
                 throw new ArgumentException($"GPT-2 has {config.MaxPositionEmbeddings} learned positions (n_positions); this step needs {past + t}. Shorten the prompt or max new tokens.");
             var positions = input.PositionIds ?? DecoderMasks.DefaultPositionIds(b, t, past, ids.device);
             var x = drop.call(wte.call(ids) + wpe.call(positions));
-            var mask = DecoderMasks.Additive(b, t, past, input.AttentionMask, null, x.dtype, x.device);
+            var mask = DecoderMasks.Additive(b, t, past, input.AttentionMask, null, x.dtype, x.device, input.SequenceIds);
             foreach (var block in h)
             {
                 using var layerScope = NewDisposeScope();

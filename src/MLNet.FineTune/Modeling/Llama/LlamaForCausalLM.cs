@@ -64,7 +64,7 @@ internal sealed class LlamaForCausalLM : nn.Module, ICausalLanguageModel
             var x = embed_tokens.call(ids);
             var positions = input.PositionIds ?? DecoderMasks.DefaultPositionIds(b, t, past, ids.device);
             var (cos, sin) = Rotary.For(positions, x.dtype);
-            var mask = DecoderMasks.Additive(b, t, past, input.AttentionMask, config.SlidingWindow, x.dtype, x.device);
+            var mask = DecoderMasks.Additive(b, t, past, input.AttentionMask, config.SlidingWindow, x.dtype, x.device, input.SequenceIds);
             foreach (var layer in layers)
             {
                 using var layerScope = NewDisposeScope();

@@ -101,6 +101,23 @@ public class GenerativeExampleEncoderTests
         StringAssert.Contains(Assert.ThrowsExactly<InvalidDataException>(() => promptOnly.Encode(example)).Message, "no token to train on");
     }
 
+    [TestMethod]
+    public void AJinjaTemplateEncodesLikeTheBuiltInOneAndItsErrorsNameTheSource()
+    {
+        var tokenizer = ChatTokenizers.Gpt2WithChatMl();
+        var options = new GenerativeEncodingOptions { MaxLength = 256 };
+        var example = GenerativeExample.Chat(Conversation, "chat.jsonl:4");
+        var builtIn = new GenerativeExampleEncoder(tokenizer, ChatTemplate.Qwen2, options).Encode(example);
+        var jinja = new GenerativeExampleEncoder(tokenizer, ChatTemplate.FromJinja(JinjaChatTemplateTests.Qwen2, null, "<|im_end|>"), options).Encode(example);
+        CollectionAssert.AreEqual(builtIn.InputIds, jinja.InputIds);
+        CollectionAssert.AreEqual(builtIn.Labels, jinja.Labels, "prefix renderings find the same assistant tokens");
+
+        var mistral = new GenerativeExampleEncoder(tokenizer, ChatTemplate.FromJinja(JinjaChatTemplateTests.Mistral, "<s>", "</s>"), options);
+        var error = Assert.ThrowsExactly<InvalidDataException>(() => mistral.Encode(example));
+        StringAssert.Contains(error.Message, "chat.jsonl:4");
+        StringAssert.Contains(error.Message, "Conversation roles must alternate");
+    }
+
     static int[] Ids(TransformerTokenizer tokenizer, string text) =>
         tokenizer.Encode(text, maxLength: int.MaxValue, truncation: TruncationStrategy.DoNotTruncate, addSpecialTokens: false).InputIds;
 }
