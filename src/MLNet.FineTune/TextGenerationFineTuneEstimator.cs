@@ -7,7 +7,6 @@ using MLNet.FineTune.Modeling.Decoding;
 using MLNet.FineTune.Peft;
 using MLNet.FineTune.Training;
 using static MLNet.FineTune.SchemaShapeChecks;
-using static TorchSharp.torch;
 
 namespace MLNet.FineTune;
 
@@ -79,7 +78,7 @@ public sealed class TextGenerationFineTuneEstimator : IEstimator<TextGenerationT
         using (var rng = new TorchRandomStream(training.Seed)) model = TextGenerationModel.Create(package, peft, o.AdapterFolder, rng);
         var encoder = TextGenerationEncoding.Encoder(package, format, o.Loss, maxLength);
         int padId = package.Tokenizer.PadTokenId;
-        var trainSource = TextGenerationEncoding.BatchSource(encoder, examples, padId, o.Packing);
+        var trainSource = TextGenerationEncoding.BatchSource(encoder, examples, padId, o.Packing ? maxLength : null);
         var counts = model.Lora?.ParameterReport() is { } report ? $"{report.Trainable:N0} of {report.All:N0} parameters trained (LoRA r {model.LoraOptions!.Rank})"
             : $"{model.Decoder.Module.parameters().Sum(p => p.numel()):N0} parameters, all trained";
         log($"FineTuneTextGeneration: {package.Describe()}; {counts}; {examples.Count} training examples ({trainSource.Count} rows{(o.Packing ? ", packed" : "")}), " +
@@ -89,8 +88,8 @@ public sealed class TextGenerationFineTuneEstimator : IEstimator<TextGenerationT
         Func<IReadOnlyDictionary<string, double>>? evaluate = null;
         if (validation.Count > 0)
         {
-            var validSource = TextGenerationEncoding.BatchSource(encoder, validation, padId, packing: false);
-            evaluate = () => Evaluate(trainable, validSource, training.BatchSize);
+            var validSource = TextGenerationEncoding.BatchSource(encoder, validation, padId, packToLength: null);
+            evaluate = () => CausalLmEvaluation.Evaluate(model.Decoder, validSource, training.BatchSize);
         }
         var history = new Trainer<CausalLmBatch>(training, o.Progress, log).Train(trainable, trainSource, evaluate, o.CancellationToken);
         var metrics = evaluate?.Invoke();
@@ -121,7 +120,7 @@ public sealed class TextGenerationFineTuneEstimator : IEstimator<TextGenerationT
         if (Options.MessagesColumnName is { } messages)
         {
             var texts = DataViewColumns.ReadText(data, messages);
-            return texts.Select((t, i) => TextGenerationEncoding.ParseMessages(t, $"{dataSet}, row index {i}, column '{messages}'")).ToList();
+            return texts.Select((t, i) => TextGenerationEncoding.ParseMessages(t, $"{dataSet}, row index {i}", messages)).ToList();
         }
         var prompts = DataViewColumns.ReadText(data, Options.PromptColumnName);
         var completions = DataViewColumns.ReadText(data, Options.CompletionColumnName);
@@ -145,29 +144,5 @@ public sealed class TextGenerationFineTuneEstimator : IEstimator<TextGenerationT
                 $"ValidationFraction {fraction} holds out {held} of the {examples.Count} training rows, leaving none to train on; lower it, give more rows, or pass a ValidationSet.");
         var heldOut = order.Take(held).ToHashSet();
         return (examples.Where((_, i) => !heldOut.Contains(i)).ToList(), examples.Where((_, i) => heldOut.Contains(i)).ToList());
-    }
-
-    /// <summary>Validation loss (mean over every trained token, as one big batch would give) and perplexity = exp(loss).</summary>
-    internal static IReadOnlyDictionary<string, double> Evaluate(CausalLmTrainingModel model, IBatchSource<CausalLmBatch> source, int batchSize)
-    {
-        bool training = model.Module.training;
-        model.Module.eval();
-        double sum = 0; long tokens = 0;
-        try
-        {
-            using var _ = no_grad();
-            foreach (var chunk in Enumerable.Range(0, source.Count).Chunk(batchSize))
-            {
-                using var scope = NewDisposeScope();
-                var batch = source.CreateBatch(chunk);
-                long n = batch.Labels.narrow(1, 1, batch.Labels.size(1) - 1).ne(Losses.IgnoreIndex).sum().item<long>();
-                if (n == 0) continue;
-                sum += model.ComputeLoss(batch).item<float>() * n;
-                tokens += n;
-            }
-        }
-        finally { model.Module.train(training); }
-        double loss = tokens == 0 ? double.NaN : sum / tokens;
-        return new Dictionary<string, double> { ["loss"] = loss, ["perplexity"] = Math.Exp(loss) };
     }
 }
