@@ -43,9 +43,9 @@ public static class DateNormalizer
     }
 
     /// <summary>Held-out rows: drawn with another seed, without any prompt that the training rows contain.</summary>
-    public static List<DateRow> HeldOut(IReadOnlyList<DateRow> training, int count, int seed, int forms = SyntheticDates.Forms)
+    public static List<DateRow> HeldOut(IReadOnlyList<DateRow> training, int count, int seed, int forms = SyntheticDates.Forms, IReadOnlyList<int>? onlyForms = null)
     {
         var seen = training.Select(r => r.Prompt).ToHashSet();
-        return SyntheticDates.Generate(count * 2, seed, forms).Where(r => seen.Add(r.Prompt)).Take(count).ToList();
+        return SyntheticDates.Generate(count * 2, seed, forms, onlyForms).Where(r => seen.Add(r.Prompt)).Take(count).ToList();
     }
 }

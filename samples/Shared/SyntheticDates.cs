@@ -27,8 +27,11 @@ public static class SyntheticDates
     /// <summary>The prompt the model sees for a free-form date (the completion is the ISO date).</summary>
     public static string PromptFor(string freeForm) => $"Date: {freeForm}\nISO:";
 
-    /// <summary><paramref name="count"/> rows drawn with <paramref name="seed"/>; the same seed gives the same rows.</summary>
-    public static List<DateRow> Generate(int count, int seed, int forms = Forms)
+    /// <summary>
+    /// <paramref name="count"/> rows drawn with <paramref name="seed"/>; the same seed gives the same rows. Surface forms
+    /// are the first <paramref name="forms"/>, or only those listed in <paramref name="onlyForms"/>.
+    /// </summary>
+    public static List<DateRow> Generate(int count, int seed, int forms = Forms, IReadOnlyList<int>? onlyForms = null)
     {
         var random = new Random(seed);
         var start = new DateTime(1950, 1, 1);
@@ -37,7 +40,7 @@ public static class SyntheticDates
         for (int i = 0; i < count; i++)
         {
             var date = start.AddDays(random.Next(days));
-            rows.Add(new DateRow { Prompt = PromptFor(Format(date, random.Next(forms), random)), Completion = " " + date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) });
+            rows.Add(new DateRow { Prompt = PromptFor(Format(date, onlyForms is null ? random.Next(forms) : onlyForms[random.Next(onlyForms.Count)], random)), Completion = " " + date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) });
         }
         return rows;
     }

@@ -5,9 +5,10 @@ using MLNet.FineTune.Training;
 namespace MLNet.FineTune.Tests.TextGeneration;
 
 /// <summary>
-/// The DateNormalizer sample, shortened for CI: a 2-layer GPT-2-shaped decoder trained from scratch on synthetic dates
-/// must go from ~0% to a clear majority of exact ISO dates on held-out prompts with greedy decoding (the full sample
-/// reaches ≥ 95%, docs/generation-demo.md).
+/// The DateNormalizer sample, shortened for CI: a 2-layer GPT-2-shaped decoder trained from scratch (byte-level
+/// tokenizer, random weights) on one surface form of the synthetic dates (<c>2021.03.03</c> in any case → ISO) must go
+/// from 0% to a majority of exact ISO dates on held-out prompts with greedy decoding. The full sample (twelve forms,
+/// 4 layers) is measured in docs/generation-demo.md.
 /// </summary>
 [TestClass]
 public class DateNormalizerSampleTests
@@ -16,17 +17,19 @@ public class DateNormalizerSampleTests
     public void AScratchDecoderLearnsToNormaliseDates()
     {
         var ml = new MLContext(seed: 1);
-        var train = SyntheticDates.Generate(3000, seed: 1);
-        var heldOut = DateNormalizer.HeldOut(train, 100, seed: 2);
-        var shape = DateNormalizer.Model with { NumLayers = 2 };
+        int[] dotted = [8];
+        var train = SyntheticDates.Generate(3200, seed: 1, onlyForms: dotted);
+        var heldOut = DateNormalizer.HeldOut(train, 50, seed: 2, onlyForms: dotted);
+        var shape = DateNormalizer.Model with { NumLayers = 2, HiddenSize = 64 };
         double before = SyntheticDates.ExactMatch(heldOut, DateNormalizer.Complete(ml, DateNormalizer.Untrained(ml, train, shape), heldOut));
         var model = DateNormalizer.Train(ml, train, new TrainingOptions
         {
-            LearningRate = 3e-3, BatchSize = 32, Epochs = 2, WarmupRatio = 0.05, Schedule = LearningRateScheduleKind.Cosine, WeightDecay = 0.01,
+            LearningRate = 3e-3, BatchSize = 32, Epochs = 3, WarmupRatio = 0.05, Schedule = LearningRateScheduleKind.Cosine, WeightDecay = 0.01,
         }, shape);
-        double after = SyntheticDates.ExactMatch(heldOut, DateNormalizer.Complete(ml, model, heldOut));
-        Console.WriteLine($"exact match before {before:P0}, after {after:P0} ({model.History.GlobalStep} steps)");
-        Assert.AreEqual(0, before, 0.01, "the untrained model writes no dates");
+        var generated = DateNormalizer.Complete(ml, model, heldOut);
+        double after = SyntheticDates.ExactMatch(heldOut, generated);
+        Console.WriteLine($"exact match before {before:P0}, after {after:P0} ({model.History.GlobalStep} steps); e.g. {heldOut[0].Prompt.Replace("\n", " ")} → {generated[0]}");
+        Assert.AreEqual(0, before, 1e-9, "the untrained model writes no dates");
         Assert.IsTrue(after >= 0.5, $"exact match after training {after:P0} < 50%");
     }
 }
