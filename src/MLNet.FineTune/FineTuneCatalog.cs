@@ -27,6 +27,13 @@ public static class FineTuneCatalog
     /// </summary>
     public static EmbeddingFineTuneEstimator FineTuneEmbeddings(this TransformsCatalog catalog, EmbeddingFineTuneOptions options) => new(GetContext(catalog), options);
 
+    /// <summary>
+    /// Fine-tunes a causal language model (a GPT-2 / Llama-family checkpoint with LoRA, or a small decoder from scratch) on
+    /// prompt/completion or chat rows (<see cref="TextGenerationFineTuneOptions"/>); the fitted
+    /// <see cref="TextGenerationTransformer"/> adds a generated completion for each prompt and is also a chat client.
+    /// </summary>
+    public static TextGenerationFineTuneEstimator FineTuneTextGeneration(this TransformsCatalog catalog, TextGenerationFineTuneOptions options) => new(GetContext(catalog), options);
+
     // The catalog's environment (the MLContext) is internal; ML.NET's own catalogs reach it through CatalogUtils the same way.
     static Microsoft.ML.Runtime.IHostEnvironment GetContext(TransformsCatalog catalog) => Microsoft.ML.Data.CatalogUtils.GetEnvironment(catalog);
 }
