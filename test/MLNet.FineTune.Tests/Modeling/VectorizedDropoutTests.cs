@@ -36,12 +36,12 @@ public class VectorizedDropoutTests
         int threads = get_num_threads();
         try
         {
-            set_num_threads(1);
-            var one = MaskWithSeed(7, 300_001, 0.1);
-            set_num_threads(2);
-            var two = MaskWithSeed(7, 300_001, 0.1);
-            Assert.IsTrue(Same(one, two), "same seed, other thread count: same mask");
-            Assert.IsFalse(Same(MaskWithSeed(8, 300_001, 0.1), one), "another seed: another mask");
+                set_num_threads(1);
+                var one = MaskWithSeed(7, 300_001, 0.1);
+                set_num_threads(2);
+                var two = MaskWithSeed(7, 300_001, 0.1);
+                Assert.IsTrue(Same(one, two), "same seed, other thread count: same mask");
+                Assert.IsFalse(Same(MaskWithSeed(8, 300_001, 0.1), one), "another seed: another mask");
         }
         finally { set_num_threads(threads); }
     }
@@ -51,17 +51,23 @@ public class VectorizedDropoutTests
     {
         using var scope = NewDisposeScope();
         var dropout = new VectorizedDropout(0.5);
-        var x = rand(4, 50, requires_grad: true);
-        dropout.eval();
-        Assert.AreSame(x, dropout.call(x));
-        Assert.AreSame(x, VectorizedDropout.Apply(x, 0));
-        dropout.train();
-        var y = dropout.call(x);
-        y.sum().backward();
-        // d(sum(x·mask))/dx = mask: 0 where dropped, 2 where kept, and the output is x·2 exactly there.
-        var grad = x.grad!;
-        Assert.IsTrue(grad.eq(0).logical_or(grad.eq(2)).all().item<bool>());
-        Assert.IsTrue(Same(y, x.detach().mul(grad)));
+        bool enabled = VectorizedDropout.Enabled;
+        VectorizedDropout.Enabled = true;
+        try
+        {
+            var x = rand(4, 50, requires_grad: true);
+            dropout.eval();
+            Assert.AreSame(x, dropout.call(x));
+            Assert.AreSame(x, VectorizedDropout.Apply(x, 0));
+            dropout.train();
+            var y = dropout.call(x);
+            y.sum().backward();
+            // d(sum(x·mask))/dx = mask: 0 where dropped, 2 where kept, and the output is x·2 exactly there.
+            var grad = x.grad!;
+            Assert.IsTrue(grad.eq(0).logical_or(grad.eq(2)).all().item<bool>());
+            Assert.IsTrue(Same(y, x.detach().mul(grad)));
+        }
+        finally { VectorizedDropout.Enabled = enabled; }
         Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new VectorizedDropout(1.0));
     }
 
