@@ -29,6 +29,22 @@ internal static class TensorMemory
         return t;
     }
 
+    /// <summary>Elements per parallel work item of <see cref="ForEachChunk"/>: large enough to amortise scheduling, small enough to balance 2–16 threads.</summary>
+    const int ChunkElements = 1 << 16;
+
+    /// <summary>
+    /// Runs <paramref name="body"/>(start, end) over [0, <paramref name="count"/>) in chunks, on as many threads as libtorch uses.
+    /// For elementwise kernels only: the result must not depend on how the range is split.
+    /// </summary>
+    public static void ForEachChunk(long count, Action<long, long> body)
+    {
+        long chunks = (count + ChunkElements - 1) / ChunkElements;
+        int threads = Math.Max(1, get_num_threads());
+        if (chunks <= 1 || threads == 1) { body(0, count); return; }
+        Parallel.For(0L, chunks, new ParallelOptions { MaxDegreeOfParallelism = threads },
+            c => body(c * ChunkElements, Math.Min(count, (c + 1) * ChunkElements)));
+    }
+
     /// <summary>The values of a CPU tensor as int64, in row-major order.</summary>
     public static unsafe long[] ToInt64Array(Tensor t)
     {

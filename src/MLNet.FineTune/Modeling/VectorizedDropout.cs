@@ -16,8 +16,6 @@ namespace MLNet.FineTune.Modeling;
 /// </summary>
 internal sealed class VectorizedDropout : nn.Module<Tensor, Tensor>
 {
-    const int ChunkElements = 1 << 16;
-
     static readonly Vector<uint> Lanes = new(Enumerable.Range(0, Vector<uint>.Count).Select(l => (uint)l).ToArray());
 
     readonly double p;
@@ -59,11 +57,7 @@ internal sealed class VectorizedDropout : nn.Module<Tensor, Tensor>
         var key = new Key((uint)draw, (uint)(draw >> 31), Threshold(probability), (float)(1.0 / (1.0 - probability)));
         long n = mask.numel();
         nint data = TensorMemory.DataPointer(mask);
-        long chunks = (n + ChunkElements - 1) / ChunkElements;
-        int threads = Math.Max(1, get_num_threads());
-        if (chunks <= 1 || threads == 1) Fill(data, 0, n, key);
-        else Parallel.For(0L, chunks, new ParallelOptions { MaxDegreeOfParallelism = threads },
-            c => Fill(data, c * ChunkElements, Math.Min(n, (c + 1) * ChunkElements), key));
+        TensorMemory.ForEachChunk(n, (start, end) => Fill(data, start, end, key));
     }
 
     /// <summary>Hash values below this are dropped: p·2³² (rounded), so that P(drop) = p within 2⁻³².</summary>

@@ -15,9 +15,6 @@ namespace MLNet.FineTune.Training;
 /// </summary>
 internal static unsafe class AdamWKernel
 {
-    /// <summary>Elements per parallel work item: large enough to amortise scheduling, small enough to balance 2–16 threads.</summary>
-    const int ChunkElements = 1 << 16;
-
     /// <summary>Whether a tensor can be updated in place through its raw buffer: dense, contiguous float32 on the CPU.</summary>
     public static bool Supports(Tensor t) => TensorMemory.IsDenseCpuFloat(t);
 
@@ -33,15 +30,7 @@ internal static unsafe class AdamWKernel
             throw new ArgumentException($"AdamW kernel: element counts differ (parameter {n}, grad {grad.numel()}, moments {expAvg.numel()}/{expAvgSq.numel()}).");
         var k = new Arguments(TensorMemory.DataPointer(parameter), TensorMemory.DataPointer(grad), TensorMemory.DataPointer(expAvg),
             TensorMemory.DataPointer(expAvgSq), decay, beta1, oneMinusBeta1, beta2, oneMinusBeta2, stepSize, epsilon);
-        long chunks = (n + ChunkElements - 1) / ChunkElements;
-        int threads = Math.Max(1, get_num_threads());
-        if (chunks == 1 || threads == 1)
-        {
-            Run(k, 0, n);
-            return;
-        }
-        Parallel.For(0L, chunks, new ParallelOptions { MaxDegreeOfParallelism = threads },
-            c => Run(k, c * ChunkElements, Math.Min(n, (c + 1) * ChunkElements)));
+        TensorMemory.ForEachChunk(n, (start, end) => Run(k, start, end));
     }
 
     readonly record struct Arguments(nint Parameter, nint Grad, nint ExpAvg, nint ExpAvgSq, float Decay, float Beta1, float OneMinusBeta1,
