@@ -50,7 +50,7 @@ internal sealed class TextEmbeddingScorer : IBatchScorer
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         var batch = TextBatchCollator.Collate(encodings, null, tokenizer.PadTokenId, Array.Empty<bool>());
-        using var output = encoder.Forward(batch.InputIds, batch.AttentionMask, batch.TokenTypeIds);
+        using var output = encoder.Forward(new EncoderInput(batch.AttentionMask, batch.InputIds, batch.TokenTypeIds, PaddingUnread: true)); // pooling masks padding
         var pooled = Pool(output.LastHiddenState, batch.AttentionMask, settings.Pooling);
         var result = Finish(pooled, settings.Dimensions, settings.Normalize).contiguous().data<float>().ToArray();
         int d = settings.Dimensions;

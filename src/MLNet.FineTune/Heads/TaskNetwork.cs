@@ -55,7 +55,7 @@ internal sealed class TaskNetwork : nn.Module, ITrainableModel<TextBatch>
     /// </summary>
     Tensor?[] Forward(TextBatch batch, bool[]? wanted)
     {
-        var input = new EncoderInput(batch.AttentionMask, batch.InputIds, batch.TokenTypeIds);
+        var input = new EncoderInput(batch.AttentionMask, batch.InputIds, batch.TokenTypeIds, PaddingUnread: true); // heads read real tokens only
         if (Peft is not null) input = Peft.PrepareInput(input); // prompt tuning prepends its virtual tokens
         var logits = new Tensor?[Tasks.Count];
         if (Peft?.TaskAdapters is null)

@@ -22,8 +22,13 @@ internal sealed class EncoderOutput : IDisposable
     }
 }
 
-/// <summary>A batch for an encoder. Either token ids or word-level embeddings (prompt tuning prepends virtual tokens there).</summary>
-internal sealed record EncoderInput(Tensor AttentionMask, Tensor? InputIds = null, Tensor? TokenTypeIds = null, Tensor? InputsEmbeds = null);
+/// <summary>
+/// A batch for an encoder. Either token ids or word-level embeddings (prompt tuning prepends virtual tokens there).
+/// <see cref="PaddingUnread"/>: the caller reads nothing at padding positions (heads and pooling use the mask), so an
+/// inference pass may pack the batch too (<see cref="PaddingFreeBatch"/>); the states there are then zeros.
+/// </summary>
+internal sealed record EncoderInput(Tensor AttentionMask, Tensor? InputIds = null, Tensor? TokenTypeIds = null, Tensor? InputsEmbeds = null,
+    bool PaddingUnread = false);
 
 /// <summary>
 /// The common surface of the BERT-family encoders. Parameter names are Hugging Face's base-model names
@@ -40,6 +45,13 @@ internal abstract class EncoderModel : nn.Module
     /// On by default; MLNET_FINETUNE_PACKING=0 turns it off, for benchmarks that compare the two.
     /// </summary>
     internal static bool PackPaddedBatches { get; set; } = Environment.GetEnvironmentVariable("MLNET_FINETUNE_PACKING") != "0";
+
+    /// <summary>
+    /// The packing plan for this pass, or null: packing applies in training, and in inference when the caller reads no
+    /// padding states; never when every layer's states are asked for (they are compared position by position).
+    /// </summary>
+    protected PaddingFreeBatch? PlanPacking(EncoderInput input, bool outputHiddenStates, ScalarType dtype) =>
+        (training || input.PaddingUnread) && !outputHiddenStates && PackPaddedBatches ? PaddingFreeBatch.Plan(input.AttentionMask, dtype) : null;
 
     /// <summary>Word embeddings only (B, T) → (B, T, H): what prompt tuning concatenates its virtual tokens to.</summary>
     public abstract Tensor EmbedWords(Tensor inputIds);

@@ -66,7 +66,7 @@ internal sealed class PromptEmbedding : nn.Module
         var mask = cat(new[] { ones(b, NumVirtualTokens, input.AttentionMask.dtype, device), input.AttentionMask }, 1);
         var types = input.TokenTypeIds is null ? null
             : cat(new[] { zeros(b, NumVirtualTokens, input.TokenTypeIds.dtype, device), input.TokenTypeIds }, 1);
-        return new EncoderInput(mask, null, types, embeds);
+        return new EncoderInput(mask, null, types, embeds, input.PaddingUnread);
     }
 
     /// <summary>(B, N+T, …) → (B, T, …): the real tokens' states, for token-level heads.</summary>

@@ -44,9 +44,12 @@ public class OnnxExportParityTests
             worst = Math.Max(worst, Compare("topic.Score", ((VBuffer<float>[])decoded[0]).SelectMany(v => v.DenseValues()).ToArray(), (float[])ort["topic.Score"]));
             CollectionAssert.AreEqual((uint[])decoded[1], (uint[])ort["topic.PredictedLabel"], "PredictedLabel: ML.NET's 1-based key");
             worst = Math.Max(worst, Compare("score.Score", ExportTestNetworks.Floats(torchLogits[1]), (float[])ort["score.Score"]));
-            worst = Math.Max(worst, Compare("ner.Logits", ExportTestNetworks.Floats(torchLogits[2]), (float[])ort["ner.Logits"]));
-            worst = Math.Max(worst, Compare("ner.TokenProbabilities", ExportTestNetworks.Floats(nn.functional.softmax(torchLogits[2], -1)), (float[])ort["ner.TokenProbabilities"]));
             Assert.AreEqual(batch.B * batch.T * ExportTestNetworks.Tags.Length, ((float[])ort["ner.Logits"]).Length, "token outputs cover the real tokens only (no virtual tokens)");
+            // Padding positions are compared nowhere: nothing decodes them, and a packed TorchSharp pass leaves them at the head's bias.
+            int tags = ExportTestNetworks.Tags.Length;
+            worst = Math.Max(worst, Compare("ner.Logits", RealTokens(ExportTestNetworks.Floats(torchLogits[2]), batch.Mask, tags), RealTokens((float[])ort["ner.Logits"], batch.Mask, tags)));
+            worst = Math.Max(worst, Compare("ner.TokenProbabilities", RealTokens(ExportTestNetworks.Floats(nn.functional.softmax(torchLogits[2], -1)), batch.Mask, tags),
+                RealTokens((float[])ort["ner.TokenProbabilities"], batch.Mask, tags)));
         }
         Console.WriteLine($"{modelType} {method}: max |TorchSharp − ONNX Runtime| = {worst:E2}");
     }
@@ -96,6 +99,10 @@ public class OnnxExportParityTests
         var e = Assert.ThrowsExactly<NotSupportedException>(() => OnnxExport.Build(network, "", []));
         StringAssert.Contains(e.Message, "AdapterPerTask");
     }
+
+    /// <summary>The values of the tokens whose attention mask is 1, <paramref name="perToken"/> values each.</summary>
+    static float[] RealTokens(float[] values, long[] mask, int perToken) =>
+        mask.SelectMany((m, token) => m == 0 ? [] : values.Skip(token * perToken).Take(perToken)).ToArray();
 
     static double Compare(string what, float[] expected, float[] actual)
     {

@@ -31,7 +31,7 @@ internal sealed class BertModel : EncoderModel
         var x = embeddings.Forward(words, input.InputsEmbeds is null ? input.InputIds : null, input.TokenTypeIds); // (B, T, H)
         var mask = AdditiveMask(input.AttentionMask, x.dtype);                                                   // (B, 1, 1, T)
         var states = outputHiddenStates ? new List<Tensor> { x } : null;
-        var packing = training && states is null && PackPaddedBatches ? PaddingFreeBatch.Plan(input.AttentionMask, x.dtype) : null;
+        var packing = PlanPacking(input, outputHiddenStates, x.dtype);
         x = packing is null ? encoder.Forward(x, mask, states) : packing.Unpack(encoder.Forward(packing.Pack(x), packing.AdditiveMask, null));
         var pooled = pooler?.call(x);
         var output = new EncoderOutput(x.MoveToOuterDisposeScope(), pooled?.MoveToOuterDisposeScope(),

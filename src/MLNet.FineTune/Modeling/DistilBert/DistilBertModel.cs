@@ -28,7 +28,7 @@ internal sealed class DistilBertModel : EncoderModel
         var x = embeddings.Forward(words);                       // (B, T, H)
         var mask = AdditiveMask(input.AttentionMask, x.dtype);  // (B, 1, 1, T)
         var states = outputHiddenStates ? new List<Tensor> { x } : null;
-        var packing = training && states is null && PackPaddedBatches ? PaddingFreeBatch.Plan(input.AttentionMask, x.dtype) : null;
+        var packing = PlanPacking(input, outputHiddenStates, x.dtype);
         if (packing is not null) { x = packing.Pack(x); mask = packing.AdditiveMask; }
         foreach (var block in transformer.layer)
         {
