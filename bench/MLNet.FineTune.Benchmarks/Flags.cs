@@ -13,6 +13,9 @@ public static class Flags
 
     public static string String(string[] args, string flag, string fallback) => Value(args, flag) ?? fallback;
 
+    /// <summary>A switch without a value: present or not.</summary>
+    public static bool Bool(string[] args, string flag) => Array.IndexOf(args, flag) >= 0;
+
     static string? Value(string[] args, string flag)
     {
         int i = Array.IndexOf(args, flag);

@@ -2,6 +2,7 @@ using MLNet.FineTune.Modeling;
 using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.ML;
+using Microsoft.ML.Data;
 using TorchSharp;
 
 namespace MLNet.FineTune.Benchmarks;
@@ -54,7 +55,10 @@ public static class ScoringBenchmark
         var engine = ml.Model.CreatePredictionEngine<Sst2Row, BinaryPrediction>(model);
         var sentences = SentimentData.Rows(ml, "dev.tsv");
         var latencies = PredictLatency.Measure(engine, sentences, WarmupCalls, Calls);
-        return JsonSerializer.Serialize(new Dictionary<string, object>
+        var fineTune = model as FineTuneTransformer ?? (model as TransformerChain<ITransformer>)?.OfType<FineTuneTransformer>().SingleOrDefault();
+        var stages = fineTune is null ? new Dictionary<string, double>()
+            : SingleRowProfile.Measure(fineTune, sentences.Select(s => s.Text).ToList(), WarmupCalls, Calls);
+        var result = new Dictionary<string, object>
         {
             ["mode"] = "scoring",
             ["system"] = system,
@@ -65,6 +69,8 @@ public static class ScoringBenchmark
             ["predict_p99_ms"] = Math.Round(Stats.Percentile(latencies, 99), 3),
             ["torch_threads"] = torch.get_num_threads(),
             ["peak_rss_mib"] = ProcessMemory.PeakRssMb(),
-        });
+        };
+        foreach (var (stage, ms) in stages) result["single_" + stage] = ms;
+        return JsonSerializer.Serialize(result);
     }
 }

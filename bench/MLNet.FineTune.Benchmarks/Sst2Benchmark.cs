@@ -37,14 +37,16 @@ public static class Sst2Benchmark
         }
         else throw new ArgumentException($"Unknown sst2 system '{system}' (baseline, finetune).");
 
+        using var rss = Flags.Bool(args, "--rss-trace") ? new RssTrace() : null; // issue #17: no growth over 500 steps
         var clock = Stopwatch.StartNew();
         var model = pipeline.Fit(train);
         double fitSeconds = clock.Elapsed.TotalSeconds;
+        rss?.Dispose();
         clock.Restart();
         double accuracy = SentimentData.Accuracy(ml, model.Transform(dev));
         double devSeconds = clock.Elapsed.TotalSeconds;
         int epochs = hyper.TryGetValue("epochs", out var e) ? (int)e : 1;
-        return JsonSerializer.Serialize(new Dictionary<string, object>
+        var result = new Dictionary<string, object>
         {
             ["mode"] = "sst2",
             ["system"] = system,
@@ -61,6 +63,8 @@ public static class Sst2Benchmark
                 ? Enum.GetValues<MLNet.FineTune.Training.StepPhase>().ToDictionary(p => p.ToString(), p => Math.Round(times.MillisecondsPerStep(p), 1))
                 : new Dictionary<string, double>(),
             ["steps"] = model is FineTuneTransformer ft ? ft.History.GlobalStep : 0,
-        });
+        };
+        if (rss is not null) foreach (var (key, value) in rss.Report()) result[key] = value;
+        return JsonSerializer.Serialize(result);
     }
 }
