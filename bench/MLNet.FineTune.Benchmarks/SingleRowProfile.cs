@@ -38,6 +38,27 @@ internal static class SingleRowProfile
             if (i < warmup) continue;
             times["tokenize"].Add(tokenize); times["collate"].Add(collate); times["forward"].Add(forward); times["decode"].Add(decode);
         }
-        return times.ToDictionary(t => t.Key + "_p50_ms", t => Math.Round(Stats.Percentile(t.Value, 50), 3));
+        var result = times.ToDictionary(t => t.Key + "_p50_ms", t => Math.Round(Stats.Percentile(t.Value, 50), 3));
+        // The same forward pass on one thread: whether handing a 1-row batch's small products to a second thread pays.
+        int threads = TorchSharp.torch.get_num_threads();
+        TorchSharp.torch.set_num_threads(1);
+        try
+        {
+            var oneThread = new List<double>();
+            for (int i = 0; i < warmup + calls; i++)
+            {
+                var texts = new[] { sentences[i % sentences.Count] };
+                var encodings = scorer.Encode(texts, null);
+                using var scope = NewDisposeScope();
+                using var _ = no_grad();
+                var batch = TextBatchCollator.Collate(encodings, null, model.Package.Tokenizer.PadTokenId, network.Tasks.Select(t => t.IsTokenLevel).ToArray());
+                clock.Restart();
+                network.Forward(batch);
+                if (i >= warmup) oneThread.Add(clock.Elapsed.TotalMilliseconds);
+            }
+            result["forward_1thread_p50_ms"] = Math.Round(Stats.Percentile(oneThread, 50), 3);
+        }
+        finally { TorchSharp.torch.set_num_threads(threads); }
+        return result;
     }
 }
