@@ -140,8 +140,9 @@ def main():
     ap.add_argument("--new", type=int, default=64)
     ap.add_argument("--cache", default="true", choices=["true", "false"])
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--threads", type=int, default=2)
     a = ap.parse_args()
-    torch.set_num_threads(2)
+    torch.set_num_threads(a.threads)
     import transformers
     res = {"impl": "pytorch", "torch": torch.__version__, "transformers": transformers.__version__, "model": a.model,
            "threads": torch.get_num_threads()}

@@ -35,14 +35,20 @@ internal static class DecoderWorkload
         _ => throw new ArgumentException($"Unknown decoder '{model}' (gpt2, llama)."),
     };
 
-    /// <summary>The model with random weights; with <paramref name="lora"/>, every projection wrapped and PEFT's default adapter added (base frozen).</summary>
+    /// <summary>The model with random weights (Hugging Face's init); with <paramref name="lora"/>, every projection wrapped and PEFT's default adapter added (base frozen).</summary>
     public static ICausalLanguageModel Create(string model, bool lora, long seed = 0)
     {
         var config = Config(model);
         using var stream = new TorchRandomStream(seed);
-        if (!lora) return stream.Use(() => DecoderFactory.Create(config));
-        var adapters = new DecoderLora(config.ModelType);
-        var decoder = stream.Use(() => DecoderFactory.Create(config, adapters.Projection));
+        var adapters = lora ? new DecoderLora(config.ModelType) : null;
+        // Hugging Face's init (normal 0.02), as a scratch model of the estimator and transformers' own models get.
+        var decoder = stream.Use(() =>
+        {
+            var model = DecoderFactory.Create(config, adapters?.Projection);
+            HuggingFaceInit.Apply(model.Module);
+            return model;
+        });
+        if (adapters is null) return decoder;
         adapters.Attach(decoder);
         stream.Use(() => adapters.AddAdapter("default", new LoraOptions { Rank = LoraRank, Alpha = LoraAlpha }));
         return decoder;
