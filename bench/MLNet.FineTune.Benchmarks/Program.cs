@@ -19,11 +19,15 @@ using MLNet.FineTune.Benchmarks;
 //   mrpc-embed <frozen|contrastive|cosent> [--epochs 1]   MRPC dev accuracy/F1 by cosine threshold (best-accuracy threshold on train)
 //   onnx-speed <prepare [--rows 2000] [--epochs 1] [--maxlen 64] | int8-plans | run <torch|fp32|int8> | all> [--folder F]
 //                                                 MiniLM sentiment: TorchSharp vs ONNX Runtime fp32/int8 (accuracy, throughput, latency, RSS, cold start)
+//   decoder-step <gpt2|llama> <full|lora> [--steps N] [--warmup N]   one causal-LM training step through Trainer, 8x128 (DecoderWorkload)
+//   decoder-generate <gpt2|llama> [--batch 1] [--prompt 32] [--new 64] [--cache true|false] [--runs 3]   greedy tokens/s with TextGenerator
+//                                                 (bench/decoder_reference.py is the PyTorch / transformers side of both)
 // "peft all" runs each method in its own child process, so every peak RSS (VmHWM) belongs to one method only.
 const string Usage = "usage: peft <method|all> [--quick] [--steps N] [--warmup N] | encoder | train <full|lora> [--steps N] | " +
     "sst2 <baseline|finetune> [--rows N] [--epochs N] [--maxlen N] [--seed N] | scoring <baseline|finetune|minilm> [--texts-file tsv] | soak [--predictions N] | " +
     "ner <conll2003|wikiann|wnut17> [--rows N] [--epochs N] [--maxlen N] | mrpc <baseline|finetune> [--rows N] | export-hf <minilm|arctic> <folder> | multitask [--rows-sst2 N] [--rows-ner N] [--epochs N] | " +
-    "fewshot <mlnet|frozen|finetune|setfit> [--sizes 8,16,64] [--draw-from 0] [--draws 10] | fewshot-summary <files> | embed-speed [--only ours|package] | mrpc-embed <frozen|contrastive|cosent> | onnx-speed <prepare|int8-plans|run <torch|fp32|int8>|all>";
+    "fewshot <mlnet|frozen|finetune|setfit> [--sizes 8,16,64] [--draw-from 0] [--draws 10] | fewshot-summary <files> | embed-speed [--only ours|package] | mrpc-embed <frozen|contrastive|cosent> | onnx-speed <prepare|int8-plans|run <torch|fp32|int8>|all> | " +
+    "decoder-step <gpt2|llama> <full|lora> [--steps N] [--warmup N] | decoder-generate <gpt2|llama> [--batch N] [--prompt N] [--new N] [--cache true|false] [--runs N]";
 if (args.Length < 1) { Console.Error.WriteLine(Usage); return 2; }
 string Arg(int i) => i < args.Length ? args[i] : throw new ArgumentException(Usage);
 var rest = args.Skip(2).ToArray();
@@ -84,6 +88,12 @@ switch (args[0])
         return 0;
     case "mrpc-embed":
         Console.WriteLine(MrpcEmbeddingBenchmark.Run(Arg(1), rest));
+        return 0;
+    case "decoder-step":
+        Console.WriteLine(DecoderStepBenchmark.Run(Arg(1), Arg(2), Flags.Int(args, "--warmup", 2), Flags.Int(args, "--steps", 5)));
+        return 0;
+    case "decoder-generate":
+        Console.WriteLine(DecoderGenerationBenchmark.Run(Arg(1), rest));
         return 0;
     default:
         Console.Error.WriteLine(Usage);
