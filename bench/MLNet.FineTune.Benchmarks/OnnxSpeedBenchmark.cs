@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using MLNet.FineTune.Data;
 using MLNet.FineTune.Onnx;
 using TorchSharp;
 
@@ -27,11 +28,12 @@ public static class OnnxSpeedBenchmark
             case "prepare": yield return Prepare(folder, args); break;
             case "int8-plans": yield return Int8Plans(folder); break;
             case "run": yield return Score(args.Length > 0 ? args[0] : throw new ArgumentException("onnx-speed run <torch|fp32|int8>"), folder); break;
+            case "run-ner": yield return ScoreNer(args.Length > 0 ? args[0] : throw new ArgumentException("onnx-speed run-ner <fp32|int8> --folder F"), folder); break;
             case "all":
                 foreach (var system in new[] { "torch", "fp32", "int8" })
                     if (ChildProcess.Run(["onnx-speed", "run", system, "--folder", folder]) != 0) throw new InvalidOperationException($"onnx-speed run {system} failed");
                 break;
-            default: throw new ArgumentException("onnx-speed <prepare|int8-plans|run|all>");
+            default: throw new ArgumentException("onnx-speed <prepare|int8-plans|run|run-ner|all>");
         }
     }
 
@@ -152,6 +154,50 @@ public static class OnnxSpeedBenchmark
             ["predict_p99_ms"] = Math.Round(Stats.Percentile(latencies, 99), 2),
             ["peak_rss_mib"] = ProcessMemory.PeakRssMb(),
             ["libtorch_loaded"] = File.ReadAllText("/proc/self/maps").Contains("libtorch", StringComparison.Ordinal),
+            ["load"] = File.ReadAllText("/proc/loadavg").Trim(),
+        });
+    }
+
+    sealed class NerRow { public string Text { get; set; } = ""; }
+    sealed class NerPrediction { public string[] PredictedTags { get; set; } = []; }
+
+    /// <summary>
+    /// The MiniLM NER model's ONNX exports (<c>bench ner conll2003 --model minilm ... --onnx-int8 F</c> writes
+    /// ner-fp32.onnx and ner-int8-head+ffn-output.onnx, the default int8 plan, into F): the same measurements as
+    /// <see cref="Score"/> over the CoNLL-2003 test sentences. No TorchSharp row: that command does not save the model zip.
+    /// </summary>
+    static string ScoreNer(string system, string folder)
+    {
+        var path = Path.Combine(folder, system switch
+        {
+            "fp32" => "ner-fp32.onnx",
+            "int8" => "ner-int8-head+ffn-output.onnx",
+            _ => throw new ArgumentException($"Unknown system '{system}' (fp32, int8)."),
+        });
+        var ml = new MLContext();
+        using var model = ml.Model.LoadFineTuneOnnx(path, batchSize: 32);
+        var engine = ml.Model.CreatePredictionEngine<NerRow, NerPrediction>(model);
+        var test = NerData.Load("conll2003", "test").ToDataView(ml, ConllColumns.Text);
+        var texts = test.GetColumn<string>("Text").ToList();
+        engine.Predict(new NerRow { Text = texts[0] });
+        double coldStart = (DateTime.Now - Process.GetCurrentProcess().StartTime).TotalSeconds;
+
+        ml.Data.CreateEnumerable<NerPrediction>(model.Transform(ml.Data.TakeRows(test, 64)), reuseRowObject: true).Count(); // warm-up
+        var clock = Stopwatch.StartNew();
+        int scored = ml.Data.CreateEnumerable<NerPrediction>(model.Transform(test), reuseRowObject: true).Count();
+        double transformSeconds = clock.Elapsed.TotalSeconds;
+
+        var latencies = PredictLatency.Measure(engine, texts, text => new NerRow { Text = text }, WarmupCalls, Calls);
+        return JsonSerializer.Serialize(new Dictionary<string, object>
+        {
+            ["mode"] = "onnx-speed run-ner",
+            ["system"] = system,
+            ["rows"] = scored,
+            ["cold_start_s"] = Math.Round(coldStart, 2),
+            ["batch32_rows_per_s"] = Math.Round(scored / transformSeconds, 1),
+            ["predict_p50_ms"] = Math.Round(Stats.Percentile(latencies, 50), 2),
+            ["predict_p99_ms"] = Math.Round(Stats.Percentile(latencies, 99), 2),
+            ["peak_rss_mib"] = ProcessMemory.PeakRssMb(),
             ["load"] = File.ReadAllText("/proc/loadavg").Trim(),
         });
     }
