@@ -21,6 +21,8 @@ publish() { # name, project, extra args
   publish onnx-untrimmed OnnxScoringApi -p:PublishTrimmed=false
   publish torchsharp SentimentScorer
 } | tee "$out/sizes.txt" | awk '{ printf "%-16s %8.1f MB  %4d files\n", $1, $2 / 1e6, $3 }'
+# The ONNX app must ship no TorchSharp/libtorch (MLNet.FineTune.Onnx has no such dependency).
+if find "$out/onnx-trimmed" "$out/onnx-untrimmed" -iname '*torch*' | grep -q .; then echo "torch files in the ONNX app:"; find "$out/onnx-trimmed" "$out/onnx-untrimmed" -iname '*torch*'; exit 1; fi
 awk '{ s[$1] = $2 } END { printf "ratio trimmed/torchsharp %.3f, untrimmed/torchsharp %.3f\n", s["onnx-trimmed"] / s["torchsharp"], s["onnx-untrimmed"] / s["torchsharp"] }' "$out/sizes.txt"
 
 if [ -n "$model" ]; then

@@ -132,22 +132,33 @@ public static class OnnxSpeedBenchmark
             _ => throw new ArgumentException($"Unknown system '{system}' (torch, fp32, int8)."),
         };
         if (system == "torch") torch.set_num_threads(2);
-        var engine = ml.Model.CreatePredictionEngine<Sst2Row, BinaryPrediction>(model);
         var sentences = SentimentData.Rows(ml, "dev.tsv");
-        engine.Predict(new Sst2Row { Text = sentences[0].Text });
+        return Measure<Sst2Row, BinaryPrediction>("onnx-speed run", system, ml, model, ml.Data.LoadFromEnumerable(sentences),
+            sentences.Select(s => s.Text).ToList(), text => new Sst2Row { Text = text });
+    }
+
+    /// <summary>
+    /// Cold start (process start → first PredictionEngine prediction), batched Transform throughput over <paramref name="data"/>
+    /// after a 64-row warm-up, single-text latency over <paramref name="texts"/>, peak RSS, whether libtorch got loaded.
+    /// </summary>
+    static string Measure<TIn, TOut>(string mode, string system, MLContext ml, ITransformer model, IDataView data, List<string> texts, Func<string, TIn> row)
+        where TIn : class where TOut : class, new()
+    {
+        var engine = ml.Model.CreatePredictionEngine<TIn, TOut>(model);
+        engine.Predict(row(texts[0]));
         double coldStart = (DateTime.Now - Process.GetCurrentProcess().StartTime).TotalSeconds;
 
-        var dev = ml.Data.LoadFromEnumerable(sentences);
-        ml.Data.CreateEnumerable<BinaryPrediction>(model.Transform(ml.Data.TakeRows(dev, 64)), reuseRowObject: true).Count(); // warm-up
+        ml.Data.CreateEnumerable<TOut>(model.Transform(ml.Data.TakeRows(data, 64)), reuseRowObject: true).Count(); // warm-up
         var clock = Stopwatch.StartNew();
-        int scored = ml.Data.CreateEnumerable<BinaryPrediction>(model.Transform(dev), reuseRowObject: true).Count();
+        int scored = ml.Data.CreateEnumerable<TOut>(model.Transform(data), reuseRowObject: true).Count();
         double transformSeconds = clock.Elapsed.TotalSeconds;
 
-        var latencies = PredictLatency.Measure(engine, sentences, WarmupCalls, Calls);
+        var latencies = PredictLatency.Measure(engine, texts, row, WarmupCalls, Calls);
         return JsonSerializer.Serialize(new Dictionary<string, object>
         {
-            ["mode"] = "onnx-speed run",
+            ["mode"] = mode,
             ["system"] = system,
+            ["rows"] = scored,
             ["cold_start_s"] = Math.Round(coldStart, 2),
             ["batch32_rows_per_s"] = Math.Round(scored / transformSeconds, 1),
             ["predict_p50_ms"] = Math.Round(Stats.Percentile(latencies, 50), 2),
@@ -176,29 +187,7 @@ public static class OnnxSpeedBenchmark
         });
         var ml = new MLContext();
         using var model = ml.Model.LoadFineTuneOnnx(path, batchSize: 32);
-        var engine = ml.Model.CreatePredictionEngine<NerRow, NerPrediction>(model);
         var test = NerData.Load("conll2003", "test").ToDataView(ml, ConllColumns.Text);
-        var texts = test.GetColumn<string>("Text").ToList();
-        engine.Predict(new NerRow { Text = texts[0] });
-        double coldStart = (DateTime.Now - Process.GetCurrentProcess().StartTime).TotalSeconds;
-
-        ml.Data.CreateEnumerable<NerPrediction>(model.Transform(ml.Data.TakeRows(test, 64)), reuseRowObject: true).Count(); // warm-up
-        var clock = Stopwatch.StartNew();
-        int scored = ml.Data.CreateEnumerable<NerPrediction>(model.Transform(test), reuseRowObject: true).Count();
-        double transformSeconds = clock.Elapsed.TotalSeconds;
-
-        var latencies = PredictLatency.Measure(engine, texts, text => new NerRow { Text = text }, WarmupCalls, Calls);
-        return JsonSerializer.Serialize(new Dictionary<string, object>
-        {
-            ["mode"] = "onnx-speed run-ner",
-            ["system"] = system,
-            ["rows"] = scored,
-            ["cold_start_s"] = Math.Round(coldStart, 2),
-            ["batch32_rows_per_s"] = Math.Round(scored / transformSeconds, 1),
-            ["predict_p50_ms"] = Math.Round(Stats.Percentile(latencies, 50), 2),
-            ["predict_p99_ms"] = Math.Round(Stats.Percentile(latencies, 99), 2),
-            ["peak_rss_mib"] = ProcessMemory.PeakRssMb(),
-            ["load"] = File.ReadAllText("/proc/loadavg").Trim(),
-        });
+        return Measure<NerRow, NerPrediction>("onnx-speed run-ner", system, ml, model, test, test.GetColumn<string>("Text").ToList(), text => new NerRow { Text = text });
     }
 }
