@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using MLNet.FineTune.Data;
 using MLNet.FineTune.Onnx;
 using TorchSharp;
 
@@ -27,11 +28,12 @@ public static class OnnxSpeedBenchmark
             case "prepare": yield return Prepare(folder, args); break;
             case "int8-plans": yield return Int8Plans(folder); break;
             case "run": yield return Score(args.Length > 0 ? args[0] : throw new ArgumentException("onnx-speed run <torch|fp32|int8>"), folder); break;
+            case "run-ner": yield return ScoreNer(args.Length > 0 ? args[0] : throw new ArgumentException("onnx-speed run-ner <fp32|int8> --folder F"), folder); break;
             case "all":
                 foreach (var system in new[] { "torch", "fp32", "int8" })
                     if (ChildProcess.Run(["onnx-speed", "run", system, "--folder", folder]) != 0) throw new InvalidOperationException($"onnx-speed run {system} failed");
                 break;
-            default: throw new ArgumentException("onnx-speed <prepare|int8-plans|run|all>");
+            default: throw new ArgumentException("onnx-speed <prepare|int8-plans|run|run-ner|all>");
         }
     }
 
@@ -130,22 +132,33 @@ public static class OnnxSpeedBenchmark
             _ => throw new ArgumentException($"Unknown system '{system}' (torch, fp32, int8)."),
         };
         if (system == "torch") torch.set_num_threads(2);
-        var engine = ml.Model.CreatePredictionEngine<Sst2Row, BinaryPrediction>(model);
         var sentences = SentimentData.Rows(ml, "dev.tsv");
-        engine.Predict(new Sst2Row { Text = sentences[0].Text });
+        return Measure<Sst2Row, BinaryPrediction>("onnx-speed run", system, ml, model, ml.Data.LoadFromEnumerable(sentences),
+            sentences.Select(s => s.Text).ToList(), text => new Sst2Row { Text = text });
+    }
+
+    /// <summary>
+    /// Cold start (process start → first PredictionEngine prediction), batched Transform throughput over <paramref name="data"/>
+    /// after a 64-row warm-up, single-text latency over <paramref name="texts"/>, peak RSS, whether libtorch got loaded.
+    /// </summary>
+    static string Measure<TIn, TOut>(string mode, string system, MLContext ml, ITransformer model, IDataView data, List<string> texts, Func<string, TIn> row)
+        where TIn : class where TOut : class, new()
+    {
+        var engine = ml.Model.CreatePredictionEngine<TIn, TOut>(model);
+        engine.Predict(row(texts[0]));
         double coldStart = (DateTime.Now - Process.GetCurrentProcess().StartTime).TotalSeconds;
 
-        var dev = ml.Data.LoadFromEnumerable(sentences);
-        ml.Data.CreateEnumerable<BinaryPrediction>(model.Transform(ml.Data.TakeRows(dev, 64)), reuseRowObject: true).Count(); // warm-up
+        ml.Data.CreateEnumerable<TOut>(model.Transform(ml.Data.TakeRows(data, 64)), reuseRowObject: true).Count(); // warm-up
         var clock = Stopwatch.StartNew();
-        int scored = ml.Data.CreateEnumerable<BinaryPrediction>(model.Transform(dev), reuseRowObject: true).Count();
+        int scored = ml.Data.CreateEnumerable<TOut>(model.Transform(data), reuseRowObject: true).Count();
         double transformSeconds = clock.Elapsed.TotalSeconds;
 
-        var latencies = PredictLatency.Measure(engine, sentences, WarmupCalls, Calls);
+        var latencies = PredictLatency.Measure(engine, texts, row, WarmupCalls, Calls);
         return JsonSerializer.Serialize(new Dictionary<string, object>
         {
-            ["mode"] = "onnx-speed run",
+            ["mode"] = mode,
             ["system"] = system,
+            ["rows"] = scored,
             ["cold_start_s"] = Math.Round(coldStart, 2),
             ["batch32_rows_per_s"] = Math.Round(scored / transformSeconds, 1),
             ["predict_p50_ms"] = Math.Round(Stats.Percentile(latencies, 50), 2),
@@ -154,5 +167,27 @@ public static class OnnxSpeedBenchmark
             ["libtorch_loaded"] = File.ReadAllText("/proc/self/maps").Contains("libtorch", StringComparison.Ordinal),
             ["load"] = File.ReadAllText("/proc/loadavg").Trim(),
         });
+    }
+
+    sealed class NerRow { public string Text { get; set; } = ""; }
+    sealed class NerPrediction { public string[] PredictedTags { get; set; } = []; }
+
+    /// <summary>
+    /// The MiniLM NER model's ONNX exports (<c>bench ner conll2003 --model minilm ... --onnx-int8 F</c> writes
+    /// ner-fp32.onnx and ner-int8-head+ffn-output.onnx, the default int8 plan, into F): the same measurements as
+    /// <see cref="Score"/> over the CoNLL-2003 test sentences. No TorchSharp row: that command does not save the model zip.
+    /// </summary>
+    static string ScoreNer(string system, string folder)
+    {
+        var path = Path.Combine(folder, system switch
+        {
+            "fp32" => "ner-fp32.onnx",
+            "int8" => "ner-int8-head+ffn-output.onnx",
+            _ => throw new ArgumentException($"Unknown system '{system}' (fp32, int8)."),
+        });
+        var ml = new MLContext();
+        using var model = ml.Model.LoadFineTuneOnnx(path, batchSize: 32);
+        var test = NerData.Load("conll2003", "test").ToDataView(ml, ConllColumns.Text);
+        return Measure<NerRow, NerPrediction>("onnx-speed run-ner", system, ml, model, test, test.GetColumn<string>("Text").ToList(), text => new NerRow { Text = text });
     }
 }

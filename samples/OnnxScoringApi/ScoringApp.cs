@@ -1,3 +1,5 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using MLNet.FineTune.Onnx;
@@ -11,6 +13,23 @@ public sealed record PredictRequest(IReadOnlyList<string>? Texts);
 public sealed record Prediction(string Label, float Probability, float[] Scores);
 
 public sealed record PredictResponse(IReadOnlyList<Prediction> Predictions);
+
+/// <summary>GET /: which model is served and its columns.</summary>
+public sealed record ModelInfo(string Model, IReadOnlyList<string> Inputs, IReadOnlyList<string> Outputs);
+
+/// <summary>A refused request's body.</summary>
+public sealed record ErrorResponse(string Error);
+
+/// <summary>
+/// Source-generated JSON for the request and response types: the published app is trimmed (see the csproj), and trimmed
+/// apps turn reflection-based System.Text.Json off, so every type the API reads or writes is listed here.
+/// </summary>
+[JsonSerializable(typeof(PredictRequest))]
+[JsonSerializable(typeof(PredictResponse))]
+[JsonSerializable(typeof(ModelInfo))]
+[JsonSerializable(typeof(ErrorResponse))]
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
+public sealed partial class ScoringJson : JsonSerializerContext;
 
 /// <summary>
 /// The web app, built apart from Program so that a test can host it in-process on a free port: the model is loaded once
@@ -28,19 +47,26 @@ public static class ScoringApp
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls(url);
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        // Only the source-generated types, in-process too (tests host the app in a process where reflection JSON is on),
+        // so a type missing from ScoringJson fails the tests instead of only the trimmed app.
+        builder.Services.ConfigureHttpJsonOptions(o =>
+        {
+            o.SerializerOptions.TypeInfoResolverChain.Clear();
+            o.SerializerOptions.TypeInfoResolverChain.Add(ScoringJson.Default);
+        });
         var app = builder.Build();
         var ml = new MLContext();
         var model = ml.Model.LoadFineTuneOnnx(modelPath);
         var classifier = new Classifier(ml, model);
         app.Lifetime.ApplicationStopped.Register(model.Dispose);
 
-        app.MapGet("/", () => Results.Ok(new { model = Path.GetFileName(modelPath), inputs = model.InputColumnNames, outputs = model.OutputColumnNames }));
+        app.MapGet("/", () => Results.Ok(new ModelInfo(Path.GetFileName(modelPath), model.InputColumnNames, model.OutputColumnNames)));
         app.MapPost("/predict", (PredictRequest request) =>
         {
             if (request.Texts is not { Count: > 0 } texts)
-                return Results.BadRequest(new { error = "Send {\"texts\": [\"...\"]} with at least one text." });
+                return Results.BadRequest(new ErrorResponse("Send {\"texts\": [\"...\"]} with at least one text."));
             if (texts.Count > MaxTexts)
-                return Results.BadRequest(new { error = $"At most {MaxTexts} texts per request; got {texts.Count}." });
+                return Results.BadRequest(new ErrorResponse($"At most {MaxTexts} texts per request; got {texts.Count}."));
             return Results.Ok(new PredictResponse(classifier.Predict(texts)));
         });
         return app;

@@ -1,4 +1,4 @@
-using System.Text.Json;
+using System.Text.Json.Serialization;
 using Microsoft.ML.OnnxRuntime;
 using MLNet.FineTune.Tokenization;
 
@@ -10,6 +10,14 @@ internal sealed record ExportedHeadInfo(string Name, string Kind, IReadOnlyList<
 /// <summary>How the exported model reads texts (the export's <c>mlnet.finetune.settings</c> metadata).</summary>
 internal sealed record ExportedSettings(IReadOnlyList<string> InputColumns, string OutputColumnPrefix, int MaxSequenceLength,
     string Truncation, bool TokenLevel, int PadTokenId);
+
+/// <summary>
+/// Source-generated readers of the metadata records: reflection-based System.Text.Json is off in trimmed apps (it is
+/// disabled by default when PublishTrimmed is set), and samples/OnnxScoringApi publishes trimmed.
+/// </summary>
+[JsonSerializable(typeof(ExportedSettings))]
+[JsonSerializable(typeof(List<ExportedHeadInfo>))]
+internal sealed partial class ExportedMetadataJson : JsonSerializerContext;
 
 /// <summary>
 /// An ONNX file written by <c>FineTuneTransformer.ExportOnnx</c>, opened: the ONNX Runtime session, the tokenizer
@@ -47,8 +55,8 @@ internal sealed class OnnxFineTuneModel : IDisposable
                 throw new InvalidDataException($"ONNX model '{path}' has export format {format}; this package reads format 1. Use the MLNet.FineTune.Onnx version that matches the exporting MLNet.FineTune.");
             string Required(string key) => metadata.TryGetValue(key, out var v) ? v
                 : throw new InvalidDataException($"ONNX model '{path}': metadata '{key}' is missing (export format 1 writes it).");
-            var settings = JsonSerializer.Deserialize<ExportedSettings>(Required(SettingsKey))!;
-            var heads = JsonSerializer.Deserialize<List<ExportedHeadInfo>>(Required(HeadsKey))!;
+            var settings = System.Text.Json.JsonSerializer.Deserialize(Required(SettingsKey), ExportedMetadataJson.Default.ExportedSettings)!;
+            var heads = System.Text.Json.JsonSerializer.Deserialize(Required(HeadsKey), ExportedMetadataJson.Default.ListExportedHeadInfo)!;
             var files = metadata.Where(kv => kv.Key.StartsWith(TokenizerPrefix, StringComparison.Ordinal))
                 .ToDictionary(kv => kv.Key[TokenizerPrefix.Length..], kv => Convert.FromBase64String(kv.Value));
             if (files.Count == 0) throw new InvalidDataException($"ONNX model '{path}': no tokenizer files in its metadata ('{TokenizerPrefix}*').");

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -59,6 +60,25 @@ public class OnnxScoringApiTests
             Assert.AreEqual(probabilities.Max(), p.Probability, 1e-6);
             CollectionAssert.AreEqual(probabilities, p.Scores);
         });
+    }
+
+    /// <summary>
+    /// The sample publishes trimmed (its csproj; sizes by bench/onnx-app-size.sh — publishing takes minutes, too long for
+    /// a test). What trimming changes at run time is in the runtimeconfig the build writes (copied beside these tests):
+    /// reflection-based JSON is off there, so the app and MLNet.FineTune.Onnx must read and write JSON through
+    /// source-generated contexts — the HTTP tests above go through exactly those (ScoringApp keeps only ScoringJson in
+    /// its resolver chain). Globalization must not be invariant: without ICU, accent stripping in the BERT tokenizer
+    /// changes and accented texts score differently from the training side.
+    /// </summary>
+    [TestMethod]
+    public void SampleRuntimeConfigIsTheTrimmedOneWithIcu()
+    {
+        var path = Path.Combine(AppContext.BaseDirectory, "OnnxScoringApi.runtimeconfig.json");
+        Assert.IsTrue(File.Exists(path), $"{path} is missing: the tests reference samples/OnnxScoringApi, whose build writes it.");
+        var properties = JsonNode.Parse(File.ReadAllText(path))!["runtimeOptions"]!["configProperties"]!.AsObject();
+        Assert.IsFalse(properties["System.Text.Json.JsonSerializer.IsReflectionEnabledByDefault"]?.GetValue<bool>() ?? true,
+            "PublishTrimmed is not in effect for samples/OnnxScoringApi (reflection JSON still on).");
+        Assert.IsFalse(properties["System.Globalization.Invariant"]?.GetValue<bool>() ?? false, "InvariantGlobalization changes tokenization of accented text.");
     }
 
     static async Task ServeAndCompare(MLContext ml, FineTuneTransformer model, List<string> texts, Action<OnnxFineTuneTransformer, IDataView, int, Prediction> check)
