@@ -51,6 +51,23 @@ internal sealed class OnnxBatchScorer : IBatchScorer
         var texts = Array.ConvertAll(inputs[0], v => v as string ?? "");
         var pairs = inputs.Count > 1 ? Array.ConvertAll(inputs[1], v => v as string ?? "") : null;
         var encodings = Encode(texts, pairs);
+        var groups = LengthGroups.Plan(encodings.Select(e => e.Length).ToArray());
+        if (groups.Count == 1) return Run(encodings, texts);
+        // Rows of similar length run together, so a batch is not padded to its longest row (the graph has no packing);
+        // the columns come back in the rows' own order.
+        Array[]? columns = null;
+        foreach (var group in groups)
+        {
+            var part = Run(group.Select(i => encodings[i]).ToArray(), group.Select(i => texts[i]).ToArray());
+            columns ??= part.Select(c => Array.CreateInstance(c.GetType().GetElementType()!, texts.Length)).ToArray();
+            for (int c = 0; c < part.Length; c++)
+                for (int k = 0; k < group.Count; k++) columns[c].SetValue(part[c].GetValue(k), group[k]);
+        }
+        return columns!;
+    }
+
+    Array[] Run(EncodedInput[] encodings, string[] texts)
+    {
         int b = encodings.Length, t = Math.Max(1, encodings.Max(e => e.Length));
         var ids = new long[b * t]; var mask = new long[b * t]; var types = new long[b * t];
         Array.Fill(ids, model.Settings.PadTokenId);

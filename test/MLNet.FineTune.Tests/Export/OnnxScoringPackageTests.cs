@@ -69,6 +69,32 @@ public class OnnxScoringPackageTests
     }
 
     [TestMethod]
+    public void ABatchOfVeryDifferentLengthsScoresLikeOneRowAtATime()
+    {
+        // Rows of 1 to ~60 words in one batch: the scorer runs them in length groups and must put every column back in row order.
+        var ml = new MLContext(seed: 1);
+        var rows = SyntheticSentiment.Generate(48, seed: 3);
+        var options = FineTunePersistenceTests.Quick with
+        {
+            Training = new global::MLNet.FineTune.Training.TrainingOptions { LearningRate = 3e-3, Epochs = 3, BatchSize = 16, LoggingSteps = 1000 },
+        };
+        var model = ml.Transforms.FineTune(options).Fit(ml.Data.LoadFromEnumerable(rows));
+        var mixed = rows.Select((r, i) => new SentimentRow { Text = string.Join(" ", Enumerable.Repeat(r.Text, 1 + i % 7 * (i % 3))), Label = r.Label }).ToList();
+        using var onnx = Export(ml, model, out var path);
+        try
+        {
+            var batched = Flat(onnx.Transform(ml.Data.LoadFromEnumerable(mixed)), "Probability").Cast<float>().ToArray();
+            var engine = ml.Model.CreatePredictionEngine<SentimentRow, SentimentPrediction>(onnx);
+            Assert.AreEqual(mixed.Count, batched.Length);
+            double span = batched.Max() - batched.Min();
+            Console.WriteLine($"probability span {span:E2}");
+            for (int i = 0; i < mixed.Count; i++) Assert.AreEqual(engine.Predict(mixed[i]).Probability, batched[i], span / 20, $"row {i}");
+            Assert.IsTrue(span > 1e-6, "rows are not all scored alike, so a shuffled order would show");
+        }
+        finally { File.Delete(path); }
+    }
+
+    [TestMethod]
     public void MultiTaskSentimentAndEntitiesScoreLikeTheFineTuneTransformer()
     {
         var ml = new MLContext(seed: 1);
