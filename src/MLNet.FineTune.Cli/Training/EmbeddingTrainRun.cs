@@ -88,7 +88,7 @@ internal static class EmbeddingTrainRun
             Plots.Loss(Path.Combine(config.Output, Plots.LossFile), history);
             files.Add(Plots.LossFile);
         }
-        File.WriteAllText(Path.Combine(config.Output, ModelCardMarkdown.FileName), ModelCardMarkdown.RenderEmbedding(config, train.Count, history, metrics,
+        File.WriteAllText(Path.Combine(config.Output, ModelCardMarkdown.FileName), ModelCardMarkdown.RenderRun(config, train.Count, history, metrics,
             $"mlnet-finetune train --config {Path.Combine(config.Output, TrainConfig.FileName)}"));
         files.Add(ModelCardMarkdown.FileName);
         if (Directory.Exists(checkpoints)) Directory.Delete(checkpoints, recursive: true);

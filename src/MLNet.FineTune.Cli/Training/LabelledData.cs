@@ -43,10 +43,7 @@ internal sealed class LabelledData
         var layout = DataFileFormats.Resolve(format, path);
         if (task == CliTask.Ner && layout is DataFileFormat.Csv or DataFileFormat.Tsv)
             throw new UserError($"{path}: NER data must be JSONL (tokens/tags) or CoNLL (.conll), not {layout.ToString().ToUpperInvariant()}.");
-        var file = DataFile.Load(path, layout, columns with { RequirePair = columns.RequirePair || task is CliTask.Pairs or CliTask.Embeddings });
-        if (file.Issues.Count > 0)
-            throw new UserError(file.Issues[0] + (file.IssueCount > 1 ? $" ({file.IssueCount} problems in all; 'mlnet-finetune validate {path}' lists them)" : ""));
-        if (file.Examples.Count == 0) throw new UserError($"{file.Name}: the file holds no examples.");
+        var file = LoadValid(path, layout, columns with { RequirePair = columns.RequirePair || task is CliTask.Pairs or CliTask.Embeddings });
         var expected = ExpectedFormats(task);
         if (file.Examples[0] is { } first && !expected.Contains(first.Format))
             throw new UserError($"{file.Name}:{first.Line}: the examples are {file.FormatName}, but --task {CliTasks.Name(task)} reads " +
@@ -63,6 +60,16 @@ internal sealed class LabelledData
             Tokens = ner ? examples.Select(e => e.Tokens!.ToArray()).ToList() : null,
             Lines = examples.Select(e => e.Line).ToList(),
         };
+    }
+
+    /// <summary>A data file with at least one example and no problem; else the first problem as a <see cref="UserError"/> (with the count of the others).</summary>
+    public static DataFile LoadValid(string path, DataFileFormat layout, DataColumns columns)
+    {
+        var file = DataFile.Load(path, layout, columns);
+        if (file.Issues.Count > 0)
+            throw new UserError(file.Issues[0] + (file.IssueCount > 1 ? $" ({file.IssueCount} problems in all; 'mlnet-finetune validate {path}' lists them)" : ""));
+        if (file.Examples.Count == 0) throw new UserError($"{file.Name}: the file holds no examples.");
+        return file;
     }
 
     /// <summary>
