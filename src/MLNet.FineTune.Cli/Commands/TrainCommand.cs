@@ -145,7 +145,7 @@ internal sealed class TrainCommand : Command<TrainCommand.Settings>
     }
 
     /// <inheritdoc />
-    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken) => CliOutput.Guard(json: false, () => Run(settings));
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken) => CliOutput.Guard(settings.Json, () => Run(settings));
 
     static int Run(Settings s)
     {
