@@ -190,10 +190,6 @@ internal sealed class TrainCommand : Command<TrainCommand.Settings>
         if (task == CliTask.Completions) return RunCompletions(s, values, resume);
         var train = Read(values.Require("data", "--data"), validation: false);
         var validation = values.Get("validation") is { } v ? Read(v, validation: true) : null;
-        // The library's validation loss does not skip a head's unlabelled rows (its training loss does): refuse them here.
-        if (validation?.HeadLabels is { } headLabels && headLabels.FirstOrDefault(h => h.Value.Contains("")) is { Key: { } head } missing)
-            throw new UserError($"{Path.GetFileName(validation.Path)}:{validation.Lines[missing.Value.IndexOf("")]}: {head}: missing_key: " +
-                "a multi-task validation row needs every head's label (training rows may lack some); use --validation-fraction or label every row.");
         // auto values follow the rows in the file; augmented copies come on top.
         var config = values.Resolve(train.Count);
         int originalRows = train.Count;

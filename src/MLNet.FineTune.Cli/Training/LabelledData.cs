@@ -134,8 +134,8 @@ internal sealed class LabelledData
 
     /// <summary>
     /// A multi-task row: the texts and up to <see cref="HeadSpec.MaxHeads"/> label slots (text for classification, a number
-    /// for regression) renamed to the heads' names; unused slots are dropped from the schema. A missing classification label
-    /// is "", the library's "not labelled for this head".
+    /// for regression) renamed to the heads' names; unused slots are dropped from the schema. A missing label is "" (classification)
+    /// or NaN (regression), the library's "not labelled for this head".
     /// </summary>
     sealed class MultiTaskRow
     {
@@ -162,9 +162,8 @@ internal sealed class LabelledData
                 {
                     string label = data.HeadLabels![heads[h].Name][r];
                     if (heads[h].Kind == HeadKind.Classification) row.S[h] = label;
-                    // The library's regression head refuses NaN targets, so unlike classification it cannot skip a row.
-                    else row.F[h] = label.Length == 0 ? throw new UserError($"{System.IO.Path.GetFileName(data.Path)}:{data.Lines[r]}: {heads[h].Name}: missing_key: " +
-                            $"regression head '{heads[h].Name}' needs a label on every row (only classification heads may be left out of a row).")
+                    // NaN: the row has no label for this regression head (as "" for a classification head).
+                    else row.F[h] = label.Length == 0 ? float.NaN
                         : float.TryParse(label, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && float.IsFinite(v) ? v
                         : throw new UserError($"{System.IO.Path.GetFileName(data.Path)}:{data.Lines[r]}: {heads[h].Name}: invalid_value: label '{label}' is not a number (head '{heads[h].Name}' is a regression head).");
                 }
