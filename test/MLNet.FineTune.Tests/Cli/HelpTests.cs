@@ -41,7 +41,7 @@ public sealed class HelpTests
     [TestMethod]
     public void EveryCommandWritesAJsonErrorDocumentWithJson()
     {
-        foreach (var args in new[] { new[] { "train", "--json" }, ["evaluate", "--json"], ["export", "--json"], ["predict", "--json"], ["validate", "/no/such.jsonl", "--json"] })
+        foreach (var args in new string[][] { ["train", "--json"], ["evaluate", "--json"], ["export", "--json"], ["predict", "--json"], ["validate", "/no/such.jsonl", "--json"] })
         {
             var result = CliProcess.Run(args);
             Assert.AreEqual(2, result.ExitCode, result.ToString());

@@ -242,7 +242,7 @@ public sealed class TrainTasksTests : CliTest
             Assert.AreEqual(steps, resumed.GetProperty("steps").GetInt32(), name);
             CollectionAssert.AreEqual(TrainCliFixture.Weights(Path.Combine(whole, "model.zip")), TrainCliFixture.Weights(Path.Combine(run, "model.zip")), name);
             // step, train_loss, learning_rate of every step, also those before the interruption.
-            static string[] Csv(string folder) => File.ReadAllLines(Path.Combine(folder, "metrics.csv")).Select(l => { var c = l.Split(','); return $"{c[0]},{c[2]},{c[3]}"; }).ToArray();
+            static string[] Csv(string dir) => File.ReadAllLines(Path.Combine(dir, "metrics.csv")).Select(l => { var c = l.Split(','); return $"{c[0]},{c[2]},{c[3]}"; }).ToArray();
             CollectionAssert.AreEqual(Csv(whole), Csv(run), name + ": metrics.csv has every step once");
             Assert.IsFalse(Directory.Exists(Path.Combine(run, "checkpoints")), "a finished run removes its checkpoints");
         }
