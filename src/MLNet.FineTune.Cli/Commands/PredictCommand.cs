@@ -21,7 +21,7 @@ internal sealed class PredictCommand : Command<PredictCommand.Settings>
         public string Model { get; init; } = "";
 
         [CommandArgument(0, "[input]")]
-        [Description("Inputs: a JSONL file ({\"text\": ...} per line, plus \"text_pair\" for pair models; completions models: {\"prompt\": ...} or {\"messages\": [...]}), a CSV/TSV file with a header, or nothing for JSONL on stdin.")]
+        [Description("Inputs: a JSONL file ({\"text\": ...} per line, plus \"text_pair\" for pair models; completions models: {\"prompt\": ...} or {\"messages\": [[...]]}), a CSV/TSV file with a header, or nothing for JSONL on stdin.")]
         [DefaultValue("-")]
         public string Input { get; init; } = "-";
 

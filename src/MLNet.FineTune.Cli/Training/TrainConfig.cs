@@ -147,7 +147,8 @@ internal sealed class TrainConfigValues
             throw new UserError("--chat-template, --packing and --max-new-tokens are completions settings; give --task completions.");
         if (task != CliTask.SetFit && (Get("setfit_iterations") ?? Get("setfit_head")) is not null)
             throw new UserError("--setfit-iterations and --setfit-head are setfit settings; give --task setfit.");
-        if (embedding && Get("validation_fraction") is not null)
+        // config.json always records validation_fraction (0 when unused), so a resumed or reproduced run carries a 0.
+        if (embedding && Get("validation_fraction") is not null && Number("validation_fraction", "--validation-fraction", 0, 0, 0.9) != 0)
             throw new UserError($"--validation-fraction is not available for --task {CliTasks.Name(task)}; give a --validation file (scored after training).");
         string output = Require("output", "--output");
         return new TrainConfig
