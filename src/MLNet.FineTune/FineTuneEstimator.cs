@@ -197,11 +197,15 @@ public sealed class FineTuneEstimator : IEstimator<FineTuneTransformer>
         }
     }
 
-    /// <summary>Validation metrics in eval mode: each head's metrics averaged over batches, prefixed by head name when several.</summary>
+    /// <summary>
+    /// Validation metrics in eval mode: each head's metrics over the rows labelled for it (multi-task rows may lack a head's
+    /// label: NaN, or -100 on every token), averaged over batches by labelled rows, prefixed by head name when several.
+    /// A head with no labelled validation row reports nothing.
+    /// </summary>
     internal static IReadOnlyDictionary<string, double> Evaluate(TaskNetwork network, IReadOnlyList<TextExample> examples, int padId, bool[] tokenLevel)
     {
         var sums = new Dictionary<string, double>();
-        int rows = 0;
+        var rows = new Dictionary<string, int>();
         using var _ = no_grad();
         foreach (var chunk in examples.Chunk(64))
         {
@@ -209,14 +213,24 @@ public sealed class FineTuneEstimator : IEstimator<FineTuneTransformer>
             var batch = TextBatchCollator.Collate(chunk.Select(c => c.Encoding).ToArray(), chunk.Select(c => c.Targets).ToArray(), padId, tokenLevel);
             var logits = network.Forward(batch);
             for (int h = 0; h < network.Tasks.Count; h++)
-                foreach (var (k, v) in network.Tasks[h].Evaluate(logits[h], batch.Targets[h]))
+            {
+                var labelled = Enumerable.Range(0, chunk.Length).Where(r => chunk[r].IsLabelled(h, tokenLevel[h])).Select(r => (long)r).ToArray();
+                if (labelled.Length == 0) continue;
+                var (headLogits, targets) = (logits[h], batch.Targets[h]);
+                if (labelled.Length < chunk.Length)
+                {
+                    var index = tensor(labelled);
+                    (headLogits, targets) = (headLogits.index_select(0, index), targets.index_select(0, index));
+                }
+                foreach (var (k, v) in network.Tasks[h].Evaluate(headLogits, targets))
                 {
                     var key = network.Tasks.Count == 1 ? k : $"{network.Tasks[h].Name}.{k}";
-                    sums[key] = sums.GetValueOrDefault(key) + v * chunk.Length;
+                    sums[key] = sums.GetValueOrDefault(key) + v * labelled.Length;
+                    rows[key] = rows.GetValueOrDefault(key) + labelled.Length;
                 }
-            rows += chunk.Length;
+            }
         }
-        var result = sums.ToDictionary(kv => kv.Key, kv => kv.Value / rows);
+        var result = sums.ToDictionary(kv => kv.Key, kv => kv.Value / rows[kv.Key]);
         if (network.Tasks.Count > 1) result["loss"] = result.Where(kv => kv.Key.EndsWith(".loss")).Sum(kv => kv.Value);
         return result;
     }

@@ -21,11 +21,11 @@ internal sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
         public string? Model { get; init; }
 
         [CommandOption("--data <FILE>")]
-        [Description("Labelled data in a format train reads (JSONL, CSV/TSV, CoNLL).")]
+        [Description("Labelled data in a format train reads (JSONL, CSV/TSV, CoNLL; completions: prompt/completion or chat JSONL, the last assistant message being the reference).")]
         public string? Data { get; init; }
 
         [CommandOption("-o|--output <DIR>")]
-        [Description("Write metrics.json, errors.jsonl (misclassified rows, most confident first) and confusion.png (classification) here.")]
+        [Description("Write metrics.json, errors.jsonl (misclassified rows, most confident first; completions: each greedy completion that differs from its reference) and confusion.png (classification) here.")]
         public string? Output { get; init; }
 
         [CommandOption("--text-column <NAME>")]
@@ -39,10 +39,14 @@ internal sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
         [CommandOption("--label-column <NAME>")]
         [Description("Field or CSV column of the label. Default label.")]
         public string? LabelColumn { get; init; }
+
+        [CommandOption("--max-new-tokens <N>")]
+        [Description("completions: most tokens of each greedy completion compared with the reference. Default: the model's (64 unless train --max-new-tokens).")]
+        public int? MaxNewTokens { get; init; }
     }
 
     /// <inheritdoc />
-    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken) => CliOutput.Guard(json: false, () => Run(settings));
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken) => CliOutput.Guard(settings.Json, () => Run(settings));
 
     static int Run(Settings s)
     {
@@ -57,6 +61,7 @@ internal sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
             // Unlabelled (anchor, positive) pairs are evaluated by retrieval; labels choose correlation or threshold measures.
             CliTask.Embeddings => EmbeddingPairReport.Run(fitted.Embedding!, LabelledData.Read(s.Data, task, columns with { RequireLabels = false })),
             CliTask.SetFit => ModelEvaluation.RunSetFit(ml, fitted.Model, LabelledData.Read(s.Data, task, columns)),
+            CliTask.Completions => CompletionEvaluation.Run(fitted.Generation!, CompletionData.Read(s.Data), s.MaxNewTokens),
             _ => ModelEvaluation.Run(ml, fitted.FineTune!, LabelledData.Read(s.Data, task, columns), task),
         };
         var summary = new Dictionary<string, object?>

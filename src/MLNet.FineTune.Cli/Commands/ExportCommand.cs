@@ -18,7 +18,7 @@ internal sealed class ExportCommand : Command<ExportCommand.Settings>
         public string? Model { get; init; }
 
         [CommandOption("--format <FORMAT>")]
-        [Description("onnx (one self-contained .onnx file), peft (the LoRA or prompt-tuning adapter folder, PEFT's format), or hf (a Hugging Face folder: model.safetensors with LoRA merged, config.json, tokenizer files).")]
+        [Description("onnx (one self-contained .onnx file), peft (the LoRA or prompt-tuning adapter folder, PEFT's format; the only one for completions models), or hf (a Hugging Face folder: model.safetensors with LoRA merged, config.json, tokenizer files).")]
         public string? Format { get; init; }
 
         [CommandOption("--head <NAME>")]
@@ -31,7 +31,7 @@ internal sealed class ExportCommand : Command<ExportCommand.Settings>
     }
 
     /// <inheritdoc />
-    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken) => CliOutput.Guard(json: false, () => Run(settings));
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken) => CliOutput.Guard(settings.Json, () => Run(settings));
 
     static int Run(Settings s)
     {
@@ -39,7 +39,9 @@ internal sealed class ExportCommand : Command<ExportCommand.Settings>
         if (s.Output is null) throw new UserError("--output is required.");
         string format = s.Format?.Trim().ToLowerInvariant() ?? throw new UserError("--format is required: onnx, peft or hf.");
         if (format is not ("onnx" or "peft" or "hf")) throw new UserError($"--format '{s.Format}' is not a format; use onnx, peft or hf.");
-        var (_, model) = FittedModel.Load(s.Model);
+        var (_, fitted) = FittedModel.LoadAny(s.Model);
+        if (fitted.Generation is { } generation) return ExportAdapter(generation, format, s);
+        var model = fitted.FineTune ?? throw new UserError($"--model '{s.Model}' holds a {CliTasks.Name(fitted.Task)} model; export writes FineTune and text-generation models.");
         string written;
         IReadOnlyList<string>? heads = null;
         if (s.Head is not null && format != "peft") throw new UserError("--head applies to --format peft (one task's adapter of a multi-task model).");
@@ -65,6 +67,25 @@ internal sealed class ExportCommand : Command<ExportCommand.Settings>
             {
                 ["model"] = Path.GetFullPath(s.Model), ["format"] = format, ["output"] = written, ["files"] = files,
                 ["peft_method"] = model.Settings.Peft.Method.ToString(), ["heads"] = heads,
+            }, JsonOutput.Options));
+        else Console.WriteLine($"Wrote {format} export to {written} ({string.Join(", ", files)}).");
+        return ExitCode.Ok;
+    }
+
+    /// <summary>A text-generation model (<c>train --task completions</c>): its LoRA adapter in PEFT's format.</summary>
+    static int ExportAdapter(TextGenerationTransformer model, string format, Settings s)
+    {
+        if (format != "peft")
+            throw new UserError($"--format {format}: a text-generation model exports as --format peft (its LoRA adapter, for PEFT or TextGenerationFineTuneOptions.AdapterFolder); the model zip itself loads in C# with MLContext.Model.Load.");
+        if (s.Head is not null) throw new UserError("--head applies to multi-task models; a text-generation model has one adapter.");
+        var written = Path.GetFullPath(s.Output!);
+        try { model.SaveLoraAdapter(written); }
+        catch (InvalidOperationException e) { throw new UserError("--format peft: " + e.Message); }
+        var files = Directory.GetFileSystemEntries(written).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToArray();
+        if (s.Json)
+            Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object?>
+            {
+                ["model"] = Path.GetFullPath(s.Model!), ["format"] = format, ["output"] = written, ["files"] = files, ["peft_method"] = "Lora",
             }, JsonOutput.Options));
         else Console.WriteLine($"Wrote {format} export to {written} ({string.Join(", ", files)}).");
         return ExitCode.Ok;

@@ -16,7 +16,7 @@ internal sealed class TrainCommand : Command<TrainCommand.Settings>
     internal sealed class Settings : CommonSettings
     {
         [CommandOption("--data <FILE>")]
-        [Description("Training data: JSONL (text/label, text/text_pair/label, tokens/tags; multi-task: a key per head), CSV/TSV with a header, or CoNLL (.conll).")]
+        [Description("Training data: JSONL (text/label, text/text_pair/label, tokens/tags; multi-task: a key per head; completions: prompt/completion or chat messages), CSV/TSV with a header, or CoNLL (.conll).")]
         public string? Data { get; init; }
 
         [CommandOption("--validation <FILE>")]
@@ -28,27 +28,27 @@ internal sealed class TrainCommand : Command<TrainCommand.Settings>
         public string? ValidationFraction { get; init; }
 
         [CommandOption("--task <TASK>")]
-        [Description("classification (default), pairs, regression, ner, multi-task (several heads: --heads), setfit (few-shot classification on a sentence-embedding model) or embeddings (contrastive fine-tuning of a sentence-embedding model on text pairs: --loss). docs/cli-tasks.md shows each.")]
+        [Description("classification (default), pairs, regression, ner, multi-task (several heads: --heads), setfit (few-shot classification on a sentence-embedding model) embeddings (contrastive fine-tuning of a sentence-embedding model on text pairs: --loss) or completions (generative fine-tuning of a decoder on prompt/completion or chat JSONL). docs/cli-tasks.md shows each.")]
         public string? Task { get; init; }
 
         [CommandOption("--model <MODEL>")]
-        [Description("minilm, arctic-xs, builtin (default: a small BERT trained from scratch; setfit and embeddings default to minilm), a Hugging Face folder, or a model.onnx file.")]
+        [Description("minilm, arctic-xs, builtin (default: a small BERT trained from scratch; setfit and embeddings default to minilm), a Hugging Face folder, or a model.onnx file. completions: builtin (a small GPT-2 from scratch, byte-level tokenizer) or a GPT-2/Llama/Qwen2/Mistral checkpoint folder.")]
         public string? Model { get; init; }
 
         [CommandOption("--peft <METHOD>")]
-        [Description("full (default), lora, adapters, prompt, houlsby, head-only or bitfit.")]
+        [Description("full (default), lora, adapters, prompt, houlsby, head-only or bitfit. completions: lora (default for a checkpoint, rank 16, alpha 2 x rank, every attention and MLP projection) or full (default for builtin).")]
         public string? Peft { get; init; }
 
         [CommandOption("--epochs <N>")]
-        [Description("Passes over the data, or auto (default): 10 if rows < 100, 5 if < 1,000, 3 if < 10,000, else 2.")]
+        [Description("Passes over the data, or auto (default): 10 if rows < 100, 5 if < 1,000, 3 if < 10,000, else 2 (setfit, embeddings: 1; completions: 10 builtin, 3 a checkpoint).")]
         public string? Epochs { get; init; }
 
         [CommandOption("--batch-size <N>")]
-        [Description("Examples per step, or auto (default): 8 if rows < 500, 16 if < 5,000, else 32.")]
+        [Description("Examples per step, or auto (default): 8 if rows < 500, 16 if < 5,000, else 32 (setfit, embeddings: 16; completions: 32 builtin, 8 a checkpoint, at most the rows).")]
         public string? BatchSize { get; init; }
 
         [CommandOption("--learning-rate <RATE>")]
-        [Description("Peak learning rate, or auto (default): 1e-4 pretrained full/bitfit, 1e-3 builtin or head-only, 5e-4 lora/adapters, 1e-2 prompt.")]
+        [Description("Peak learning rate, or auto (default): 1e-4 pretrained full/bitfit, 1e-3 builtin or head-only, 5e-4 lora/adapters, 1e-2 prompt; setfit, embeddings: 2e-5 (5e-4 lora); completions: 1e-3 builtin, 2e-4 lora, 2e-5 full.")]
         public string? LearningRate { get; init; }
 
         [CommandOption("--warmup-ratio <FRACTION>")]
@@ -68,7 +68,7 @@ internal sealed class TrainCommand : Command<TrainCommand.Settings>
         public string? Seed { get; init; }
 
         [CommandOption("--lora-rank <R>")]
-        [Description("LoRA rank (alpha = rank). Default 8.")]
+        [Description("LoRA rank (alpha = rank; completions: alpha = 2 x rank). Default 8 (completions 16).")]
         public string? LoraRank { get; init; }
 
         [CommandOption("--text-column <NAME>")]
@@ -104,7 +104,7 @@ internal sealed class TrainCommand : Command<TrainCommand.Settings>
         public bool AdapterPerTask { get; init; }
 
         [CommandOption("--loss <LOSS>")]
-        [Description("setfit, embeddings: the contrastive loss. mnrl (default for embeddings: (anchor, positive) pairs, other rows' positives are the negatives), cosent or cosine ((a, b, score) pairs; cosine is setfit's default), contrastive ((a, b, 0/1 label) pairs).")]
+        [Description("setfit, embeddings: the contrastive loss. mnrl (default for embeddings: (anchor, positive) pairs, other rows' positives are the negatives), cosent or cosine ((a, b, score) pairs; cosine is setfit's default), contrastive ((a, b, 0/1 label) pairs). completions: completion (default: the completion or assistant turns only) or all (every token).")]
         public string? Loss { get; init; }
 
         [CommandOption("--setfit-iterations <N>")]
@@ -114,6 +114,18 @@ internal sealed class TrainCommand : Command<TrainCommand.Settings>
         [CommandOption("--setfit-head <HEAD>")]
         [Description("setfit: logistic (default: logistic regression on the embeddings) or differentiable (SetFit's linear head trained with AdamW).")]
         public string? SetFitHead { get; init; }
+
+        [CommandOption("--chat-template <TEMPLATE>")]
+        [Description("completions, chat data: chatml, qwen2, llama3, or a Jinja template file. Default: the checkpoint's own chat_template, else chatml.")]
+        public string? ChatTemplate { get; init; }
+
+        [CommandOption("--packing")]
+        [Description("completions: pack several short examples into each training row of --max-length tokens (each still attends only to itself).")]
+        public bool Packing { get; init; }
+
+        [CommandOption("--max-new-tokens <N>")]
+        [Description("completions: most tokens the saved model generates per prompt (predict and evaluate take their own). Default 64.")]
+        public string? MaxNewTokens { get; init; }
 
         [CommandOption("--checkpoint-every <STEPS>")]
         [Description("Write a checkpoint every N steps (0, default: only when interrupted with Ctrl+C).")]
@@ -133,7 +145,7 @@ internal sealed class TrainCommand : Command<TrainCommand.Settings>
     }
 
     /// <inheritdoc />
-    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken) => CliOutput.Guard(json: false, () => Run(settings));
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken) => CliOutput.Guard(settings.Json, () => Run(settings));
 
     static int Run(Settings s)
     {
@@ -154,7 +166,9 @@ internal sealed class TrainCommand : Command<TrainCommand.Settings>
             .Set("lora_rank", s.LoraRank).Set("text_column", s.TextColumn).Set("pair_column", s.PairColumn).Set("label_column", s.LabelColumn)
             .Set("checkpoint_every", s.CheckpointEvery).Set("augment", s.Augment).Set("augment_copies", s.AugmentCopies).Set("output", s.Output)
             .Set("heads", s.Heads).Set("task_sampling", s.TaskSampling).Set("adapter_per_task", s.AdapterPerTask ? "true" : null).Set("loss", s.Loss)
-            .Set("setfit_iterations", s.SetFitIterations).Set("setfit_head", s.SetFitHead);
+            .Set("setfit_iterations", s.SetFitIterations).Set("setfit_head", s.SetFitHead)
+            .Set("chat_template", s.ChatTemplate is { } template && File.Exists(template) ? File.ReadAllText(template) : s.ChatTemplate)
+            .Set("packing", s.Packing ? "true" : null).Set("max_new_tokens", s.MaxNewTokens);
 
         // Checked before the data is read: a typo fails in a second, not after loading.
         if (!resume && values.Get("output") is { } output && Directory.Exists(Path.Combine(output, TrainRun.CheckpointFolder)))
@@ -173,33 +187,52 @@ internal sealed class TrainCommand : Command<TrainCommand.Settings>
             }),
             _ => LabelledData.Read(path, task, columns),
         };
+        if (task == CliTask.Completions) return RunCompletions(s, values, resume);
         var train = Read(values.Require("data", "--data"), validation: false);
         var validation = values.Get("validation") is { } v ? Read(v, validation: true) : null;
-        // The library's validation loss does not skip a head's unlabelled rows (its training loss does): refuse them here.
-        if (validation?.HeadLabels is { } headLabels && headLabels.FirstOrDefault(h => h.Value.Contains("")) is { Key: { } head } missing)
-            throw new UserError($"{Path.GetFileName(validation.Path)}:{validation.Lines[missing.Value.IndexOf("")]}: {head}: missing_key: " +
-                "a multi-task validation row needs every head's label (training rows may lack some); use --validation-fraction or label every row.");
         // auto values follow the rows in the file; augmented copies come on top.
         var config = values.Resolve(train.Count);
         int originalRows = train.Count;
         if (config.Augment is { } edits) train = TextAugmenter.Augment(train, task, edits, config.AugmentCopies, config.Seed, ModelReference.BaseFolder(config.Model));
+        return Execute(config, resume, s.Json, interruption =>
+        {
+            if (config.Augment is not null) TextAugmenter.WriteCopies(Path.Combine(config.Output, TextAugmenter.CopiesFile), train, originalRows);
+            return TrainRun.Execute(config, train, validation, resume, s.Json, interruption);
+        });
+    }
+
+    /// <summary><c>--task completions</c>: prompt/completion or chat JSONL, a decoder (see <see cref="CompletionTrainRun"/>).</summary>
+    static int RunCompletions(Settings s, TrainConfigValues values, bool resume)
+    {
+        if (values.Get("augment") is { } augment && augment != "none") throw new UserError("--augment edits words of classification texts; it is not available for --task completions.");
+        var train = CompletionData.Read(values.Require("data", "--data"));
+        var validation = values.Get("validation") is { } v ? CompletionData.Read(v) : null;
+        if (validation is not null && validation.IsChat != train.IsChat)
+            throw new UserError($"--validation '{validation.Path}' holds {(validation.IsChat ? "chat" : "prompt/completion")} examples and --data {(train.IsChat ? "chat" : "prompt/completion")} ones; give both in the same format.");
+        var config = values.Resolve(train.Count);
+        if (!ModelReference.IsBuiltIn(config.Model)) CompletionTrainRun.ModelType(config.Model); // an encoder folder fails here, before training
+        return Execute(config, resume, s.Json, interruption => CompletionTrainRun.Execute(config, train, validation, resume, s.Json, interruption));
+    }
+
+    /// <summary>Creates the output folder, writes config.json (not when resuming), runs the training and reports it.</summary>
+    static int Execute(TrainConfig config, bool resume, bool json, Func<Interruption, TrainOutcome> run)
+    {
         if (resume && MLNet.FineTune.Training.Checkpoints.FindLatest(Path.Combine(config.Output, TrainRun.CheckpointFolder)) is null)
-            throw new UserError($"--resume '{s.Resume}': no checkpoint in {Path.Combine(config.Output, TrainRun.CheckpointFolder)}; the run finished or never wrote one.");
+            throw new UserError($"--resume '{config.Output}': no checkpoint in {Path.Combine(config.Output, TrainRun.CheckpointFolder)}; the run finished or never wrote one.");
         bool created = !Directory.Exists(config.Output);
         Directory.CreateDirectory(config.Output);
         if (!resume) config.Save(config.Output);
-        if (config.Augment is not null) TextAugmenter.WriteCopies(Path.Combine(config.Output, TextAugmenter.CopiesFile), train, originalRows);
 
         using var interruption = new Interruption();
         TrainOutcome outcome;
-        try { outcome = TrainRun.Execute(config, train, validation, resume, s.Json, interruption); }
+        try { outcome = run(interruption); }
         catch when (created && !Directory.Exists(Path.Combine(config.Output, TrainRun.CheckpointFolder)))
         {
             // A run that failed before writing anything worth keeping leaves no folder behind.
             Directory.Delete(config.Output, recursive: true);
             throw;
         }
-        return outcome.Interrupted ? ReportInterrupted(outcome, s.Json) : ReportDone(config, outcome, s.Json);
+        return outcome.Interrupted ? ReportInterrupted(outcome, json) : ReportDone(config, outcome, json);
     }
 
     static string Quote(string path) => path.Contains(' ') ? $"\"{path}\"" : path;

@@ -7,12 +7,15 @@ namespace MLNet.FineTune.Cli.Prediction;
 
 /// <summary>
 /// A model zip opened for prediction: the ML.NET model, the input columns its text goes into (one, or two for
-/// sentence pairs), refused unless it holds a FineTune (or TextEmbedding) transformer.
+/// sentence pairs), refused unless it holds a FineTune, TextEmbedding or TextGeneration transformer.
 /// </summary>
 internal sealed record LoadedModel(MLContext Context, ITransformer Model, DataViewSchema InputSchema, IReadOnlyList<string> TextColumns)
 {
     /// <summary>The model when it is a sentence-embedding model alone: a text pair is then scored as the cosine of its two embeddings.</summary>
     public TextEmbeddingTransformer? EmbeddingOnly { get; init; }
+
+    /// <summary>The model when it is a text-generation model: predict writes its completion for each prompt or conversation.</summary>
+    public TextGenerationTransformer? Generation { get; init; }
 
     /// <summary>
     /// A label column the model maps before scoring (a SetFit chain starts with MapValueToKey(Label), which needs the
@@ -33,11 +36,12 @@ internal sealed record LoadedModel(MLContext Context, ITransformer Model, DataVi
             throw new UserError($"{path} is not a model zip this tool can load ({Innermost(e).Message.ReplaceLineEndings(" ")}); give the model.zip written by 'mlnet-finetune train' or MLContext.Model.Save.");
         }
         var texts = TextInputs(Flatten(model), inputSchema)
-            ?? throw new UserError($"{path} is an ML.NET model but holds no FineTune or TextEmbedding transformer; predict scores fine-tuned text models only.");
+            ?? throw new UserError($"{path} is an ML.NET model but holds no FineTune, TextEmbedding or TextGeneration transformer; predict scores fine-tuned text models only.");
         var parts = Flatten(model).ToList();
         return new(ml, model, inputSchema, texts)
         {
             EmbeddingOnly = parts is [TextEmbeddingTransformer embedding] ? embedding : null,
+            Generation = parts.OfType<TextGenerationTransformer>().FirstOrDefault(),
             EmptyLabelColumn = !parts.OfType<FineTuneTransformer>().Any() && parts.Count > 1 && inputSchema.GetColumnOrNull("Label") is { Type: TextDataViewType } ? "Label" : null,
         };
     }
@@ -53,6 +57,7 @@ internal sealed record LoadedModel(MLContext Context, ITransformer Model, DataVi
         {
             FineTuneTransformer f => f.InputColumnNames,
             TextEmbeddingTransformer t => (IReadOnlyList<string>)[t.InputColumnName],
+            TextGenerationTransformer g => (IReadOnlyList<string>)[g.PromptColumnName],
             _ => null,
         }).FirstOrDefault(c => c is not null);
         if (ours is null) return null;

@@ -52,12 +52,17 @@ internal static class ModelCardMarkdown
         return md.ToString();
     }
 
-    /// <summary>The card of a SetFit or embedding model (their zips hold no model_card.json): the run's settings and validation metrics.</summary>
-    public static string RenderEmbedding(Training.TrainConfig config, int trainingRows, MLNet.FineTune.Training.TrainingHistory history,
+    /// <summary>The card of a SetFit, embedding or text-generation model (their zips hold no model_card.json): the run's settings and validation metrics.</summary>
+    public static string RenderRun(Training.TrainConfig config, int trainingRows, MLNet.FineTune.Training.TrainingHistory history,
         IReadOnlyDictionary<string, double> metrics, string command)
     {
         var md = new StringBuilder();
-        md.Append("# ").Append(config.Task == "setfit" ? "SetFit classifier on " : "Fine-tuned sentence embeddings from ").Append(config.Model).Append("\n\n");
+        md.Append("# ").Append(config.Task switch
+        {
+            "setfit" => "SetFit classifier on ",
+            "completions" => "Text generation fine-tuned from ",
+            _ => "Fine-tuned sentence embeddings from ",
+        }).Append(config.Model).Append("\n\n");
         md.Append("Trained with `mlnet-finetune`.\n\n| | |\n|---|---|\n");
         void Row(string name, object? value) => AppendRow(md, name, value);
         Row("Base model", config.Model);
@@ -65,7 +70,9 @@ internal static class ModelCardMarkdown
         Row("Loss", config.Loss);
         Row("SetFit head", config.SetFitHead);
         Row("SetFit iterations", config.SetFitIterations);
-        Row("Fine-tuning method", config.Peft);
+        Row("Chat template", config.ChatTemplate);
+        Row("Packing", config.Packing);
+        Row("Fine-tuning method", config.Peft == "lora" ? $"lora (rank {config.LoraRank})" : config.Peft);
         Row("Training rows", trainingRows);
         Row("Steps", history.GlobalStep);
         Row("Learning rate", config.LearningRate);

@@ -19,11 +19,13 @@ internal enum CliTask
     SetFit,
     /// <summary>Contrastive fine-tuning of a sentence-embedding model on text pairs: (anchor, positive), (a, b, score) or (a, b, 0/1 label).</summary>
     Embeddings,
+    /// <summary>Generative fine-tuning of a decoder (GPT-2, Llama family, or a small one from scratch) on prompt/completion or chat <c>messages</c> JSONL.</summary>
+    Completions,
 }
 
 internal static class CliTasks
 {
-    public const string Choices = "classification, pairs, regression, ner, multi-task, setfit or embeddings";
+    public const string Choices = "classification, pairs, regression, ner, multi-task, setfit, embeddings or completions";
 
     public static CliTask Parse(string value) => value.Trim().ToLowerInvariant() switch
     {
@@ -34,6 +36,7 @@ internal static class CliTasks
         "multi-task" or "multitask" => CliTask.MultiTask,
         "setfit" or "few-shot" => CliTask.SetFit,
         "embeddings" or "embedding-pairs" or "contrastive" => CliTask.Embeddings,
+        "completions" or "completion" or "generation" or "chat" => CliTask.Completions,
         _ => throw new UserError($"--task '{value}' is not a task; use {Choices}."),
     };
 

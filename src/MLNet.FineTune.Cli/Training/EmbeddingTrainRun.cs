@@ -29,6 +29,8 @@ internal static class EmbeddingTrainRun
         };
         var peft = new PeftOptions { Method = PeftChoice.Parse(config.Peft), Lora = new LoraOptions { Rank = config.LoraRank, Alpha = config.LoraRank } };
         var loss = ContrastiveLossChoice.Parse(config.Loss!);
+        // These trainers return no history; the steps before an interruption come from the checkpoint being resumed.
+        var before = resume && Checkpoints.FindLatest(checkpoints) is { } latest ? Checkpoints.ReadState(Path.Combine(latest, Checkpoints.StateFile)) : null;
 
         ITransformer model;
         IDataView schemaView;
@@ -69,7 +71,13 @@ internal static class EmbeddingTrainRun
                 clock.Elapsed.TotalSeconds, train.Count, validation?.Count ?? 0);
         }
         history.StopReason = StopReason.Completed;
-        if (resume && history.Steps.Count > 0) history.ResumedFromStep = history.Steps[0].Step - 1;
+        if (before is not null)
+        {
+            history.ResumedFromStep = before.GlobalStep;
+            // As the progress reports record them (1-based epoch, no gradient norm), so a resumed run's metrics.csv reads as an uninterrupted one's.
+            history.Steps.InsertRange(0, before.Steps.Where(s => s.Step <= before.GlobalStep && (history.Steps.Count == 0 || s.Step < history.Steps[0].Step))
+                .Select(s => s with { Epoch = Math.Max(1, Math.Ceiling(s.Epoch - 1e-9)), GradNorm = double.NaN }));
+        }
 
         IReadOnlyDictionary<string, double> metrics = new Dictionary<string, double>();
         if (validation is not null)
@@ -88,7 +96,7 @@ internal static class EmbeddingTrainRun
             Plots.Loss(Path.Combine(config.Output, Plots.LossFile), history);
             files.Add(Plots.LossFile);
         }
-        File.WriteAllText(Path.Combine(config.Output, ModelCardMarkdown.FileName), ModelCardMarkdown.RenderEmbedding(config, train.Count, history, metrics,
+        File.WriteAllText(Path.Combine(config.Output, ModelCardMarkdown.FileName), ModelCardMarkdown.RenderRun(config, train.Count, history, metrics,
             $"mlnet-finetune train --config {Path.Combine(config.Output, TrainConfig.FileName)}"));
         files.Add(ModelCardMarkdown.FileName);
         if (Directory.Exists(checkpoints)) Directory.Delete(checkpoints, recursive: true);

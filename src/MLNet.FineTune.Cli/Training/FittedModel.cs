@@ -26,7 +26,7 @@ internal static class FittedModel
 
     /// <summary>
     /// Any model zip <c>train</c> writes, for <c>evaluate</c>: a FineTune model (one head, or several: multi-task), a SetFit
-    /// chain (embedding body + classifier), or a sentence-embedding model.
+    /// chain (embedding body + classifier), a sentence-embedding model, or a text-generation model.
     /// </summary>
     public static (MLContext Ml, FittedTask Fitted) LoadAny(string path)
     {
@@ -43,9 +43,11 @@ internal static class FittedModel
             })).ToList();
             return (ml, new FittedTask(CliTask.MultiTask, loaded, fineTune, null, heads));
         }
+        if (parts.OfType<TextGenerationTransformer>().FirstOrDefault() is { } generation)
+            return (ml, new FittedTask(CliTask.Completions, loaded, null, null, null) { Generation = generation });
         if (parts.OfType<TextEmbeddingTransformer>().FirstOrDefault() is { } embedding)
             return (ml, new FittedTask(parts.Count == 1 ? CliTask.Embeddings : CliTask.SetFit, loaded, null, embedding, null));
-        throw new UserError($"--model '{path}' holds no FineTune, SetFit or embedding model (found {loaded.GetType().Name}).");
+        throw new UserError($"--model '{path}' holds no FineTune, SetFit, embedding or text-generation model (found {loaded.GetType().Name}).");
     }
 
     static IEnumerable<ITransformer> Flatten(ITransformer model) => model is IEnumerable<ITransformer> chain ? chain.SelectMany(Flatten) : [model];
@@ -66,4 +68,8 @@ internal static class FittedModel
 }
 
 /// <summary>A loaded model and what it does: the whole model, and its FineTune or embedding part.</summary>
-internal sealed record FittedTask(CliTask Task, ITransformer Model, FineTuneTransformer? FineTune, TextEmbeddingTransformer? Embedding, IReadOnlyList<HeadSpec>? Heads);
+internal sealed record FittedTask(CliTask Task, ITransformer Model, FineTuneTransformer? FineTune, TextEmbeddingTransformer? Embedding, IReadOnlyList<HeadSpec>? Heads)
+{
+    /// <summary>The text-generation model (<c>--task completions</c>), or null.</summary>
+    public TextGenerationTransformer? Generation { get; init; }
+}

@@ -43,10 +43,7 @@ internal sealed class LabelledData
         var layout = DataFileFormats.Resolve(format, path);
         if (task == CliTask.Ner && layout is DataFileFormat.Csv or DataFileFormat.Tsv)
             throw new UserError($"{path}: NER data must be JSONL (tokens/tags) or CoNLL (.conll), not {layout.ToString().ToUpperInvariant()}.");
-        var file = DataFile.Load(path, layout, columns with { RequirePair = columns.RequirePair || task is CliTask.Pairs or CliTask.Embeddings });
-        if (file.Issues.Count > 0)
-            throw new UserError(file.Issues[0] + (file.IssueCount > 1 ? $" ({file.IssueCount} problems in all; 'mlnet-finetune validate {path}' lists them)" : ""));
-        if (file.Examples.Count == 0) throw new UserError($"{file.Name}: the file holds no examples.");
+        var file = LoadValid(path, layout, columns with { RequirePair = columns.RequirePair || task is CliTask.Pairs or CliTask.Embeddings });
         var expected = ExpectedFormats(task);
         if (file.Examples[0] is { } first && !expected.Contains(first.Format))
             throw new UserError($"{file.Name}:{first.Line}: the examples are {file.FormatName}, but --task {CliTasks.Name(task)} reads " +
@@ -63,6 +60,16 @@ internal sealed class LabelledData
             Tokens = ner ? examples.Select(e => e.Tokens!.ToArray()).ToList() : null,
             Lines = examples.Select(e => e.Line).ToList(),
         };
+    }
+
+    /// <summary>A data file with at least one example and no problem; else the first problem as a <see cref="UserError"/> (with the count of the others).</summary>
+    public static DataFile LoadValid(string path, DataFileFormat layout, DataColumns columns)
+    {
+        var file = DataFile.Load(path, layout, columns);
+        if (file.Issues.Count > 0)
+            throw new UserError(file.Issues[0] + (file.IssueCount > 1 ? $" ({file.IssueCount} problems in all; 'mlnet-finetune validate {path}' lists them)" : ""));
+        if (file.Examples.Count == 0) throw new UserError($"{file.Name}: the file holds no examples.");
+        return file;
     }
 
     /// <summary>
@@ -127,8 +134,8 @@ internal sealed class LabelledData
 
     /// <summary>
     /// A multi-task row: the texts and up to <see cref="HeadSpec.MaxHeads"/> label slots (text for classification, a number
-    /// for regression) renamed to the heads' names; unused slots are dropped from the schema. A missing classification label
-    /// is "", the library's "not labelled for this head".
+    /// for regression) renamed to the heads' names; unused slots are dropped from the schema. A missing label is "" (classification)
+    /// or NaN (regression), the library's "not labelled for this head".
     /// </summary>
     sealed class MultiTaskRow
     {
@@ -155,9 +162,8 @@ internal sealed class LabelledData
                 {
                     string label = data.HeadLabels![heads[h].Name][r];
                     if (heads[h].Kind == HeadKind.Classification) row.S[h] = label;
-                    // The library's regression head refuses NaN targets, so unlike classification it cannot skip a row.
-                    else row.F[h] = label.Length == 0 ? throw new UserError($"{System.IO.Path.GetFileName(data.Path)}:{data.Lines[r]}: {heads[h].Name}: missing_key: " +
-                            $"regression head '{heads[h].Name}' needs a label on every row (only classification heads may be left out of a row).")
+                    // NaN: the row has no label for this regression head (as "" for a classification head).
+                    else row.F[h] = label.Length == 0 ? float.NaN
                         : float.TryParse(label, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && float.IsFinite(v) ? v
                         : throw new UserError($"{System.IO.Path.GetFileName(data.Path)}:{data.Lines[r]}: {heads[h].Name}: invalid_value: label '{label}' is not a number (head '{heads[h].Name}' is a regression head).");
                 }

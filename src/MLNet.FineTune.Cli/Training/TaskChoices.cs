@@ -89,5 +89,18 @@ internal static class ContrastiveLossChoice
     };
 }
 
+/// <summary><c>--loss</c> for completions: which tokens the causal-LM loss covers.</summary>
+internal static class CompletionLossChoice
+{
+    public static TextGenerationLoss Parse(string value) => value.Trim().ToLowerInvariant() switch
+    {
+        "completion" or "completion-only" or "completions" => TextGenerationLoss.CompletionOnly,
+        "all" or "all-tokens" => TextGenerationLoss.AllTokens,
+        _ => throw new UserError($"--loss '{value}' is not a completions loss; use completion (the completion or assistant turns only) or all (every token)."),
+    };
+
+    public static string Name(TextGenerationLoss loss) => loss == TextGenerationLoss.AllTokens ? "all" : "completion";
+}
+
 /// <summary>What the label of an embedding pair is.</summary>
 internal enum PairTarget { None, Score, Binary }

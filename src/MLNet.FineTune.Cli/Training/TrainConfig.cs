@@ -1,5 +1,6 @@
 using MLNet.FineTune.Cli.DataFiles;
 using MLNet.FineTune.Cli.Output;
+using MLNet.FineTune.Peft;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -45,6 +46,12 @@ internal sealed record TrainConfig
     [JsonPropertyName("setfit_iterations")] public int? SetFitIterations { get; init; }
     /// <summary>setfit: logistic (LogisticRegression on the embeddings) or differentiable (SetFitHead).</summary>
     [JsonPropertyName("setfit_head")] public string? SetFitHead { get; init; }
+    /// <summary>completions: how chats are rendered (chatml, qwen2, llama3, or a Jinja file's text); null: the checkpoint's own, else ChatML.</summary>
+    [JsonPropertyName("chat_template")] public string? ChatTemplate { get; init; }
+    /// <summary>completions: pack several short examples into each training row.</summary>
+    [JsonPropertyName("packing")] public bool? Packing { get; init; }
+    /// <summary>completions: most tokens the saved model generates per prompt (predict and evaluate may override it).</summary>
+    [JsonPropertyName("max_new_tokens")] public int? MaxNewTokens { get; init; }
     [JsonPropertyName("output")] public required string Output { get; init; }
     /// <summary>Which values <c>auto</c> chose and by what rule; informative, ignored when the file is read back.</summary>
     [JsonPropertyName("auto")] public Dictionary<string, string>? Auto { get; init; }
@@ -75,7 +82,7 @@ internal sealed class TrainConfigValues
     static readonly string[] Keys =
     [
         "data", "validation", "validation_fraction", "task", "model", "peft", "epochs", "batch_size", "learning_rate", "warmup_ratio",
-        "weight_decay", "max_length", "seed", "lora_rank", "text_column", "pair_column", "label_column", "checkpoint_every", "augment", "augment_copies", "heads", "task_sampling", "adapter_per_task", "loss", "setfit_iterations", "setfit_head", "output", "auto",
+        "weight_decay", "max_length", "seed", "lora_rank", "text_column", "pair_column", "label_column", "checkpoint_every", "augment", "augment_copies", "heads", "task_sampling", "adapter_per_task", "loss", "setfit_iterations", "setfit_head", "chat_template", "packing", "max_new_tokens", "output", "auto",
     ];
 
     readonly Dictionary<string, string> values = new(StringComparer.Ordinal);
@@ -118,22 +125,30 @@ internal sealed class TrainConfigValues
     public TrainConfig Resolve(int trainingRows)
     {
         var task = CliTasks.Parse(Get("task") ?? "classification");
-        bool embedding = CliTasks.IsEmbeddingTask(task);
+        bool embedding = CliTasks.IsEmbeddingTask(task), completions = task == CliTask.Completions;
         string model = Model(task);
-        var peft = PeftChoice.Parse(Get("peft") ?? "full");
         bool builtIn = ModelReference.IsBuiltIn(model);
-        var defaults = embedding ? EmbeddingFineTuneOptions.DefaultTraining : ModelReference.Defaults(model);
+        string peftName = Get("peft") ?? (completions && !builtIn ? "lora" : "full");
+        var peft = PeftChoice.Parse(peftName);
+        if (completions && peft is not (PeftMethod.Full or PeftMethod.Lora))
+            throw new UserError($"--peft '{peftName}': --task completions trains decoders with full or lora (the default for a checkpoint folder).");
+        var defaults = embedding ? EmbeddingFineTuneOptions.DefaultTraining : completions ? AutoHyperparameters.CompletionDefaults(builtIn) : ModelReference.Defaults(model);
         var auto = new Dictionary<string, string>();
-        int epochs = Auto("epochs", "--epochs", () => embedding ? AutoHyperparameters.EmbeddingEpochs : AutoHyperparameters.Epochs(trainingRows), 1, 10_000, auto);
-        int batch = Auto("batch_size", "--batch-size", () => embedding ? AutoHyperparameters.EmbeddingBatchSize : AutoHyperparameters.BatchSize(trainingRows), 1, 4_096, auto);
-        double rate = AutoDouble("learning_rate", "--learning-rate", () => embedding ? AutoHyperparameters.EmbeddingLearningRate(peft) : AutoHyperparameters.LearningRate(builtIn, peft), auto);
+        int epochs = Auto("epochs", "--epochs", () => embedding ? AutoHyperparameters.EmbeddingEpochs : completions ? defaults.Epochs : AutoHyperparameters.Epochs(trainingRows), 1, 10_000, auto);
+        int batch = Auto("batch_size", "--batch-size", () => embedding ? AutoHyperparameters.EmbeddingBatchSize : completions ? Math.Min(defaults.BatchSize, Math.Max(1, trainingRows)) : AutoHyperparameters.BatchSize(trainingRows), 1, 4_096, auto);
+        double rate = AutoDouble("learning_rate", "--learning-rate", () => embedding ? AutoHyperparameters.EmbeddingLearningRate(peft)
+            : completions ? AutoHyperparameters.CompletionLearningRate(builtIn, peft) : AutoHyperparameters.LearningRate(builtIn, peft), auto);
         if (auto.Count > 0) auto["rule"] = AutoHyperparameters.Rule;
         if (task != CliTask.MultiTask && (Get("heads") ?? Get("task_sampling") ?? Get("adapter_per_task")) is not null)
             throw new UserError("--heads, --task-sampling and --adapter-per-task are multi-task settings; give --task multi-task.");
-        if (!embedding && Get("loss") is not null) throw new UserError("--loss is a setfit and embeddings setting (the contrastive loss); give --task setfit or embeddings.");
+        if (!embedding && !completions && Get("loss") is not null)
+            throw new UserError("--loss is a setfit, embeddings (the contrastive loss) and completions (which tokens are trained) setting; give --task setfit, embeddings or completions.");
+        if (!completions && (Get("chat_template") ?? Get("packing") ?? Get("max_new_tokens")) is not null)
+            throw new UserError("--chat-template, --packing and --max-new-tokens are completions settings; give --task completions.");
         if (task != CliTask.SetFit && (Get("setfit_iterations") ?? Get("setfit_head")) is not null)
             throw new UserError("--setfit-iterations and --setfit-head are setfit settings; give --task setfit.");
-        if (embedding && Get("validation_fraction") is not null)
+        // config.json always records validation_fraction (0 when unused), so a resumed or reproduced run carries a 0.
+        if (embedding && Get("validation_fraction") is not null && Number("validation_fraction", "--validation-fraction", 0, 0, 0.9) != 0)
             throw new UserError($"--validation-fraction is not available for --task {CliTasks.Name(task)}; give a --validation file (scored after training).");
         string output = Require("output", "--output");
         return new TrainConfig
@@ -143,13 +158,13 @@ internal sealed class TrainConfigValues
             ValidationFraction = Number("validation_fraction", "--validation-fraction", 0, 0, 0.9),
             Task = CliTasks.Name(task),
             Model = Directory.Exists(model) || File.Exists(model) ? Path.GetFullPath(model) : model,
-            Peft = Get("peft") ?? "full",
+            Peft = peftName,
             Epochs = epochs, BatchSize = batch, LearningRate = rate,
             WarmupRatio = Number("warmup_ratio", "--warmup-ratio", defaults.WarmupRatio, 0, 1),
             WeightDecay = Number("weight_decay", "--weight-decay", defaults.WeightDecay, 0, 10),
             MaxLength = Get("max_length") is null ? null : Integer("max_length", "--max-length", 0, 8, 100_000),
             Seed = Integer("seed", "--seed", 42, int.MinValue, int.MaxValue),
-            LoraRank = Integer("lora_rank", "--lora-rank", 8, 1, 4_096),
+            LoraRank = Integer("lora_rank", "--lora-rank", completions ? 16 : 8, 1, 4_096),
             TextColumn = Get("text_column") ?? "text", PairColumn = Get("pair_column") ?? "text_pair", LabelColumn = Get("label_column") ?? "label",
             CheckpointEvery = Integer("checkpoint_every", "--checkpoint-every", 0, 0, int.MaxValue),
             Augment = Get("augment") is { } a && a != "none" ? string.Join(",", TextAugmenter.ParseEdits(a).Select(e => e.ToString().ToLowerInvariant())) : null,
@@ -157,7 +172,11 @@ internal sealed class TrainConfigValues
             Heads = task == CliTask.MultiTask ? HeadSpec.Format(HeadSpec.Parse(Require("heads", "--heads"))) : null,
             TaskSampling = task == CliTask.MultiTask ? TaskSamplingChoice.Name(TaskSamplingChoice.Parse(Get("task_sampling") ?? "mixed")) : null,
             AdapterPerTask = task == CliTask.MultiTask ? Boolean("adapter_per_task", "--adapter-per-task") : null,
-            Loss = embedding ? ContrastiveLossChoice.Name(ContrastiveLossChoice.Parse(Get("loss") ?? (task == CliTask.SetFit ? "cosine" : "mnrl"))) : null,
+            Loss = embedding ? ContrastiveLossChoice.Name(ContrastiveLossChoice.Parse(Get("loss") ?? (task == CliTask.SetFit ? "cosine" : "mnrl")))
+                : completions ? CompletionLossChoice.Name(CompletionLossChoice.Parse(Get("loss") ?? "completion")) : null,
+            ChatTemplate = completions ? Get("chat_template") : null,
+            Packing = completions ? Boolean("packing", "--packing") : null,
+            MaxNewTokens = completions ? Integer("max_new_tokens", "--max-new-tokens", new TextGenerationSettings().MaxNewTokens, 1, 100_000) : null,
             SetFitIterations = task == CliTask.SetFit ? Integer("setfit_iterations", "--setfit-iterations", 20, 1, 10_000) : null,
             SetFitHead = task == CliTask.SetFit ? SetFitHeadChoice(Get("setfit_head") ?? "logistic") : null,
             Output = Path.GetFullPath(output),
@@ -171,6 +190,9 @@ internal sealed class TrainConfigValues
         string model = Get("model") ?? (CliTasks.IsEmbeddingTask(task) ? "minilm" : "builtin");
         if (CliTasks.IsEmbeddingTask(task) && ModelReference.IsBuiltIn(model))
             throw new UserError($"--task {CliTasks.Name(task)} fine-tunes a pretrained sentence-embedding model; --model builtin has no pretraining. Use minilm, arctic-xs or a model folder.");
+        if (task == CliTask.Completions && !ModelReference.IsBuiltIn(model) && !Directory.Exists(model))
+            throw new UserError($"--model '{model}': --task completions trains a decoder: a GPT-2, Llama, Qwen2 or Mistral checkpoint folder, or builtin (a small GPT-2 trained from scratch); " +
+                "minilm, arctic-xs and .onnx files are encoders.");
         return model;
     }
 

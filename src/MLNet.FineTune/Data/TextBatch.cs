@@ -15,12 +15,13 @@ internal sealed record TextExample(EncodedInput Encoding, float[][] Targets)
     {
         int mask = 0;
         for (int h = 0; h < Targets.Length; h++)
-        {
-            bool labelled = tokenLevel[h] ? Targets[h].Any(t => t != -100f) : Targets[h].Length > 0 && !float.IsNaN(Targets[h][0]);
-            if (labelled) mask |= 1 << h;
-        }
+            if (IsLabelled(h, tokenLevel[h])) mask |= 1 << h;
         return mask;
     }
+
+    /// <summary>Whether this row carries a label for head <paramref name="head"/> (a number, or at least one tag that is not -100).</summary>
+    public bool IsLabelled(int head, bool tokenLevel) =>
+        tokenLevel ? Targets[head].Any(t => t != -100f) : Targets[head].Length > 0 && !float.IsNaN(Targets[head][0]);
 
     /// <summary>
     /// sha256 (hex) of the rows as the model is fed them: per row, its token ids, token type ids, attention mask and

@@ -37,15 +37,13 @@ public sealed class TrainTasksTests : CliTest
         File.WriteAllLines(data, Enumerable.Range(0, 12).Select(i => i % 3 == 2
             ? JsonSerializer.Serialize(new { text = $"the film was {Words[i % 9]}", stars = i % 5 })
             : JsonSerializer.Serialize(new { text = $"the film was {Words[i % 9]}", sentiment = i % 2 == 0 ? "pos" : "neg", stars = i % 5 })));
-        var dev = Path.Combine(folder, "dev.jsonl");
-        File.WriteAllLines(dev, Enumerable.Range(0, 4).Select(i => JsonSerializer.Serialize(new { text = $"the film was {Words[i]}", sentiment = i % 2 == 0 ? "pos" : "neg", stars = i })));
         var output = Path.Combine(folder, "run");
-        var partly = CliProcess.Run("train", "--data", data, "--validation", data, "--task", "multi-task", "--heads", "sentiment,stars:regression", "--output", output);
-        Assert.AreEqual(2, partly.ExitCode, partly.ToString());
-        StringAssert.Contains(partly.Stderr, "train.jsonl:3: sentiment: missing_key: a multi-task validation row needs every head's label");
-        var trained = Json(CliProcess.Run("train", "--data", data, "--validation", dev, "--task", "multi-task", "--heads", "sentiment:classification,stars:regression",
+        // Validation rows may lack a head's label too (every third lacks a sentiment): each head is scored on its labelled rows.
+        var trained = Json(CliProcess.Run("train", "--data", data, "--validation", data, "--task", "multi-task", "--heads", "sentiment:classification,stars:regression",
             "--task-sampling", "round-robin", "--epochs", "1", "--batch-size", "4", "--output", output, "--json"));
         Assert.AreEqual("completed", trained.GetProperty("status").GetString());
+        foreach (var metric in new[] { "sentiment.accuracy", "sentiment.loss", "stars.mse", "loss" })
+            Assert.IsTrue(double.IsFinite(trained.GetProperty("metrics").GetProperty(metric).GetDouble()), trained.GetProperty("metrics").ToString());
         var config = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "config.json"))).RootElement;
         Assert.AreEqual("multi-task", config.GetProperty("task").GetString());
         Assert.AreEqual("sentiment:classification,stars:regression", config.GetProperty("heads").GetString());
@@ -65,10 +63,10 @@ public sealed class TrainTasksTests : CliTest
         Assert.AreEqual(12, errors.Count(e => e.GetProperty("head").GetString() == "stars"));
         Assert.AreEqual(evaluation.GetProperty("errors").GetInt32(), errors.Count);
 
-        File.WriteAllLines(Path.Combine(folder, "nostars.jsonl"), ["{\"text\": \"a\", \"sentiment\": \"pos\", \"stars\": 1}", "{\"text\": \"b\", \"sentiment\": \"neg\"}"]);
-        var missing = CliProcess.Run("train", "--data", Path.Combine(folder, "nostars.jsonl"), "--task", "multi-task", "--heads", "sentiment,stars:regression", "--output", Path.Combine(folder, "x"));
+        File.WriteAllLines(Path.Combine(folder, "nolabels.jsonl"), ["{\"text\": \"a\", \"sentiment\": \"pos\", \"stars\": 1}", "{\"text\": \"b\"}"]);
+        var missing = CliProcess.Run("train", "--data", Path.Combine(folder, "nolabels.jsonl"), "--task", "multi-task", "--heads", "sentiment,stars:regression", "--output", Path.Combine(folder, "x"));
         Assert.AreEqual(2, missing.ExitCode, missing.ToString());
-        StringAssert.Contains(missing.Stderr, "nostars.jsonl:2: stars: missing_key: regression head 'stars' needs a label on every row");
+        StringAssert.Contains(missing.Stderr, "nolabels.jsonl:2: missing_key: the row has no label for any head");
 
         var predictions = Lines(CliProcess.Run(["predict", "--model", Path.Combine(output, "model.zip")], stdin: "{\"text\": \"the film was new\"}\n{\"text\": \"a b c\"}\n"));
         Assert.AreEqual(2, predictions.Count);
@@ -212,6 +210,45 @@ public sealed class TrainTasksTests : CliTest
         var builtin = CliProcess.Run("train", "--data", mnrlData, "--task", "setfit", "--model", "builtin", "--output", Path.Combine(folder, "x"));
         Assert.AreEqual(2, builtin.ExitCode, builtin.ToString());
         StringAssert.Contains(builtin.Stderr, "--model builtin has no pretraining");
+    }
+
+    [TestMethod]
+    public void SetFitAndEmbeddingRunsResumeAfterAnInterruptionToTheSameModel()
+    {
+        var folder = TrainCliFixture.NewFolder("resume-embeddings");
+        var model = Tiny(folder);
+        var labelled = Path.Combine(folder, "labelled.jsonl");
+        WriteJsonl(labelled, Enumerable.Range(0, 8).Select(i => (object)new { text = i % 2 == 0 ? $"hello world {Words[i]}" : $"new york {Words[i]}", label = i % 2 == 0 ? "greeting" : "city" }));
+        var pairs = Path.Combine(folder, "pairs.jsonl");
+        WriteJsonl(pairs, Enumerable.Range(0, 8).Select(i => (object)new { text = $"{Words[i]} hello", text_pair = $"{Words[i]} world" }));
+        var common = new[] { "--model", model, "--learning-rate", "1e-3", "--max-length", "16" };
+        // setfit: 32 pairs in batches of 4 (8 steps); embeddings: 8 pairs in batches of 2 (4 steps).
+        foreach (var (name, args, steps) in new[]
+        {
+            ("setfit", new[] { "--task", "setfit", "--data", labelled, "--setfit-iterations", "2", "--batch-size", "4" }, 8),
+            ("embeddings", new[] { "--task", "embeddings", "--data", pairs, "--batch-size", "2" }, 4),
+        })
+        {
+            var whole = Path.Combine(folder, name + "-whole");
+            Assert.AreEqual(steps, Json(CliProcess.Run(["train", .. args, .. common, "--output", whole, "--json"])).GetProperty("steps").GetInt32(), name);
+            var run = Path.Combine(folder, name + "-run");
+            var stopped = TrainCliFixture.Run(["train", .. args, .. common, "--output", run], new Dictionary<string, string> { ["MLNET_FINETUNE_CANCEL_AFTER_STEPS"] = "2" });
+            Assert.AreEqual(2, stopped.ExitCode, stopped.ToString());
+            StringAssert.Contains(stopped.Stderr, $"Resume with: mlnet-finetune train --resume {run}", stopped.ToString());
+            Assert.IsTrue(Directory.Exists(Path.Combine(run, "checkpoints", "checkpoint-2")), stopped.ToString());
+            Assert.IsFalse(File.Exists(Path.Combine(run, "model.zip")));
+            var resumed = Json(CliProcess.Run("train", "--resume", run, "--json"));
+            Assert.AreEqual(2, resumed.GetProperty("resumed_from_step").GetInt32(), name);
+            Assert.AreEqual(steps, resumed.GetProperty("steps").GetInt32(), name);
+            CollectionAssert.AreEqual(TrainCliFixture.Weights(Path.Combine(whole, "model.zip")), TrainCliFixture.Weights(Path.Combine(run, "model.zip")), name);
+            // step, train_loss, learning_rate: the resumed run's rows are the uninterrupted run's, each once, every step after the resume there.
+            static string[] Csv(string dir) => File.ReadAllLines(Path.Combine(dir, "metrics.csv")).Skip(1).Select(l => { var c = l.Split(','); return $"{c[0]},{c[2]},{c[3]}"; }).ToArray();
+            var (wholeRows, runRows) = (Csv(whole), Csv(run));
+            CollectionAssert.IsSubsetOf(runRows, wholeRows, name);
+            CollectionAssert.AllItemsAreUnique(runRows, name);
+            CollectionAssert.AreEqual(wholeRows.Skip(2).ToArray(), runRows.Where(r => int.Parse(r.Split(',')[0]) > 2).ToArray(), name);
+            Assert.IsFalse(Directory.Exists(Path.Combine(run, "checkpoints")), "a finished run removes its checkpoints");
+        }
     }
 
     static double Spearman(double[] x, double[] y)

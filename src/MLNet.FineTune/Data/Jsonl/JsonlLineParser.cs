@@ -55,6 +55,8 @@ internal sealed class JsonlLineParser(string file, int line, JsonlReaderOptions 
             }
             turns.Add(new ChatTurn(role.Value, contentText, weight));
         }
+        // Prediction input (labels not required) is the conversation so far: it need not hold an assistant reply yet.
+        if (!options.RequireLabels && turns.Count > 0) return turns;
         if (!turns.Any(t => t.Role == ChatRole.Assistant))
             return FailNull<List<ChatTurn>>(field, DataIssueKind.NoAssistantMessage, turns.Count == 0 ? "the conversation is empty; it needs at least one assistant message" : "no assistant message; the model is trained on assistant messages");
         if (!turns.Any(t => t.IsTrained))
@@ -65,6 +67,9 @@ internal sealed class JsonlLineParser(string file, int line, JsonlReaderOptions 
     JsonlExample? PromptCompletion(JsonElement root)
     {
         if (String(root, "prompt", allowEmpty: true) is not { } prompt) return null;
+        // Prediction input (labels not required) may be a prompt alone: the completion is what is asked for.
+        if (!options.RequireLabels && !(root.TryGetProperty("completion", out var given) && given.ValueKind != JsonValueKind.Null))
+            return new JsonlExample(line, JsonlFormat.PromptCompletion) { Generative = GenerativeExample.PromptCompletion(prompt, "", $"{file}:{line}") };
         if (String(root, "completion", allowEmpty: false) is not { } completion) return null;
         return new JsonlExample(line, JsonlFormat.PromptCompletion) { Generative = GenerativeExample.PromptCompletion(prompt, completion, $"{file}:{line}") };
     }

@@ -9,7 +9,7 @@ internal sealed record JsonlReaderOptions
     /// <summary>The format every line must have; null = the first valid line's format (later lines must match it).</summary>
     public JsonlFormat? Format { get; init; }
 
-    /// <summary>Whether text examples need a label (training, evaluation); false for prediction input.</summary>
+    /// <summary>Whether examples need a label (training, evaluation); false for prediction input, which may also be a prompt without completion or a chat without assistant reply.</summary>
     public bool RequireLabels { get; init; } = true;
 
     /// <summary>Key of the text (default <c>text</c>).</summary>

@@ -44,11 +44,14 @@ internal sealed class FittedRegressionHead(string name, string labelColumnName, 
 
     public float[] EncodeTarget(object? value, EncodedInput encoding) => new[] { EncodeOne(value, LabelColumnName) };
 
+    // NaN (ML.NET's missing value) means "not labelled for this head": multi-task rows may carry other heads' labels
+    // only, and the loss and validation metrics skip such rows. Infinities are refused.
     static float EncodeOne(object? value, string column) => value switch
     {
-        float f when float.IsFinite(f) => f,
-        double d when double.IsFinite(d) => (float)d,
-        _ => throw new InvalidDataException($"Label column '{column}': '{value}' is not a finite number."),
+        null => float.NaN,
+        float f when float.IsFinite(f) || float.IsNaN(f) => f,
+        double d when double.IsFinite(d) || double.IsNaN(d) => (float)d,
+        _ => throw new InvalidDataException($"Label column '{column}': '{value}' is not a finite number (NaN marks a row without a label for this head)."),
     };
 
     public ClassifierModule CreateModule(TransformerConfig config) => ClassifierModule.ForSequence(config, 1);
