@@ -75,7 +75,10 @@ internal static class EmbeddingTrainRun
         {
             history.ResumedFromStep = before.GlobalStep;
             // As the progress reports record them (1-based epoch, no gradient norm), so a resumed run's metrics.csv reads as an uninterrupted one's.
-            history.Steps.InsertRange(0, before.Steps.Where(s => s.Step <= before.GlobalStep && (history.Steps.Count == 0 || s.Step < history.Steps[0].Step))
+            // The checkpoint's records are authoritative up to its step: a progress report about the restored step itself
+            // (made when training resumes, without a step's loss) must not displace the checkpoint's record of it.
+            history.Steps.RemoveAll(s => s.Step <= before.GlobalStep);
+            history.Steps.InsertRange(0, before.Steps.Where(s => s.Step <= before.GlobalStep)
                 .Select(s => s with { Epoch = Math.Max(1, Math.Ceiling(s.Epoch - 1e-9)), GradNorm = double.NaN }));
         }
 

@@ -241,12 +241,10 @@ public sealed class TrainTasksTests : CliTest
             Assert.AreEqual(2, resumed.GetProperty("resumed_from_step").GetInt32(), name);
             Assert.AreEqual(steps, resumed.GetProperty("steps").GetInt32(), name);
             CollectionAssert.AreEqual(TrainCliFixture.Weights(Path.Combine(whole, "model.zip")), TrainCliFixture.Weights(Path.Combine(run, "model.zip")), name);
-            // step, train_loss, learning_rate: the resumed run's rows are the uninterrupted run's, each once, every step after the resume there.
+            // step, train_loss, learning_rate: the resumed run's rows are the uninterrupted run's (steps before the interruption from the checkpoint).
             static string[] Csv(string dir) => File.ReadAllLines(Path.Combine(dir, "metrics.csv")).Skip(1).Select(l => { var c = l.Split(','); return $"{c[0]},{c[2]},{c[3]}"; }).ToArray();
             var (wholeRows, runRows) = (Csv(whole), Csv(run));
-            CollectionAssert.IsSubsetOf(runRows, wholeRows, name);
-            CollectionAssert.AllItemsAreUnique(runRows, name);
-            CollectionAssert.AreEqual(wholeRows.Skip(2).ToArray(), runRows.Where(r => int.Parse(r.Split(',')[0]) > 2).ToArray(), name);
+            CollectionAssert.AreEqual(wholeRows, runRows, name);
             Assert.IsFalse(Directory.Exists(Path.Combine(run, "checkpoints")), "a finished run removes its checkpoints");
         }
     }
