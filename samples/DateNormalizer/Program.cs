@@ -10,15 +10,19 @@ using MLNet.FineTune;
 using MLNet.FineTune.Samples;
 using MLNet.FineTune.Training;
 
-int Arg(string name, int fallback) => Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1]) : fallback;
+string? Text(string name) => Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+int Arg(string name, int fallback) => Text(name) is { } t ? int.Parse(t, System.Globalization.CultureInfo.InvariantCulture) : fallback;
+double Real(string name, double fallback) => Text(name) is { } t ? double.Parse(t, System.Globalization.CultureInfo.InvariantCulture) : fallback;
 int rows = Arg("--rows", 8000), epochs = Arg("--epochs", 3), heldOutCount = Arg("--held-out", 500), forms = Arg("--forms", SyntheticDates.Forms);
+int[]? onlyForms = Text("--only-forms")?.Split(',').Select(int.Parse).ToArray();
 var shape = DateNormalizer.Model with { NumLayers = Arg("--layers", DateNormalizer.Model.NumLayers), HiddenSize = Arg("--hidden", DateNormalizer.Model.HiddenSize) };
-double learningRate = Arg("--lr-per-10k", 20) / 1e4;
+double learningRate = Real("--lr", 2e-3);
+int batch = Arg("--batch", 32), maxSteps = Arg("--steps", -1), seed = Arg("--seed", 42);
 
 var ml = new MLContext(seed: 1);
 ml.Log += (_, e) => { if (e.Message.StartsWith("FineTuneTextGeneration", StringComparison.Ordinal) || e.Message.Contains("step ")) Console.WriteLine("  " + e.Message); };
-var train = SyntheticDates.Generate(rows, seed: 1, forms);
-var heldOut = DateNormalizer.HeldOut(train, heldOutCount, seed: 2, forms);
+var train = SyntheticDates.Generate(rows, seed: 1, forms, onlyForms);
+var heldOut = DateNormalizer.HeldOut(train, heldOutCount, seed: 2, forms, onlyForms);
 var shown = heldOut.Take(8).ToList();
 Console.WriteLine($"Date normalisation: {train.Count} training rows, {heldOut.Count} held-out prompts.");
 
@@ -29,7 +33,8 @@ Console.WriteLine($"Before training: exact match {SyntheticDates.ExactMatch(held
 var watch = Stopwatch.StartNew();
 var model = DateNormalizer.Train(ml, train, new TrainingOptions
 {
-    LearningRate = learningRate, BatchSize = 32, Epochs = epochs, WarmupRatio = 0.05, Schedule = LearningRateScheduleKind.Cosine, WeightDecay = 0.01, LoggingSteps = 25,
+    LearningRate = learningRate, BatchSize = batch, Epochs = epochs, MaxSteps = maxSteps, WarmupRatio = Real("--warmup", 0.05), Schedule = LearningRateScheduleKind.Cosine,
+    WeightDecay = Real("--wd", 0.01), LoggingSteps = Arg("--log", 25), Seed = seed,
 }, shape);
 var trainSeconds = watch.Elapsed.TotalSeconds;
 watch.Restart();
