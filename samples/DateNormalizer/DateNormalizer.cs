@@ -16,8 +16,9 @@ public static class DateNormalizer
 
     /// <summary>
     /// The training recipe: full training (no LoRA, no dropout), AdamW at 3e-3 with 5% warmup and cosine decay, batches
-    /// of 128 rows, 800 steps (about 100,000 examples: 5 passes over the sample's 20,000 rows). A tiny model learns
-    /// faster with a high learning rate and large batches; on a CPU a step costs little more at 128 rows than at 32.
+    /// of 128 rows, 800 steps (about 100,000 examples: 5 passes over the sample's 20,000 rows). A tiny model tolerates a
+    /// high learning rate, and copying digits from the prompt forms only after thousands of examples (docs/generation-demo.md).
+    /// Not yet measured on the full twelve-form task.
     /// </summary>
     public static TrainingOptions Recipe { get; } = new()
     {
