@@ -65,7 +65,7 @@ public sealed class TextGenerationFineTuneEstimator : IEstimator<TextGenerationT
 
         var package = CreatePackage(o);
         var peft = ResolvePeft(o, package.Config.ModelType);
-        var training = Training;
+        var training = EffectiveTraining;
         var (maxLength, format) = Layout(package);
 
         var examples = ReadExamples(input, "Training data");
@@ -109,12 +109,12 @@ public sealed class TextGenerationFineTuneEstimator : IEstimator<TextGenerationT
         var package = CreatePackage(Options);
         var peft = Options.AdapterFolder is not null ? ResolvePeft(Options, package.Config.ModelType) : new PeftOptions { Method = PeftMethod.Full };
         var (maxLength, format) = Layout(package);
-        var model = CreateModel(package, peft, Training.Seed);
+        var model = CreateModel(package, peft, EffectiveTraining.Seed);
         var settings = new TextGenerationModelSettings(Options.PromptColumnName, Options.OutputColumnName, Options.Generation, format, model.LoraOptions, maxLength);
         return new TextGenerationTransformer(context, model, settings, new TrainingHistory());
     }
 
-    TrainingOptions Training => Options.Training ?? (Options.Scratch is not null ? TextGenerationFineTuneOptions.DefaultScratchTraining : TextGenerationFineTuneOptions.DefaultTraining);
+    TrainingOptions EffectiveTraining => Options.Training ?? (Options.Scratch is not null ? TextGenerationFineTuneOptions.DefaultScratchTraining : TextGenerationFineTuneOptions.DefaultTraining);
 
     /// <summary>The longest sequence (the options', within the model's positions) and how prompts are rendered.</summary>
     (int MaxLength, PromptFormat Format) Layout(DecoderPackage package)
