@@ -10,7 +10,6 @@ using System.Diagnostics;
 using Microsoft.ML;
 using MLNet.FineTune;
 using MLNet.FineTune.Samples;
-using MLNet.FineTune.Training;
 
 string? Text(string name) => Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length ? args[i + 1] : null;
 int Arg(string name, int fallback) => Text(name) is { } t ? int.Parse(t, System.Globalization.CultureInfo.InvariantCulture) : fallback;
