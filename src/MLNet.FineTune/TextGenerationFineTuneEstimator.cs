@@ -65,17 +65,15 @@ public sealed class TextGenerationFineTuneEstimator : IEstimator<TextGenerationT
 
         var package = CreatePackage(o);
         var peft = ResolvePeft(o, package.Config.ModelType);
-        var training = o.Training ?? (o.Scratch is not null ? TextGenerationFineTuneOptions.DefaultScratchTraining : TextGenerationFineTuneOptions.DefaultTraining);
-        int maxLength = o.MaxSequenceLength is { } asked ? Math.Min(asked, package.Config.MaxPositionEmbeddings) : Math.Min(1024, package.Config.MaxPositionEmbeddings);
-        var format = new PromptFormat(o.MessagesColumnName is null ? PromptFormatKind.PromptCompletion : PromptFormatKind.Chat, TextGenerationEncoding.ResolveTemplate(o.ChatTemplate, package));
+        var training = EffectiveTraining;
+        var (maxLength, format) = Layout(package);
 
         var examples = ReadExamples(input, "Training data");
         if (examples.Count == 0) throw new InvalidOperationException("The training data has no rows; FineTuneTextGeneration needs at least one example.");
         var validation = o.ValidationSet is { } valid ? ReadExamples(valid, "ValidationSet") : [];
         if (o.ValidationFraction > 0) (examples, validation) = Split(examples, o.ValidationFraction, training.Seed);
 
-        TextGenerationModel model;
-        using (var rng = new TorchRandomStream(training.Seed)) model = TextGenerationModel.Create(package, peft, o.AdapterFolder, rng);
+        var model = CreateModel(package, peft, training.Seed);
         var encoder = TextGenerationEncoding.Encoder(package, format, o.Loss, maxLength);
         int padId = package.Tokenizer.PadTokenId;
         var trainSource = TextGenerationEncoding.BatchSource(encoder, examples, padId, o.Packing ? maxLength : null);
@@ -97,6 +95,39 @@ public sealed class TextGenerationFineTuneEstimator : IEstimator<TextGenerationT
             (metrics is null ? "." : "; " + string.Join(", ", metrics.Select(m => $"{m.Key}={m.Value:F4}"))));
         var settings = new TextGenerationModelSettings(o.PromptColumnName, o.OutputColumnName, o.Generation, format, model.LoraOptions, maxLength);
         return new TextGenerationTransformer(context, model, settings, history);
+    }
+
+    /// <summary>
+    /// The generation model without training and without reading any data: <see cref="TextGenerationFineTuneOptions.BaseModelFolder"/>'s
+    /// weights with <see cref="TextGenerationFineTuneOptions.AdapterFolder"/>'s LoRA adapter when one is given (a new
+    /// LoRA adapter is not added: it would change nothing), or a <see cref="TextGenerationFineTuneOptions.Scratch"/>
+    /// model's random weights. Prompts are rendered, and the model saved and loaded, exactly as after <see cref="Fit"/>.
+    /// </summary>
+    public TextGenerationTransformer CreateWithoutTraining()
+    {
+        TorchRuntime.EnsureLoaded();
+        var package = CreatePackage(Options);
+        var peft = Options.AdapterFolder is not null ? ResolvePeft(Options, package.Config.ModelType) : new PeftOptions { Method = PeftMethod.Full };
+        var (maxLength, format) = Layout(package);
+        var model = CreateModel(package, peft, EffectiveTraining.Seed);
+        var settings = new TextGenerationModelSettings(Options.PromptColumnName, Options.OutputColumnName, Options.Generation, format, model.LoraOptions, maxLength);
+        return new TextGenerationTransformer(context, model, settings, new TrainingHistory());
+    }
+
+    TrainingOptions EffectiveTraining => Options.Training ?? (Options.Scratch is not null ? TextGenerationFineTuneOptions.DefaultScratchTraining : TextGenerationFineTuneOptions.DefaultTraining);
+
+    /// <summary>The longest sequence (the options', within the model's positions) and how prompts are rendered.</summary>
+    (int MaxLength, PromptFormat Format) Layout(DecoderPackage package)
+    {
+        var o = Options;
+        int maxLength = o.MaxSequenceLength is { } asked ? Math.Min(asked, package.Config.MaxPositionEmbeddings) : Math.Min(1024, package.Config.MaxPositionEmbeddings);
+        return (maxLength, new PromptFormat(o.MessagesColumnName is null ? PromptFormatKind.PromptCompletion : PromptFormatKind.Chat, TextGenerationEncoding.ResolveTemplate(o.ChatTemplate, package)));
+    }
+
+    TextGenerationModel CreateModel(DecoderPackage package, PeftOptions peft, int seed)
+    {
+        using var rng = new TorchRandomStream(seed);
+        return TextGenerationModel.Create(package, peft, Options.AdapterFolder, rng);
     }
 
     static DecoderPackage CreatePackage(TextGenerationFineTuneOptions o)

@@ -34,18 +34,10 @@ public sealed record TextGenerationSettings
     /// <summary>Prompts generated together (left-padded into one batch) when transforming an IDataView. Default 8.</summary>
     public int BatchSize { get; init; } = 8;
 
-    /// <summary>Throws naming the setting, its value and the valid range.</summary>
+    /// <summary>Throws naming the setting, its value and the valid range (the generation loop's own checks, plus the batch size).</summary>
     internal void Validate(string owner)
     {
-        if (MaxNewTokens < 1) throw new ArgumentOutOfRangeException(nameof(MaxNewTokens), MaxNewTokens, $"{owner}.MaxNewTokens must be at least 1.");
-        if (!(Temperature > 0) || double.IsInfinity(Temperature))
-            throw new ArgumentOutOfRangeException(nameof(Temperature), Temperature, $"{owner}.Temperature must be a positive finite number (DoSample = false for greedy decoding).");
-        if (TopK < 0) throw new ArgumentOutOfRangeException(nameof(TopK), TopK, $"{owner}.TopK must be 0 (off) or positive.");
-        if (!(TopP > 0 && TopP <= 1)) throw new ArgumentOutOfRangeException(nameof(TopP), TopP, $"{owner}.TopP must be in (0, 1]; 1 turns it off.");
-        if (!(RepetitionPenalty > 0) || double.IsInfinity(RepetitionPenalty))
-            throw new ArgumentOutOfRangeException(nameof(RepetitionPenalty), RepetitionPenalty, $"{owner}.RepetitionPenalty must be a positive finite number; 1 turns it off.");
-        if (StopSequences is null || StopSequences.Any(string.IsNullOrEmpty))
-            throw new ArgumentException($"{owner}.StopSequences must be a list without null or empty strings.", nameof(StopSequences));
+        ToGenerationOptions().Validate(owner);
         if (BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, $"{owner}.BatchSize must be at least 1.");
     }
 

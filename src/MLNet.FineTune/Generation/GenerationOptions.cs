@@ -29,15 +29,18 @@ internal sealed record GenerationOptions
     /// <summary>Reuse earlier steps' keys and values (the same tokens, far fewer operations per step).</summary>
     public bool UseCache { get; init; } = true;
 
-    /// <summary>Throws naming the option, its value and the valid range.</summary>
-    public void Validate()
+    /// <summary>Throws naming the option (as <paramref name="owner"/>.Name), its value and the valid range.</summary>
+    public void Validate(string owner = nameof(GenerationOptions))
     {
-        if (MaxNewTokens < 1) throw new ArgumentOutOfRangeException(nameof(MaxNewTokens), MaxNewTokens, "GenerationOptions.MaxNewTokens must be at least 1.");
-        if (!(Temperature > 0) || double.IsInfinity(Temperature)) throw new ArgumentOutOfRangeException(nameof(Temperature), Temperature, "GenerationOptions.Temperature must be a positive finite number (use DoSample = false for greedy decoding).");
-        if (TopK < 0) throw new ArgumentOutOfRangeException(nameof(TopK), TopK, "GenerationOptions.TopK must be 0 (off) or positive.");
-        if (!(TopP > 0 && TopP <= 1)) throw new ArgumentOutOfRangeException(nameof(TopP), TopP, "GenerationOptions.TopP must be in (0, 1]; 1 turns it off.");
-        if (!(RepetitionPenalty > 0) || double.IsInfinity(RepetitionPenalty)) throw new ArgumentOutOfRangeException(nameof(RepetitionPenalty), RepetitionPenalty, "GenerationOptions.RepetitionPenalty must be a positive finite number; 1 turns it off.");
-        if (StopSequences.Any(string.IsNullOrEmpty)) throw new ArgumentException("GenerationOptions.StopSequences must not contain empty strings.", nameof(StopSequences));
+        if (MaxNewTokens < 1) throw new ArgumentOutOfRangeException(nameof(MaxNewTokens), MaxNewTokens, $"{owner}.MaxNewTokens must be at least 1.");
+        if (!(Temperature > 0) || double.IsInfinity(Temperature))
+            throw new ArgumentOutOfRangeException(nameof(Temperature), Temperature, $"{owner}.Temperature must be a positive finite number (DoSample = false for greedy decoding).");
+        if (TopK < 0) throw new ArgumentOutOfRangeException(nameof(TopK), TopK, $"{owner}.TopK must be 0 (off) or positive.");
+        if (!(TopP > 0 && TopP <= 1)) throw new ArgumentOutOfRangeException(nameof(TopP), TopP, $"{owner}.TopP must be in (0, 1]; 1 turns it off.");
+        if (!(RepetitionPenalty > 0) || double.IsInfinity(RepetitionPenalty))
+            throw new ArgumentOutOfRangeException(nameof(RepetitionPenalty), RepetitionPenalty, $"{owner}.RepetitionPenalty must be a positive finite number; 1 turns it off.");
+        if (StopSequences is null || StopSequences.Any(string.IsNullOrEmpty))
+            throw new ArgumentException($"{owner}.StopSequences must be a list without null or empty strings.", nameof(StopSequences));
     }
 }
 

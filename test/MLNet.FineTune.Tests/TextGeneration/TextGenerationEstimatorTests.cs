@@ -64,11 +64,17 @@ public class TextGenerationEstimatorTests
         Assert.AreEqual(2 * 2 * 4, keys.Count, "A and B for c_attn, attn.c_proj, c_fc, mlp.c_proj in 2 layers");
         Assert.IsTrue(keys.All(k => k.StartsWith("base_model.model.transformer.h.", StringComparison.Ordinal) && (k.EndsWith(".lora_A.weight") || k.EndsWith(".lora_B.weight"))), keys[0]);
 
-        // Back in: the same base plus the adapter, trained no further (learning rate 0), writes what the fitted model wrote.
+        // Back in without training (no data read): the same base plus the adapter writes what the fitted model wrote.
         var prompts = Rows.Select(r => r.Prompt).ToList();
-        var reloaded = ml.Transforms.FineTuneTextGeneration(options with { AdapterFolder = adapter, Training = new TrainingOptions { LearningRate = 0, MaxSteps = 1, BatchSize = 4 } }).Fit(data);
+        var reloaded = ml.Transforms.FineTuneTextGeneration(options with { AdapterFolder = adapter }).CreateWithoutTraining();
+        Assert.AreEqual(0, reloaded.History.GlobalStep);
+        Assert.AreEqual(16, reloaded.Model.LoraOptions!.Rank, "the adapter's own settings");
         CollectionAssert.AreEqual(model.Generate(prompts), reloaded.Generate(prompts));
-        var untouched = ml.Transforms.FineTuneTextGeneration(options with { Training = new TrainingOptions { LearningRate = 0, MaxSteps = 1, BatchSize = 4 } }).Fit(data);
+        // Trained further at learning rate 0, it still writes the same (Fit continues from the adapter).
+        var continued = ml.Transforms.FineTuneTextGeneration(options with { AdapterFolder = adapter, Training = new TrainingOptions { LearningRate = 0, MaxSteps = 1, BatchSize = 4 } }).Fit(data);
+        CollectionAssert.AreEqual(model.Generate(prompts), continued.Generate(prompts));
+        var untouched = ml.Transforms.FineTuneTextGeneration(options).CreateWithoutTraining();
+        Assert.IsNull(untouched.Model.Lora, "the base alone gets no (no-op) adapter");
         CollectionAssert.AreNotEqual(model.Generate(prompts), untouched.Generate(prompts), "the adapter changes what the base writes");
         Assert.ThrowsExactly<InvalidOperationException>(() => TinyGenerationModels.Transformer(ml, TinyGenerationModels.Gpt2).SaveLoraAdapter(adapter));
     }
