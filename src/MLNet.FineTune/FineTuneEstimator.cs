@@ -169,7 +169,12 @@ public sealed class FineTuneEstimator : IEstimator<FineTuneTransformer>
                     heads[h].CheckRow(labels[h][r], texts[r]);
                     targets[h] = heads[h].EncodeTarget(labels[h][r], encodings[r]);
                 }
-                examples.Add(new TextExample(encodings[r], targets));
+                var example = new TextExample(encodings[r], targets);
+                // NaN means "not labelled for this head" only when another head can use the row (multi-task training).
+                if (heads.Count == 1 && !heads[0].IsTokenLevel && !example.IsLabelled(0, tokenLevel: false))
+                    throw new InvalidDataException($"label column '{heads[0].LabelColumnName}': '{labels[0][r]}' is not a finite number " +
+                        "(a missing label is allowed only in multi-task training, where another head labels the row).");
+                examples.Add(example);
             }
             catch (Exception e) when (e is InvalidDataException or FormatException)
             {
