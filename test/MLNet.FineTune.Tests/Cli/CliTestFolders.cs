@@ -65,4 +65,18 @@ public abstract class CliTest
 
     [TestCleanup]
     public void RemoveFolders() => CliTestFolders.EndTest(TestContext);
+
+    /// <summary>The one JSON document a successful <c>--json</c> command prints.</summary>
+    private protected static System.Text.Json.JsonElement Json(CliResult result)
+    {
+        Assert.AreEqual(0, result.ExitCode, result.ToString());
+        return System.Text.Json.JsonDocument.Parse(result.Stdout).RootElement;
+    }
+
+    /// <summary>The JSON lines a successful command prints (predict's output).</summary>
+    private protected static List<System.Text.Json.JsonElement> Lines(CliResult result)
+    {
+        Assert.AreEqual(0, result.ExitCode, result.ToString());
+        return result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement).ToList();
+    }
 }

@@ -10,18 +10,6 @@ namespace MLNet.FineTune.Tests.Cli;
 [TestClass]
 public sealed class TrainCompletionsTests : CliTest
 {
-    static JsonElement Json(CliResult result)
-    {
-        Assert.AreEqual(0, result.ExitCode, result.ToString());
-        return JsonDocument.Parse(result.Stdout).RootElement;
-    }
-
-    static List<JsonElement> Lines(CliResult result)
-    {
-        Assert.AreEqual(0, result.ExitCode, result.ToString());
-        return result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
-    }
-
     static string WritePrompts(string folder, string name, int rows, int offset = 0)
     {
         var path = Path.Combine(folder, name);

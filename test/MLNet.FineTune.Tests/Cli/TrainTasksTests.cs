@@ -14,18 +14,6 @@ public sealed class TrainTasksTests : CliTest
 
     static string Tiny(string folder) => CorpusFixtures.TinyBert(Path.Combine(folder, "tiny-bert"));
 
-    static JsonElement Json(CliResult result)
-    {
-        Assert.AreEqual(0, result.ExitCode, result.ToString());
-        return JsonDocument.Parse(result.Stdout).RootElement;
-    }
-
-    static List<JsonElement> Lines(CliResult result)
-    {
-        Assert.AreEqual(0, result.ExitCode, result.ToString());
-        return result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
-    }
-
     static void WriteJsonl(string path, IEnumerable<object> rows) => File.WriteAllLines(path, rows.Select(r => JsonSerializer.Serialize(r)));
 
     [TestMethod]
