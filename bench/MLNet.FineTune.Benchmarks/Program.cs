@@ -25,7 +25,7 @@ using MLNet.FineTune.Benchmarks;
 // "peft all" runs each method in its own child process, so every peak RSS (VmHWM) belongs to one method only.
 const string Usage = "usage: peft <method|all> [--quick] [--steps N] [--warmup N] | encoder | train <full|lora> [--steps N] | " +
     "sst2 <baseline|finetune> [--rows N] [--epochs N] [--maxlen N] [--seed N] | scoring <baseline|finetune|minilm> [--texts-file tsv] | soak [--predictions N] | " +
-    "ner <conll2003|wikiann|wnut17> [--rows N] [--epochs N] [--maxlen N] | mrpc <baseline|finetune> [--rows N] | export-hf <minilm|arctic> <folder> | multitask [--rows-sst2 N] [--rows-ner N] [--epochs N] | " +
+    "ner <conll2003|wikiann|wnut17> [--rows N] [--epochs N] [--maxlen N] | mrpc <baseline|finetune> [--rows N] | gemm-floor <full|lora> | export-hf <minilm|arctic> <folder> | multitask [--rows-sst2 N] [--rows-ner N] [--epochs N] | " +
     "fewshot <mlnet|frozen|finetune|setfit> [--sizes 8,16,64] [--draw-from 0] [--draws 10] | fewshot-summary <files> | embed-speed [--only ours|package] | mrpc-embed <frozen|contrastive|cosent> | onnx-speed <prepare|int8-plans|run <torch|fp32|int8>|run-ner <fp32|int8>|all> | " +
     "decoder-step <gpt2|llama> <full|lora> [--steps N] [--warmup N] | decoder-generate <gpt2|llama> [--batch N] [--prompt N] [--new N] [--cache true|false] [--runs N]";
 if (args.Length < 1) { Console.Error.WriteLine(Usage); return 2; }
@@ -70,6 +70,12 @@ switch (args[0])
         return 0;
     case "ops":
         Console.WriteLine(OpProbe.Run());
+        return 0;
+    case "conv-gemm":
+        Console.WriteLine(ConvGemmProbe.Run());
+        return 0;
+    case "gemm-floor":
+        Console.WriteLine(GemmFloor.Run(Arg(1)));
         return 0;
     case "multitask":
         Console.WriteLine(MultiTaskBenchmark.Run(args.Skip(1).ToArray()));

@@ -40,8 +40,10 @@ public static class TrainStepBenchmark
         var forwardMs = new List<double>(); var backwardMs = new List<double>(); var optimizerMs = new List<double>();
         var rssEvery10 = new List<double>();
         double rssStep20 = -1, rssFirst = -1, loss = double.NaN;
+        int gcBefore = 0, gen2Before = 0;
         for (int step = 0; step < warmup + steps; step++)
         {
+            if (step == warmup) { gcBefore = GC.CollectionCount(0); gen2Before = GC.CollectionCount(2); }
             var clock = Stopwatch.StartNew();
             using (NewDisposeScope())
             {
@@ -81,6 +83,9 @@ public static class TrainStepBenchmark
             ["all_params"] = peft.NamedParameters().Sum(p => p.Parameter.numel()),
             ["steps"] = steps,
             ["step_ms"] = Math.Round(Stats.Median(times), 2),
+            ["step_ms_each"] = times.Select(t => Math.Round(t)).ToArray(), // spread: uniformly slow = machine, spikes = interference
+            ["gc_collections"] = GC.CollectionCount(0) - gcBefore, // during the measured steps (gen 0, which counts every GC)
+            ["gc_gen2_collections"] = GC.CollectionCount(2) - gen2Before,
             ["forward_ms"] = Math.Round(Stats.Median(forwardMs), 2),
             ["backward_ms"] = Math.Round(Stats.Median(backwardMs), 2),
             ["optimizer_ms"] = Math.Round(Stats.Median(optimizerMs), 2),
