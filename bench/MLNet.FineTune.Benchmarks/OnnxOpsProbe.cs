@@ -6,7 +6,7 @@ namespace MLNet.FineTune.Benchmarks;
 /// <summary>
 /// What ONNX Runtime makes of an exported graph: saves the session-optimized model at each optimization level
 /// (<c>SessionOptions.OptimizedModelFilePath</c>) and prints the operator histogram of the file and of each optimized
-/// graph, so one sees which fusions (Attention, SkipLayerNormalization, BiasGelu, …) fired and which did not.
+/// graph, so one sees which fusions (Attention, SkipLayerNormalization, BiasGelu, FusedMatMul, …) fired and which did not.
 /// </summary>
 public static class OnnxOpsProbe
 {

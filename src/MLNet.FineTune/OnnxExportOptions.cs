@@ -27,10 +27,12 @@ public enum OnnxOperators
 
     /// <summary>
     /// ONNX Runtime's fused transformer operators (domain <c>com.microsoft</c>: <c>Attention</c> with one packed Q/K/V
-    /// projection, <c>SkipLayerNormalization</c>, <c>BiasGelu</c>) wherever they express the encoder exactly, standard
-    /// operators elsewhere (bottleneck adapters, activations other than erf GELU). Same scores within 1e-5; the file
-    /// runs only in ONNX Runtime (MLNet.FineTune.Onnx, ML.NET's <c>ApplyOnnxModel</c>) and is not read back by the
-    /// importer. docs/benchmarks.md ("ONNX scoring vs TorchSharp") has the measured speed-up.
+    /// projection, <c>BiasGelu</c>) wherever they express the encoder exactly, standard operators elsewhere (Q/K/V with
+    /// bottleneck adapters, activations other than erf GELU). Same scores within 1e-5; the file runs only in ONNX
+    /// Runtime (MLNet.FineTune.Onnx, ML.NET's <c>ApplyOnnxModel</c>) and is not read back by the importer. Measured on
+    /// CPU it is no faster than the standard form (ONNX Runtime already optimizes that well; docs/benchmarks.md, "ONNX
+    /// scoring vs TorchSharp"), so it is not the default; it is meant for trying ONNX Runtime's fused kernels elsewhere
+    /// (GPU, other CPUs).
     /// </summary>
     OnnxRuntimeFused,
 }

@@ -16,7 +16,7 @@ internal sealed record EncoderValues(string Hidden, string? Pooled, int VirtualT
 /// Softmax), so <c>Modeling/Onnx</c>'s importer reads an exported BERT encoder back. Prompt tuning's virtual tokens are
 /// prepended to the word embeddings, the mask and the token types, as <c>Peft/PromptEmbedding</c> does.
 /// </summary>
-/// <param name="fused">Write ONNX Runtime's fused contrib operators (Attention, SkipLayerNormalization, BiasGelu) where
+/// <param name="fused">Write ONNX Runtime's fused contrib operators (Attention, BiasGelu) where
 /// they express the computation (<see cref="OrtFusedOps"/>); such a graph runs only in ONNX Runtime and does not import back.</param>
 internal sealed class EncoderGraph(OnnxGraphBuilder g, ExportWeights w, bool fused = false)
 {
@@ -119,32 +119,35 @@ internal sealed class EncoderGraph(OnnxGraphBuilder g, ExportWeights w, bool fus
     }
 
     /// <summary>
-    /// One post-LN block: LN(x + attention·Wo), then LN(a + act(a·Wi)·Wf). With <see cref="fused"/> the parts ONNX
-    /// Runtime has contrib operators for are written as them (<see cref="OrtFusedOps"/>); a part they cannot express
-    /// (a bottleneck adapter on that projection, a non-erf activation) keeps the standard form.
+    /// One post-LN block: LN(x + attention·Wo), then LN(a + act(a·Wi)·Wf). With <c>fused</c> the attention and
+    /// the bias + GELU are ONNX Runtime contrib operators (<see cref="OrtFusedOps"/>); a part they cannot express (Q/K/V
+    /// with bottleneck adapters, a non-erf activation or an adapter behind the FFN input) keeps the standard form.
     /// </summary>
     string Block(string x, BlockNames b)
     {
-        string N(string param) => $"/{w.Prefix.TrimEnd('.')}/{param.Replace('.', '/')}";
-        string Parent(string param) => N(param[..param.LastIndexOf('.')]);
         ExportLinear q = w.Linear($"{b.SelfAttention}.{b.Q}"), k = w.Linear($"{b.SelfAttention}.{b.K}"), v = w.Linear($"{b.SelfAttention}.{b.V}");
         var context = fused && OrtFusedOps.CanPackQkv(q, k, v)
-            ? OrtFusedOps.Attention(g, x, q, k, v, MaskIndex(), config.NumHeads, N(b.SelfAttention))
-            : SelfAttention(x, AdditiveMask(), [q, k, v], N(b.SelfAttention));
-        var attended = ResidualNorm(context, w.Linear(b.AttentionOutput), x, b.AttentionNorm, N(b.AttentionOutput), Parent(b.AttentionOutput), N(b.AttentionNorm));
+            ? OrtFusedOps.Attention(g, x, q, k, v, MaskIndex(), config.NumHeads, NodeName(b.SelfAttention))
+            : SelfAttention(x, AdditiveMask(), [q, k, v], NodeName(b.SelfAttention));
+        var attended = ResidualNorm(context, b.AttentionOutput, x, b.AttentionNorm);
         var ffnIn = w.Linear(b.FfnInput);
         var inner = fused && OrtFusedOps.CanBiasGelu(ffnIn, config.HiddenAct)
-            ? OrtFusedOps.BiasGelu(g, attended, ffnIn, N(b.FfnInput))
-            : Activation(Linear(attended, ffnIn, N(b.FfnInput)), config.HiddenAct, Parent(b.FfnInput) + "/act");
-        return ResidualNorm(inner, w.Linear(b.FfnOutput), attended, b.OutputNorm, N(b.FfnOutput), Parent(b.FfnOutput), N(b.OutputNorm));
+            ? OrtFusedOps.BiasGelu(g, attended, ffnIn, NodeName(b.FfnInput))
+            : Activation(Linear(attended, ffnIn, NodeName(b.FfnInput)), config.HiddenAct, ParentName(b.FfnInput) + "/act");
+        return ResidualNorm(inner, b.FfnOutput, attended, b.OutputNorm);
     }
 
-    /// <summary>LayerNorm(x·W + b (+ adapter) + residual): Add + LayerNormalization, or one SkipLayerNormalization when fused.</summary>
-    string ResidualNorm(string x, ExportLinear l, string residual, string norm, string linearName, string parentName, string normName)
-    {
-        if (fused) return OrtFusedOps.SkipLayerNorm(g, x, l, residual, Tensor(norm + ".weight"), Tensor(norm + ".bias"), (float)config.LayerNormEps, linearName, normName);
-        return LayerNorm(g.Add("Add", [Linear(x, l, linearName), residual], parentName + "/Add"), norm, normName);
-    }
+    /// <summary>Node names follow parameter paths, as torch.onnx names them: <c>/bert/encoder/layer/0/output/dense</c>.</summary>
+    string NodeName(string param) => $"/{w.Prefix.TrimEnd('.')}/{param.Replace('.', '/')}";
+
+    string ParentName(string param) => NodeName(param[..param.LastIndexOf('.')]);
+
+    /// <summary>
+    /// LayerNorm(x·W + b (+ adapter) + residual). Standard ops in both forms: ONNX Runtime's SkipLayerNormalization was
+    /// measured slower than its own Add + LayerNormalization on CPU (docs/benchmarks.md), so the fused form does not use it.
+    /// </summary>
+    string ResidualNorm(string x, string linear, string residual, string norm) =>
+        LayerNorm(g.Add("Add", [Linear(x, w.Linear(linear), NodeName(linear)), residual], ParentName(linear) + "/Add"), norm, NodeName(norm));
 
     string Tensor(string name) => g.Initializer(w.Tensor(name));
 
@@ -168,7 +171,7 @@ internal sealed class EncoderGraph(OnnxGraphBuilder g, ExportWeights w, bool fus
     }
 
     string LayerNorm(string x, string param, string n) =>
-        g.Add("LayerNormalization", [x, g.Initializer(w.Tensor(param + ".weight")), g.Initializer(w.Tensor(param + ".bias"))], n,
+        g.Add("LayerNormalization", [x, Tensor(param + ".weight"), Tensor(param + ".bias")], n,
             ("axis", -1L), ("epsilon", (float)config.LayerNormEps));
 
     /// <summary><c>x·W + b</c> (W stored [in, out]), then the bottleneck adapter behind the projection if there is one.</summary>

@@ -21,7 +21,7 @@ internal static class OnnxExport
         OperatorsKey = "mlnet.finetune.operators";
 
     /// <summary>The <see cref="OperatorsKey"/> value of a graph with ONNX Runtime's fused operators (absent in a standard graph).</summary>
-    public const string FusedOperators = "onnxruntime-fused: com.microsoft Attention, SkipLayerNormalization, BiasGelu";
+    public const string FusedOperators = "onnxruntime-fused: com.microsoft Attention, BiasGelu";
 
     /// <summary>The head kind an embedding model's single output is listed under in <see cref="HeadsKey"/>.</summary>
     public const string EmbeddingKind = "embedding";

@@ -44,7 +44,7 @@ internal sealed class OnnxGraphBuilder
     readonly HashSet<string> names = new(StringComparer.Ordinal);
     readonly Dictionary<string, string> constants = new(StringComparer.Ordinal);
 
-    /// <summary>ONNX Runtime's contrib operator domain (Attention, SkipLayerNormalization, BiasGelu), opset version 1.</summary>
+    /// <summary>ONNX Runtime's contrib operator domain (Attention, BiasGelu), opset version 1.</summary>
     public const string MicrosoftDomain = "com.microsoft";
 
     public IReadOnlyList<OnnxExportNode> Nodes => nodes;

@@ -1,12 +1,13 @@
 namespace MLNet.FineTune.Export;
 
 /// <summary>
-/// The encoder parts written as ONNX Runtime's fused contrib operators (domain com.microsoft, all implemented by its CPU
-/// and CUDA providers; docs/design/onnx-export.md): <c>Attention</c> (one GEMM on the packed [H, 3H] Q/K/V weight,
-/// the raw (B, T) int32 mask, softmax(QKᵀ/√d)·V and the head merge in one kernel), <c>SkipLayerNormalization</c>
-/// (LayerNorm(x + residual + bias)) and <c>BiasGelu</c> (exact erf GELU of x + bias). ONNX Runtime's own session
-/// optimizer does not recognise our standard attention pattern, so these are written directly. Masked positions get
-/// Attention's mask_filter_value (−10000) instead of float.MinValue: both underflow to exactly 0 after the softmax.
+/// The encoder parts written as ONNX Runtime's fused contrib operators (domain com.microsoft, both implemented by its
+/// CPU and CUDA providers; docs/design/onnx-export.md): <c>Attention</c> (the packed [H, 3H] Q/K/V projection, the raw
+/// (B, T) int32 mask, softmax(QKᵀ/√d)·V and the head merge in one kernel) and <c>BiasGelu</c> (exact erf GELU of
+/// x + bias). ONNX Runtime's session optimizer does not recognise our standard attention pattern (it does fuse bias +
+/// GELU itself), so Attention is written directly. Masked positions get Attention's mask_filter_value (−10000) instead
+/// of float.MinValue: both underflow to exactly 0 after the softmax. SkipLayerNormalization was tried and dropped: slower
+/// on CPU than the standard Add + LayerNormalization (docs/benchmarks.md).
 /// </summary>
 internal static class OrtFusedOps
 {
@@ -20,6 +21,13 @@ internal static class OrtFusedOps
     /// <summary>(B, T, H) context of multi-head self-attention, before the output projection.</summary>
     public static string Attention(OnnxGraphBuilder g, string x, ExportLinear q, ExportLinear k, ExportLinear v, string maskIndex, long heads, string n)
     {
+        var (weight, bias) = PackQkv(g, q, k, v);
+        return g.AddMicrosoft("Attention", [x, weight, bias, maskIndex], n + "/Attention", ("num_heads", heads));
+    }
+
+    /// <summary>Q, K and V weights side by side in one [in, q + k + v] initializer (columns q, then k, then v), biases likewise.</summary>
+    static (string Weight, string Bias) PackQkv(OnnxGraphBuilder g, ExportLinear q, ExportLinear k, ExportLinear v)
+    {
         long rows = q.In, width = q.Out + k.Out + v.Out;
         var packed = new float[rows * width];
         for (long r = 0; r < rows; r++)
@@ -32,22 +40,8 @@ internal static class OrtFusedOps
             }
         }
         string name = q.Name[..q.Name.LastIndexOf('.')] + ".qkv";
-        var weight = g.Initializer(OnnxTensorData.Floats(name + ".weight", packed, [rows, width]));
-        var bias = g.Initializer(OnnxTensorData.Floats(name + ".bias", [.. q.Bias, .. k.Bias, .. v.Bias], [width]));
-        return g.AddMicrosoft("Attention", [x, weight, bias, maskIndex], n + "/Attention", ("num_heads", heads));
-    }
-
-    /// <summary>
-    /// LayerNorm(x·W + b + residual): the MatMul, then SkipLayerNormalization with the bias as its bias input; with a
-    /// bottleneck adapter behind the projection the adapter is written in standard ops and only the residual add and
-    /// LayerNorm are fused.
-    /// </summary>
-    public static string SkipLayerNorm(OnnxGraphBuilder g, string x, ExportLinear l, string residual, string gamma, string beta, float epsilon, string linearName, string normName)
-    {
-        if (l.Adapter is not null)
-            return g.AddMicrosoft("SkipLayerNormalization", [EncoderGraph.Linear(g, x, l, linearName), residual, gamma, beta], normName, ("epsilon", epsilon));
-        var product = g.Add("MatMul", [x, EncoderGraph.Weight(g, l)], linearName + "/MatMul");
-        return g.AddMicrosoft("SkipLayerNormalization", [product, residual, gamma, beta, EncoderGraph.Bias(g, l)], normName, ("epsilon", epsilon));
+        return (g.Initializer(OnnxTensorData.Floats(name + ".weight", packed, [rows, width])),
+            g.Initializer(OnnxTensorData.Floats(name + ".bias", [.. q.Bias, .. k.Bias, .. v.Bias], [width])));
     }
 
     /// <summary>gelu(x·W + b) as MatMul → BiasGelu.</summary>
