@@ -16,6 +16,8 @@ internal sealed record EncoderValues(string Hidden, string? Pooled, int VirtualT
 /// Softmax), so <c>Modeling/Onnx</c>'s importer reads an exported BERT encoder back. Prompt tuning's virtual tokens are
 /// prepended to the word embeddings, the mask and the token types, as <c>Peft/PromptEmbedding</c> does.
 /// </summary>
+/// <param name="g">The graph being written.</param>
+/// <param name="w">The model's weights (LoRA merged, adapters and prompt attached).</param>
 /// <param name="fused">Write ONNX Runtime's fused contrib operators (Attention, BiasGelu) where
 /// they express the computation (<see cref="OrtFusedOps"/>); such a graph runs only in ONNX Runtime and does not import back.</param>
 internal sealed class EncoderGraph(OnnxGraphBuilder g, ExportWeights w, bool fused = false)
