@@ -27,13 +27,15 @@ public static class OnnxSpeedBenchmark
         {
             case "prepare": yield return Prepare(folder, args); break;
             case "int8-plans": yield return Int8Plans(folder); break;
-            case "run": yield return Score(args.Length > 0 ? args[0] : throw new ArgumentException("onnx-speed run <torch|fp32|int8>"), folder); break;
+            case "ops": yield return OnnxOpsProbe.Run(args.Length > 0 ? args[0] : throw new ArgumentException("onnx-speed ops <model.onnx>")); break;
+            case "export-fused": yield return ExportFused(folder); break;
+            case "run": yield return Score(args.Length > 0 ? args[0] : throw new ArgumentException("onnx-speed run <torch|fp32|int8|fused|fused-int8>"), folder, args); break;
             case "run-ner": yield return ScoreNer(args.Length > 0 ? args[0] : throw new ArgumentException("onnx-speed run-ner <fp32|int8> --folder F"), folder); break;
             case "all":
                 foreach (var system in new[] { "torch", "fp32", "int8" })
                     if (ChildProcess.Run(["onnx-speed", "run", system, "--folder", folder]) != 0) throw new InvalidOperationException($"onnx-speed run {system} failed");
                 break;
-            default: throw new ArgumentException("onnx-speed <prepare|int8-plans|run|run-ner|all>");
+            default: throw new ArgumentException("onnx-speed <prepare|int8-plans|export-fused|ops|run|run-ner|all>");
         }
     }
 
@@ -122,18 +124,57 @@ public static class OnnxSpeedBenchmark
 
     static double Mb(string path) => Math.Round(new FileInfo(path).Length / 1e6, 1);
 
-    static string Score(string system, string folder)
+    /// <summary>
+    /// The ONNX Runtime fused-operator exports (<see cref="OnnxOperators.OnnxRuntimeFused"/>, fp32 and default-plan int8)
+    /// of the model <c>prepare</c> saved, with dev accuracy and the largest probability difference to the standard export.
+    /// </summary>
+    static string ExportFused(string folder)
+    {
+        var ml = new MLContext(seed: 1);
+        var model = ml.Model.Load(Zip(folder), out _) as FineTuneTransformer ?? throw new InvalidOperationException($"{Zip(folder)} is not a FineTune model.");
+        model.ExportOnnx(Onnx(folder, "fused"), new OnnxExportOptions { Operators = OnnxOperators.OnnxRuntimeFused });
+        model.ExportOnnx(Onnx(folder, "fused-int8"), new OnnxExportOptions { Operators = OnnxOperators.OnnxRuntimeFused, Quantization = OnnxQuantization.DynamicInt8 });
+        var dev = SentimentData.Load(ml, "dev.tsv");
+        var result = new Dictionary<string, object> { ["mode"] = "onnx-speed export-fused" };
+        float[]? reference = null;
+        foreach (var system in new[] { "fp32", "fused", "int8", "fused-int8" })
+        {
+            using var scorer = ml.Model.LoadFineTuneOnnx(Onnx(folder, system));
+            var scored = scorer.Transform(dev);
+            var p = scored.GetColumn<float>("Probability").ToArray();
+            reference ??= p;
+            result[$"dev_accuracy_{system}"] = Math.Round(SentimentData.Accuracy(ml, scored), 4);
+            result[$"max_abs_probability_{system}_vs_fp32"] = p.Zip(reference, (a, b) => (double)Math.Abs(a - b)).Max();
+            result[$"onnx_{system}_mb"] = Mb(Onnx(folder, system));
+        }
+        return JsonSerializer.Serialize(result);
+    }
+
+    /// <summary>ONNX Runtime session settings from the command line: <c>--threads N</c> (intra-op), <c>--no-spin</c>, <c>--parallel</c> (execution mode).</summary>
+    static Microsoft.ML.OnnxRuntime.SessionOptions? SessionSettings(string[] args)
+    {
+        int threads = Flags.Int(args, "--threads", 0);
+        bool noSpin = Flags.Bool(args, "--no-spin"), parallel = Flags.Bool(args, "--parallel");
+        if (threads == 0 && !noSpin && !parallel) return null;
+        var options = new Microsoft.ML.OnnxRuntime.SessionOptions { IntraOpNumThreads = threads };
+        if (noSpin) options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
+        if (parallel) options.ExecutionMode = Microsoft.ML.OnnxRuntime.ExecutionMode.ORT_PARALLEL;
+        return options;
+    }
+
+    static string Score(string system, string folder, string[] args)
     {
         var ml = new MLContext();
         ITransformer model = system switch
         {
             "torch" => ml.Model.Load(Zip(folder), out _),
-            "fp32" or "int8" => ml.Model.LoadFineTuneOnnx(Onnx(folder, system), batchSize: 32),
-            _ => throw new ArgumentException($"Unknown system '{system}' (torch, fp32, int8)."),
+            "fp32" or "int8" or "fused" or "fused-int8" => ml.Model.LoadFineTuneOnnx(Onnx(folder, system), batchSize: 32, SessionSettings(args)),
+            _ => throw new ArgumentException($"Unknown system '{system}' (torch, fp32, int8, fused, fused-int8)."),
         };
         if (system == "torch") torch.set_num_threads(2);
         var sentences = SentimentData.Rows(ml, "dev.tsv");
-        return Measure<Sst2Row, BinaryPrediction>("onnx-speed run", system, ml, model, ml.Data.LoadFromEnumerable(sentences),
+        var settings = string.Join(" ", args.Skip(1).Where(a => a != "--folder" && a != folder));
+        return Measure<Sst2Row, BinaryPrediction>("onnx-speed run", settings.Length > 0 ? $"{system} {settings}" : system, ml, model, ml.Data.LoadFromEnumerable(sentences),
             sentences.Select(s => s.Text).ToList(), text => new Sst2Row { Text = text });
     }
 

@@ -28,10 +28,16 @@ public sealed partial class FineTuneTransformer
 
     /// <inheritdoc cref="ExportOnnx(string)"/>
     /// <param name="path">The .onnx file to write; its folder must exist. An existing file is replaced.</param>
-    /// <param name="options">Export options: <see cref="OnnxExportOptions.Quantization"/> writes int8 weights (off by default).</param>
-    public void ExportOnnx(string path, OnnxExportOptions options) => OnnxExport.Save(BuildOnnx(OnnxExportOptions.Check(path, options)), path);
+    /// <param name="options">Export options: <see cref="OnnxExportOptions.Quantization"/> writes int8 weights (off by default),
+    /// <see cref="OnnxExportOptions.Operators"/> ONNX Runtime's fused operators (standard ONNX by default).</param>
+    public void ExportOnnx(string path, OnnxExportOptions options)
+    {
+        var (quantize, fused) = OnnxExportOptions.Check(path, options);
+        OnnxExport.Save(BuildOnnx(quantize, fused: fused), path);
+    }
 
-    internal ProtoMessage BuildOnnx(bool quantize = false, Int8Plan? plan = null) => OnnxExport.Build(Network, Settings.OutputColumnPrefix, OnnxMetadata(), quantize, plan);
+    internal ProtoMessage BuildOnnx(bool quantize = false, Int8Plan? plan = null, bool fused = false) =>
+        OnnxExport.Build(Network, Settings.OutputColumnPrefix, OnnxMetadata(), quantize, plan, fused);
 
     IEnumerable<KeyValuePair<string, string>> OnnxMetadata() => OnnxScoringMetadata(
         new OnnxScoringSettings(Settings.InputColumns, Settings.OutputColumnPrefix, scorer.MaxLength, Settings.Truncation.ToString(),

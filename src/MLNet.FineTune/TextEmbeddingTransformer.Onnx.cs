@@ -21,15 +21,20 @@ public sealed partial class TextEmbeddingTransformer
 
     /// <inheritdoc cref="ExportOnnx(string)"/>
     /// <param name="path">The .onnx file to write; its folder must exist. An existing file is replaced.</param>
-    /// <param name="options">Export options: <see cref="OnnxExportOptions.Quantization"/> writes int8 weights (off by default).</param>
-    public void ExportOnnx(string path, OnnxExportOptions options) => OnnxExport.Save(BuildOnnx(OnnxExportOptions.Check(path, options)), path);
+    /// <param name="options">Export options: <see cref="OnnxExportOptions.Quantization"/> writes int8 weights (off by default),
+    /// <see cref="OnnxExportOptions.Operators"/> ONNX Runtime's fused operators (standard ONNX by default).</param>
+    public void ExportOnnx(string path, OnnxExportOptions options)
+    {
+        var (quantize, fused) = OnnxExportOptions.Check(path, options);
+        OnnxExport.Save(BuildOnnx(quantize, fused), path);
+    }
 
-    internal ProtoMessage BuildOnnx(bool quantize = false)
+    internal ProtoMessage BuildOnnx(bool quantize = false, bool fused = false)
     {
         var spec = new EmbeddingGraphSpec(Pooling.ToString().ToLowerInvariant(), Normalize, Dimensions, OutputColumnName);
         var settings = new FineTuneTransformer.OnnxScoringSettings([InputColumnName], "", MaxSequenceLength, nameof(TruncationStrategy.LongestFirst),
             TokenLevel: false, Package.Tokenizer.PadTokenId);
         var card = JsonSerializer.Serialize(new { BaseModel = Package.BaseName, BaseWeightsSha256 = Package.BaseWeightsSha256 });
-        return OnnxExport.BuildEmbedding(Encoder, spec, FineTuneTransformer.OnnxScoringMetadata(settings, card, Package), quantize);
+        return OnnxExport.BuildEmbedding(Encoder, spec, FineTuneTransformer.OnnxScoringMetadata(settings, card, Package), quantize, fused: fused);
     }
 }

@@ -16,9 +16,15 @@ internal sealed record EncoderValues(string Hidden, string? Pooled, int VirtualT
 /// Softmax), so <c>Modeling/Onnx</c>'s importer reads an exported BERT encoder back. Prompt tuning's virtual tokens are
 /// prepended to the word embeddings, the mask and the token types, as <c>Peft/PromptEmbedding</c> does.
 /// </summary>
-internal sealed class EncoderGraph(OnnxGraphBuilder g, ExportWeights w)
+/// <param name="g">The graph being written.</param>
+/// <param name="w">The model's weights (LoRA merged, adapters and prompt attached).</param>
+/// <param name="fused">Write ONNX Runtime's fused contrib operators (Attention, BiasGelu) where
+/// they express the computation (<see cref="OrtFusedOps"/>); such a graph runs only in ONNX Runtime and does not import back.</param>
+internal sealed class EncoderGraph(OnnxGraphBuilder g, ExportWeights w, bool fused = false)
 {
     readonly TransformerConfig config = w.Config;
+    string mask = "";               // the (B, N+T) int64 attention mask the blocks read (prompt tokens included)
+    string? additiveMask, maskIndex; // its float and int32 forms, written on first use
 
     /// <summary>The encoder on the graph inputs (names of int64 (B, T) values); <paramref name="pooler"/>: write BERT's pooler when the model has one (an embedding model never reads it).</summary>
     public EncoderValues Emit(string inputIds, string attentionMask, string? tokenTypeIds, bool pooler = true)
@@ -48,10 +54,10 @@ internal sealed class EncoderGraph(OnnxGraphBuilder g, ExportWeights w)
         if (tokenTypeIds is not null && config.TypeVocabSize > 0)
             x = g.Add("Add", [x, g.Add("Gather", [g.Initializer(w.Tensor("embeddings.token_type_embeddings.weight")), types], $"/{p}/embeddings/token_type_embeddings/Gather")], $"/{p}/embeddings/Add");
         x = LayerNorm(x, "embeddings.LayerNorm", $"/{p}/embeddings/LayerNorm");
-        var additive = AdditiveMask(mask);
+        this.mask = mask;
         bool distil = config.ModelType == "distilbert";
         for (int i = 0; i < config.NumLayers; i++)
-            x = distil ? DistilBlock(x, additive, $"transformer.layer.{i}") : BertBlock(x, additive, $"encoder.layer.{i}");
+            x = Block(x, distil ? BlockNames.Distil($"transformer.layer.{i}") : BlockNames.Bert($"encoder.layer.{i}"));
         string? pooled = null;
         if (pooler && !distil && w.HasLinear("pooler.dense"))
         {
@@ -90,47 +96,76 @@ internal sealed class EncoderGraph(OnnxGraphBuilder g, ExportWeights w)
         return g.Add("Gather", [table, ids], $"/{p}/embeddings/position_embeddings/Gather");
     }
 
-    /// <summary>(B, T) 1/0 → (B, 1, 1, T) float: 0 where attended, float.MinValue where padded (EncoderModel.AdditiveMask).</summary>
-    string AdditiveMask(string mask)
+    /// <summary>(B, T) 1/0 → (B, 1, 1, T) float: 0 where attended, float.MinValue where padded (EncoderModel.AdditiveMask). Written once, when a block first needs it.</summary>
+    string AdditiveMask()
     {
+        if (additiveMask is not null) return additiveMask;
         var m = g.Add("Cast", [mask], "/attention_mask/Cast", ("to", (long)OnnxElement.Float));
         var inverted = g.Add("Sub", [g.Scalar(1f), m], "/attention_mask/Sub");
         var scaled = g.Add("Mul", [inverted, g.Scalar(float.MinValue)], "/attention_mask/Mul");
-        return g.Add("Unsqueeze", [scaled, g.Ints(1, 2)], "/attention_mask/Unsqueeze");
+        return additiveMask = g.Add("Unsqueeze", [scaled, g.Ints(1, 2)], "/attention_mask/Unsqueeze");
     }
 
-    string BertBlock(string x, string mask, string path)
+    /// <summary>The (B, T) int32 1/0 mask ONNX Runtime's Attention reads as its raw 2-D mask_index. Written once.</summary>
+    string MaskIndex() => maskIndex ??= g.Add("Cast", [mask], "/attention_mask/Cast_int32", ("to", (long)OnnxElement.Int32));
+
+    /// <summary>The parameter paths of one encoder block (BERT/RoBERTa or DistilBERT naming); node names follow them.</summary>
+    sealed record BlockNames(string SelfAttention, string Q, string K, string V, string AttentionOutput, string AttentionNorm,
+        string FfnInput, string FfnOutput, string OutputNorm)
     {
-        string n = $"/{w.Prefix.TrimEnd('.')}/{path.Replace('.', '/')}";
-        var context = SelfAttention(x, mask, $"{path}.attention.self", "query", "key", "value", $"{n}/attention/self");
-        var attended = LayerNorm(g.Add("Add", [Linear(context, w.Linear($"{path}.attention.output.dense"), $"{n}/attention/output/dense"), x], $"{n}/attention/output/Add"),
-            $"{path}.attention.output.LayerNorm", $"{n}/attention/output/LayerNorm");
-        var inner = Activation(Linear(attended, w.Linear($"{path}.intermediate.dense"), $"{n}/intermediate/dense"), config.HiddenAct, $"{n}/intermediate/act");
-        return LayerNorm(g.Add("Add", [Linear(inner, w.Linear($"{path}.output.dense"), $"{n}/output/dense"), attended], $"{n}/output/Add"),
-            $"{path}.output.LayerNorm", $"{n}/output/LayerNorm");
+        public static BlockNames Bert(string path) => new($"{path}.attention.self", "query", "key", "value", $"{path}.attention.output.dense",
+            $"{path}.attention.output.LayerNorm", $"{path}.intermediate.dense", $"{path}.output.dense", $"{path}.output.LayerNorm");
+
+        public static BlockNames Distil(string path) => new($"{path}.attention", "q_lin", "k_lin", "v_lin", $"{path}.attention.out_lin",
+            $"{path}.sa_layer_norm", $"{path}.ffn.lin1", $"{path}.ffn.lin2", $"{path}.output_layer_norm");
     }
 
-    string DistilBlock(string x, string mask, string path)
+    /// <summary>
+    /// One post-LN block: LN(x + attention·Wo), then LN(a + act(a·Wi)·Wf). With <c>fused</c> the attention and
+    /// the bias + GELU are ONNX Runtime contrib operators (<see cref="OrtFusedOps"/>); a part they cannot express (Q/K/V
+    /// with bottleneck adapters, a non-erf activation or an adapter behind the FFN input) keeps the standard form.
+    /// </summary>
+    string Block(string x, BlockNames b)
     {
-        string n = $"/{w.Prefix.TrimEnd('.')}/{path.Replace('.', '/')}";
-        var context = SelfAttention(x, mask, $"{path}.attention", "q_lin", "k_lin", "v_lin", $"{n}/attention");
-        var sa = LayerNorm(g.Add("Add", [Linear(context, w.Linear($"{path}.attention.out_lin"), $"{n}/attention/out_lin"), x], $"{n}/attention/Add"),
-            $"{path}.sa_layer_norm", $"{n}/sa_layer_norm");
-        var inner = Activation(Linear(sa, w.Linear($"{path}.ffn.lin1"), $"{n}/ffn/lin1"), config.HiddenAct, $"{n}/ffn/act");
-        return LayerNorm(g.Add("Add", [Linear(inner, w.Linear($"{path}.ffn.lin2"), $"{n}/ffn/lin2"), sa], $"{n}/ffn/Add"),
-            $"{path}.output_layer_norm", $"{n}/output_layer_norm");
+        ExportLinear q = w.Linear($"{b.SelfAttention}.{b.Q}"), k = w.Linear($"{b.SelfAttention}.{b.K}"), v = w.Linear($"{b.SelfAttention}.{b.V}");
+        var context = fused && OrtFusedOps.CanPackQkv(q, k, v)
+            ? OrtFusedOps.Attention(g, x, q, k, v, MaskIndex(), config.NumHeads, NodeName(b.SelfAttention))
+            : SelfAttention(x, AdditiveMask(), [q, k, v], NodeName(b.SelfAttention));
+        var attended = ResidualNorm(context, b.AttentionOutput, x, b.AttentionNorm);
+        var ffnIn = w.Linear(b.FfnInput);
+        var inner = fused && OrtFusedOps.CanBiasGelu(ffnIn, config.HiddenAct)
+            ? OrtFusedOps.BiasGelu(g, attended, ffnIn, NodeName(b.FfnInput))
+            : Activation(Linear(attended, ffnIn, NodeName(b.FfnInput)), config.HiddenAct, ParentName(b.FfnInput) + "/act");
+        return ResidualNorm(inner, b.FfnOutput, attended, b.OutputNorm);
     }
+
+    /// <summary>Node names follow parameter paths, as torch.onnx names them: <c>/bert/encoder/layer/0/output/dense</c>.</summary>
+    string NodeName(string param) => $"/{w.Prefix.TrimEnd('.')}/{param.Replace('.', '/')}";
+
+    string ParentName(string param) => NodeName(param[..param.LastIndexOf('.')]);
+
+    /// <summary>
+    /// LayerNorm(x·W + b (+ adapter) + residual). Standard ops in both forms: ONNX Runtime's SkipLayerNormalization was
+    /// measured slower than its own Add + LayerNormalization on CPU (docs/benchmarks.md), so the fused form does not use it.
+    /// </summary>
+    string ResidualNorm(string x, string linear, string residual, string norm) =>
+        LayerNorm(g.Add("Add", [Linear(x, w.Linear(linear), NodeName(linear)), residual], ParentName(linear) + "/Add"), norm, NodeName(norm));
+
+    string Tensor(string name) => g.Initializer(w.Tensor(name));
 
     /// <summary>softmax(QKᵀ/√d + mask)·V with the heads merged back: (B, T, H), before the output projection.</summary>
-    string SelfAttention(string x, string mask, string path, string q, string k, string v, string n)
+    string SelfAttention(string x, string mask, ExportLinear[] qkv, string n)
     {
         long heads = config.NumHeads, d = config.HeadDim;
         var split = g.Ints(0, 0, heads, d);
-        string Heads(string name, long[] perm) => g.Add("Transpose",
-            [g.Add("Reshape", [Linear(x, w.Linear($"{path}.{name}"), $"{n}/{name}"), split], $"{n}/{name}/Reshape")], $"{n}/{name}/Transpose", ("perm", perm));
-        var query = Heads(q, [0, 2, 1, 3]);
-        var key = Heads(k, [0, 2, 3, 1]);
-        var value = Heads(v, [0, 2, 1, 3]);
+        string Heads(ExportLinear l, long[] perm)
+        {
+            string name = l.Name[(l.Name.LastIndexOf('.') + 1)..];
+            return g.Add("Transpose", [g.Add("Reshape", [Linear(x, l, $"{n}/{name}"), split], $"{n}/{name}/Reshape")], $"{n}/{name}/Transpose", ("perm", perm));
+        }
+        var query = Heads(qkv[0], [0, 2, 1, 3]);
+        var key = Heads(qkv[1], [0, 2, 3, 1]);
+        var value = Heads(qkv[2], [0, 2, 1, 3]);
         var scores = g.Add("Mul", [g.Add("MatMul", [query, key], $"{n}/scores"), g.Scalar((float)(1 / Math.Sqrt(d)))], $"{n}/scores/scale");
         var probs = g.Add("Softmax", [g.Add("Add", [scores, mask], $"{n}/scores/mask")], $"{n}/Softmax", ("axis", -1L));
         var context = g.Add("Transpose", [g.Add("MatMul", [probs, value], $"{n}/context")], $"{n}/context/Transpose", ("perm", new long[] { 0, 2, 1, 3 }));
@@ -138,20 +173,24 @@ internal sealed class EncoderGraph(OnnxGraphBuilder g, ExportWeights w)
     }
 
     string LayerNorm(string x, string param, string n) =>
-        g.Add("LayerNormalization", [x, g.Initializer(w.Tensor(param + ".weight")), g.Initializer(w.Tensor(param + ".bias"))], n,
+        g.Add("LayerNormalization", [x, Tensor(param + ".weight"), Tensor(param + ".bias")], n,
             ("axis", -1L), ("epsilon", (float)config.LayerNormEps));
 
     /// <summary><c>x·W + b</c> (W stored [in, out]), then the bottleneck adapter behind the projection if there is one.</summary>
     public static string Linear(OnnxGraphBuilder g, string x, ExportLinear l, string n)
     {
-        var product = g.Add("MatMul", [x, g.Initializer(OnnxTensorData.Floats(l.Name + ".weight", l.WeightInOut, [l.In, l.Out]))], n + "/MatMul");
-        var y = g.Add("Add", [product, g.Initializer(OnnxTensorData.Floats(l.Name + ".bias", l.Bias, [l.Out]))], n + "/Add");
+        var y = g.Add("Add", [g.Add("MatMul", [x, Weight(g, l)], n + "/MatMul"), Bias(g, l)], n + "/Add");
         if (l.Adapter is not { } a) return y;
         var down = Activation(g, Linear(g, y, a.Down, n + "/adapter_down"), a.NonLinearity, n + "/adapter_act");
         return g.Add("Add", [y, Linear(g, down, a.Up, n + "/adapter_up")], n + "/adapter_residual");
     }
 
     string Linear(string x, ExportLinear l, string n) => Linear(g, x, l, n);
+
+    /// <summary>A projection's [in, out] weight initializer, named <c>{name}.weight</c> (Int8Plan's rules read these names).</summary>
+    public static string Weight(OnnxGraphBuilder g, ExportLinear l) => g.Initializer(OnnxTensorData.Floats(l.Name + ".weight", l.WeightInOut, [l.In, l.Out]));
+
+    public static string Bias(OnnxGraphBuilder g, ExportLinear l) => g.Initializer(OnnxTensorData.Floats(l.Name + ".bias", l.Bias, [l.Out]));
 
     string Activation(string x, string name, string n) => Activation(g, x, name, n);
 

@@ -17,7 +17,11 @@ internal static class OnnxExport
 {
     /// <summary>Metadata keys the export itself writes.</summary>
     public const string FormatKey = "mlnet.finetune.format", HeadsKey = "mlnet.finetune.heads", InputsKey = "mlnet.finetune.inputs",
-        LabelNamesKey = "label_names", EmbeddingKey = "mlnet.finetune.embedding", QuantizationKey = "mlnet.finetune.quantization";
+        LabelNamesKey = "label_names", EmbeddingKey = "mlnet.finetune.embedding", QuantizationKey = "mlnet.finetune.quantization",
+        OperatorsKey = "mlnet.finetune.operators";
+
+    /// <summary>The <see cref="OperatorsKey"/> value of a graph with ONNX Runtime's fused operators (absent in a standard graph).</summary>
+    public const string FusedOperators = "onnxruntime-fused: com.microsoft Attention, BiasGelu";
 
     /// <summary>The head kind an embedding model's single output is listed under in <see cref="HeadsKey"/>.</summary>
     public const string EmbeddingKind = "embedding";
@@ -29,7 +33,8 @@ internal static class OnnxExport
     /// <param name="metadata">More metadata_props (model card, settings, tokenizer files).</param>
     /// <param name="quantize">Dynamic int8 weights (<see cref="OnnxQuantizer"/>).</param>
     /// <param name="plan">Which MatMuls stay float when quantizing (default <see cref="Int8Plan.Default"/>).</param>
-    public static ProtoMessage Build(TaskNetwork network, string outputPrefix, IEnumerable<KeyValuePair<string, string>> metadata, bool quantize = false, Int8Plan? plan = null)
+    /// <param name="fused">Write ONNX Runtime's fused operators (<see cref="OrtFusedOps"/>) where they apply.</param>
+    public static ProtoMessage Build(TaskNetwork network, string outputPrefix, IEnumerable<KeyValuePair<string, string>> metadata, bool quantize = false, Int8Plan? plan = null, bool fused = false)
     {
         CheckSupported(network);
         using var scope = NewDisposeScope();
@@ -40,7 +45,7 @@ internal static class OnnxExport
         var ids = g.Input("input_ids", OnnxElement.Int64, "batch", "sequence");
         var mask = g.Input("attention_mask", OnnxElement.Int64, "batch", "sequence");
         var types = config.TypeVocabSize > 0 ? g.Input("token_type_ids", OnnxElement.Int64, "batch", "sequence") : null;
-        var encoded = new EncoderGraph(g, weights).Emit(ids, mask, types);
+        var encoded = new EncoderGraph(g, weights, fused).Emit(ids, mask, types);
         var heads = network.Tasks.Select((t, i) => HeadGraph.Emit(g, weights, i, encoded, network.Tasks.Count == 1 ? outputPrefix : outputPrefix + t.Name + ".")).ToList();
         var own = new Dictionary<string, string>
         {
@@ -49,6 +54,7 @@ internal static class OnnxExport
             [HeadsKey] = JsonSerializer.Serialize(heads),
             [LabelNamesKey] = JsonSerializer.Serialize(heads.ToDictionary(h => h.Name, h => h.LabelNames)),
         };
+        if (fused) own[OperatorsKey] = FusedOperators;
         Quantize(g, own, quantize, plan);
         var version = typeof(OnnxExport).Assembly.GetName().Version?.ToString() ?? "";
         return OnnxModelWriter.Model(g, $"{config.ModelType} fine-tuned ({string.Join(", ", heads.Select(h => h.Kind))})", version, own.Concat(metadata));
@@ -60,7 +66,7 @@ internal static class OnnxExport
     /// <see cref="EmbeddingKind"/>, so a scorer reads both kinds of export the same way; the pooling, normalisation and
     /// dimensions are also written under <see cref="EmbeddingKey"/>.
     /// </summary>
-    public static ProtoMessage BuildEmbedding(EncoderModel encoder, EmbeddingGraphSpec spec, IEnumerable<KeyValuePair<string, string>> metadata, bool quantize = false, Int8Plan? plan = null)
+    public static ProtoMessage BuildEmbedding(EncoderModel encoder, EmbeddingGraphSpec spec, IEnumerable<KeyValuePair<string, string>> metadata, bool quantize = false, Int8Plan? plan = null, bool fused = false)
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
@@ -69,7 +75,7 @@ internal static class OnnxExport
         var ids = g.Input("input_ids", OnnxElement.Int64, "batch", "sequence");
         var mask = g.Input("attention_mask", OnnxElement.Int64, "batch", "sequence");
         var types = config.TypeVocabSize > 0 ? g.Input("token_type_ids", OnnxElement.Int64, "batch", "sequence") : null;
-        var encoded = new EncoderGraph(g, new ExportWeights(encoder, null, config.ModelType + ".")).Emit(ids, mask, types, pooler: false);
+        var encoded = new EncoderGraph(g, new ExportWeights(encoder, null, config.ModelType + "."), fused).Emit(ids, mask, types, pooler: false);
         EmbeddingGraph.Emit(g, encoded, mask, spec, config.HiddenSize);
         var head = new ExportedHead("embedding", EmbeddingKind, [spec.OutputName], []);
         var own = new Dictionary<string, string>
@@ -79,6 +85,7 @@ internal static class OnnxExport
             [HeadsKey] = JsonSerializer.Serialize(new[] { head }),
             [EmbeddingKey] = JsonSerializer.Serialize(new { spec.Pooling, spec.Normalize, spec.Dimensions }),
         };
+        if (fused) own[OperatorsKey] = FusedOperators;
         Quantize(g, own, quantize, plan);
         var version = typeof(OnnxExport).Assembly.GetName().Version?.ToString() ?? "";
         return OnnxModelWriter.Model(g, $"{config.ModelType} text embedding ({spec.Pooling} pooling)", version, own.Concat(metadata));

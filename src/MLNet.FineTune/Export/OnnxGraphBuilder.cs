@@ -24,9 +24,12 @@ internal sealed record OnnxTensorData(string Name, OnnxElement Element, long[] D
         new(name, OnnxElement.Int64, dims, MemoryMarshal.AsBytes(values.AsSpan()).ToArray());
 }
 
-/// <summary>A node: operator, inputs, outputs and attributes (long, float, long[], string or <see cref="OnnxTensorData"/>).</summary>
+/// <summary>
+/// A node: operator, inputs, outputs and attributes (long, float, long[], string or <see cref="OnnxTensorData"/>);
+/// <paramref name="Domain"/> "" for standard ONNX, <see cref="OnnxGraphBuilder.MicrosoftDomain"/> for ONNX Runtime's contrib operators.
+/// </summary>
 internal sealed record OnnxExportNode(string Name, string OpType, IReadOnlyList<string> Inputs, IReadOnlyList<string> Outputs,
-    IReadOnlyList<KeyValuePair<string, object>> Attributes);
+    IReadOnlyList<KeyValuePair<string, object>> Attributes, string Domain = "");
 
 /// <summary>
 /// Builds an ONNX graph in memory: nodes with unique names (a node's single output carries its name), weights as
@@ -40,6 +43,9 @@ internal sealed class OnnxGraphBuilder
     readonly Dictionary<string, OnnxTensorData> initializers = new(StringComparer.Ordinal);
     readonly HashSet<string> names = new(StringComparer.Ordinal);
     readonly Dictionary<string, string> constants = new(StringComparer.Ordinal);
+
+    /// <summary>ONNX Runtime's contrib operator domain (Attention, BiasGelu), opset version 1.</summary>
+    public const string MicrosoftDomain = "com.microsoft";
 
     public IReadOnlyList<OnnxExportNode> Nodes => nodes;
     public IEnumerable<OnnxTensorData> Initializers => initializers.Values;
@@ -68,15 +74,21 @@ internal sealed class OnnxGraphBuilder
     }
 
     /// <summary>Adds a node with one output, named after the node; returns the output.</summary>
-    public string Add(string op, IReadOnlyList<string> inputs, string name, bool exactName = false, params (string Name, object Value)[] attributes)
-    {
-        var unique = exactName ? Claim(name) : Unique(name);
-        nodes.Add(new OnnxExportNode(unique, op, inputs, [unique], attributes.Select(a => KeyValuePair.Create(a.Name, a.Value)).ToList()));
-        return unique;
-    }
+    public string Add(string op, IReadOnlyList<string> inputs, string name, bool exactName = false, params (string Name, object Value)[] attributes) =>
+        Node("", op, inputs, exactName ? Claim(name) : Unique(name), attributes);
 
     public string Add(string op, IReadOnlyList<string> inputs, string name, params (string Name, object Value)[] attributes) =>
         Add(op, inputs, name, false, attributes);
+
+    /// <summary>Adds an ONNX Runtime contrib operator (domain <see cref="MicrosoftDomain"/>) with one output; returns it.</summary>
+    public string AddMicrosoft(string op, IReadOnlyList<string> inputs, string name, params (string Name, object Value)[] attributes) =>
+        Node(MicrosoftDomain, op, inputs, Unique(name), attributes);
+
+    string Node(string domain, string op, IReadOnlyList<string> inputs, string name, (string Name, object Value)[] attributes)
+    {
+        nodes.Add(new OnnxExportNode(name, op, inputs, [name], attributes.Select(a => KeyValuePair.Create(a.Name, a.Value)).ToList(), domain));
+        return name;
+    }
 
     /// <summary>A weight, stored once under its name: adding the same name again returns it without a second copy.</summary>
     public string Initializer(OnnxTensorData tensor)

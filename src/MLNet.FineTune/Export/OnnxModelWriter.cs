@@ -2,7 +2,8 @@ namespace MLNet.FineTune.Export;
 
 /// <summary>
 /// Serializes an <see cref="OnnxGraphBuilder"/> graph as an ONNX <c>ModelProto</c> (field numbers from onnx/onnx.proto):
-/// IR version 8 (the IR of opset 17), one default-domain opset import, the graph with typed inputs and outputs, and
+/// IR version 8 (the IR of opset 17), the default-domain opset import (plus com.microsoft version 1 when the graph uses
+/// ONNX Runtime's contrib operators), the graph with typed inputs and outputs, and
 /// <c>metadata_props</c>. Self-contained: every tensor is stored inside the file (no external data), so a model is
 /// limited to protobuf's 2 GB.
 /// </summary>
@@ -22,6 +23,8 @@ internal static class OnnxModelWriter
             .String(2, "MLNet.FineTune")
             .String(3, producerVersion)
             .Message(8, new ProtoMessage().String(1, "").Int64(2, Opset));
+        if (graph.Nodes.Any(n => n.Domain == OnnxGraphBuilder.MicrosoftDomain))
+            model.Message(8, new ProtoMessage().String(1, OnnxGraphBuilder.MicrosoftDomain).Int64(2, 1));
         model.Message(7, Graph(graph, graphName));
         foreach (var (key, value) in metadata)
             model.Message(14, new ProtoMessage().String(1, key).String(2, value));
@@ -46,6 +49,7 @@ internal static class OnnxModelWriter
         foreach (var o in n.Outputs) node.String(2, o);
         node.String(3, n.Name).String(4, n.OpType);
         foreach (var (name, value) in n.Attributes) node.Message(5, Attribute(name, value));
+        if (n.Domain.Length > 0) node.String(7, n.Domain);
         return node;
     }
 

@@ -35,17 +35,40 @@ public sealed class ExportCommandTests : CliTest
     }
 
     [TestMethod]
-    public void OnnxExportWritesAModelOnnxRuntimeLoads()
+    [DataRow(null, "Standard", false)]
+    [DataRow("fused", "OnnxRuntimeFused", true)]
+    public void OnnxExportWritesAModelOnnxRuntimeLoads(string? operators, string expected, bool fused)
     {
         var (_, output, _) = TrainCliFixture.Shared;
         var folder = TrainCliFixture.NewFolder("onnx");
-        var result = CliProcess.Run("export", "--model", Path.Combine(output, "model.zip"), "--format", "onnx", "--output", folder, "--json");
+        string[] args = ["export", "--model", Path.Combine(output, "model.zip"), "--format", "onnx", "--output", folder, "--json"];
+        var result = CliProcess.Run(operators is null ? args : [.. args, "--onnx-operators", operators]);
         Assert.AreEqual(0, result.ExitCode, result.ToString());
         var path = Path.Combine(folder, "model.onnx");
-        Assert.AreEqual(path, JsonDocument.Parse(result.Stdout).RootElement.GetProperty("output").GetString());
+        var json = JsonDocument.Parse(result.Stdout).RootElement;
+        Assert.AreEqual(path, json.GetProperty("output").GetString());
+        Assert.AreEqual(expected, json.GetProperty("onnx_operators").GetString());
         using var session = new InferenceSession(path);
         CollectionAssert.IsSubsetOf(new[] { "input_ids", "attention_mask" }, session.InputMetadata.Keys.ToList());
         CollectionAssert.Contains(session.OutputMetadata.Keys.ToList(), "Score");
+        // Fused: every layer's attention is the com.microsoft Attention, none is left as the standard Softmax pattern.
+        var nodes = MLNet.FineTune.Modeling.Onnx.OnnxReader.Read(File.ReadAllBytes(path), path).Graph.Nodes;
+        Assert.AreEqual(fused, nodes.Any(n => n.OpType == "Attention" && n.Domain == "com.microsoft"), "fused Attention nodes");
+        Assert.AreEqual(!fused, nodes.Any(n => n.OpType == "Softmax" && n.Name.Contains("/attention/")), "standard attention nodes");
+    }
+
+    [TestMethod]
+    public void OnnxOperatorsIsCheckedBeforeAnythingIsWritten()
+    {
+        var (_, output, _) = TrainCliFixture.Shared;
+        var folder = TrainCliFixture.NewFolder("onnx-ops");
+        var wrong = CliProcess.Run("export", "--model", Path.Combine(output, "model.zip"), "--format", "onnx", "--output", folder, "--onnx-operators", "turbo");
+        Assert.AreEqual(2, wrong.ExitCode, wrong.ToString());
+        StringAssert.Contains(wrong.ToString(), "use standard or fused");
+        var notOnnx = CliProcess.Run("export", "--model", Path.Combine(output, "model.zip"), "--format", "hf", "--output", folder, "--onnx-operators", "fused");
+        Assert.AreEqual(2, notOnnx.ExitCode, notOnnx.ToString());
+        StringAssert.Contains(notOnnx.ToString(), "--onnx-operators applies to --format onnx");
+        Assert.IsFalse(File.Exists(Path.Combine(folder, "model.onnx")));
     }
 
     [TestMethod]

@@ -11,7 +11,9 @@ namespace MLNet.FineTune.Tests.Export;
 /// An exported network computes in ONNX Runtime what it computes in TorchSharp: every head's logits and the ML.NET
 /// columns derived from them (Score, Probability, PredictedLabel, per-token probabilities) within 1e-5, on a padded
 /// batch and on a single row, for BERT, RoBERTa and DistilBERT under every PEFT method (full, head-only, BitFit, LoRA
-/// merged at export, Houlsby and Pfeiffer adapters, prompt tuning), with three head kinds in one multi-task graph.
+/// merged at export, Houlsby and Pfeiffer adapters, prompt tuning), with three head kinds in one multi-task graph; in the
+/// standard operator set and with ONNX Runtime's fused operators (<see cref="OnnxOperators.OnnxRuntimeFused"/>), whose
+/// graph must really contain them (a silent fallback to the standard form fails).
 /// </summary>
 [TestClass]
 [DoNotParallelize]
@@ -22,14 +24,17 @@ public class OnnxExportParityTests
     public static IEnumerable<object[]> Cases =>
         from type in new[] { "bert", "roberta", "distilbert" }
         from method in Enum.GetValues<PeftMethod>() // every method: a new one must export (or be refused) before it ships
-        select new object[] { type, method };
+        from fused in new[] { false, true }
+        select new object[] { type, method, fused };
 
     [TestMethod]
     [DynamicData(nameof(Cases))]
-    public void MultiTaskGraphMatchesTorchSharp(string modelType, PeftMethod method)
+    public void MultiTaskGraphMatchesTorchSharp(string modelType, PeftMethod method, bool fused)
     {
         using var network = ExportTestNetworks.Build(modelType, method, ExportTestNetworks.Multiclass(), ExportTestNetworks.Regression(), ExportTestNetworks.Tokens());
-        using var session = new InferenceSession(OnnxExport.Build(network, "", []).ToArray());
+        var bytes = OnnxExport.Build(network, "", [], fused: fused).ToArray();
+        AssertFusedOperators(bytes, network.Encoder.Config, fused);
+        using var session = new InferenceSession(bytes);
         CollectionAssert.AreEquivalent(
             new[] { "topic.Logits", "topic.Score", "topic.PredictedLabel", "score.Score", "ner.Logits", "ner.TokenProbabilities" },
             session.OutputMetadata.Keys.ToArray());
@@ -51,7 +56,27 @@ public class OnnxExportParityTests
             worst = Math.Max(worst, Compare("ner.TokenProbabilities", RealTokens(ExportTestNetworks.Floats(nn.functional.softmax(torchLogits[2], -1)), batch.Mask, tags),
                 RealTokens((float[])ort["ner.TokenProbabilities"], batch.Mask, tags)));
         }
-        Console.WriteLine($"{modelType} {method}: max |TorchSharp − ONNX Runtime| = {worst:E2}");
+        Console.WriteLine($"{modelType} {method}{(fused ? " fused" : "")}: max |TorchSharp − ONNX Runtime| = {worst:E2}");
+    }
+
+    /// <summary>
+    /// A fused graph has one Attention and (erf GELU) one BiasGelu per layer, and none of the standard attention's Softmax
+    /// (the heads' own Softmax stays); a standard graph has no com.microsoft node. Bottleneck adapters sit behind the
+    /// output projections, so every PEFT method keeps both fused.
+    /// </summary>
+    internal static void AssertFusedOperators(byte[] model, MLNet.FineTune.Modeling.TransformerConfig config, bool fused)
+    {
+        var nodes = MLNet.FineTune.Modeling.Onnx.OnnxReader.Read(model, "exported.onnx").Graph.Nodes;
+        int Count(string op, string domain = "com.microsoft") => nodes.Count(n => n.OpType == op && n.Domain == domain);
+        if (!fused)
+        {
+            Assert.AreEqual(0, nodes.Count(n => n.Domain.Length > 0), "a standard export uses the default ONNX domain only");
+            return;
+        }
+        int layers = config.NumLayers;
+        Assert.AreEqual((layers, config.HiddenAct == "gelu" ? layers : 0, 0),
+            (Count("Attention"), Count("BiasGelu"), nodes.Count(n => n.OpType == "Softmax" && n.Name.Contains("/attention/"))),
+            "fused export: (Attention, BiasGelu, standard attention Softmax) nodes");
     }
 
     [TestMethod]
