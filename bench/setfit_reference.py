@@ -26,10 +26,12 @@ One JSON line per (size, draw, seed), the same fields as `bench fewshot` so `ben
 (method "setfit-python"; the frozen baseline's line has method "frozen-python").
 """
 import argparse
+import contextlib
 import json
 import os
 import random
 import resource
+import sys
 import time
 
 import numpy as np
@@ -153,7 +155,8 @@ def pairs_check(args, texts, labels, dev_texts, dev_labels):
         loss=hooked_cosine_loss, show_progress_bar=False, report_to="none", output_dir="/tmp/setfit-reference-checkpoints",
         save_strategy="no", logging_steps=1_000_000, logging_first_step=False,
     )
-    Trainer(model=model, args=training, train_dataset=Dataset.from_dict({"text": texts, "label": labels})).train()
+    with contextlib.redirect_stdout(sys.stderr):
+        Trainer(model=model, args=training, train_dataset=Dataset.from_dict({"text": texts, "label": labels})).train()
     embeddings = model.model_body.encode(dev_texts, batch_size=32, convert_to_numpy=True).astype("<f4")
     embeddings.tofile(os.path.join(args.pairs_check, "dev-embeddings-python.f32"))
     predicted = model.predict(dev_texts, batch_size=32, as_numpy=True)
@@ -227,7 +230,8 @@ def main():
                 # search; seeding here makes the seed (dropout's only source of randomness, as the pair order is
                 # fixed by setfit's RandomState(42) and the loader does not shuffle) vary per run as ours does.
                 seed_everything(seed)
-                trainer.train()
+                with contextlib.redirect_stdout(sys.stderr):  # setfit's PrinterCallback prints its logs: keep stdout JSON only
+                    trainer.train()
                 predicted = model.predict(dev_texts, batch_size=32, as_numpy=True)
                 acc = float(np.mean(np.asarray(predicted) == np.array(dev_labels)))
                 print(line("setfit-python", per_class, draw, seed, acc, time.time() - clock, hyper, len(texts), len(dev_texts)),
