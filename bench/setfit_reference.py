@@ -13,14 +13,27 @@ running huggingface/setfit v1.0.3 (with sentence-transformers v2.7.0, transforme
 Per draw it also fits the same LogisticRegression on the *untrained* body's embeddings ("frozen"), a paired baseline
 that shows what the contrastive body training adds, and a check that the exported checkpoint embeds as ours does.
 
-Environment (no PyPI here): setfit and sentence-transformers are their GitHub sources at those tags (the `fetch`
-tool), symlinked into a site folder with dist-info folders as ../shared/bench/hf-trainer/SETUP.md does for
-transformers; scikit-learn/scipy/pandas/Pillow from Debian; `datasets`, `evaluate` and `tokenizers` replaced by tiny
-import stubs (containers only, no model math: see the README in the stub folder). Run at nice 19:
+Environment (no PyPI here; reference only): setfit and sentence-transformers are their GitHub sources at those tags
+(the `fetch` tool gives bare git dirs SETFIT_GIT and ST_GIT), symlinked into a site folder with dist-info folders as
+../shared/bench/hf-trainer/SETUP.md does for transformers (whose /tmp/hfenv/site this reuses):
+    mkdir -p /tmp/h2env/src /tmp/h2env/site && cd /tmp/h2env/src
+    git --git-dir=$SETFIT_GIT archive --prefix=setfit/ v1.0.3 src/setfit | tar -x
+    git --git-dir=$ST_GIT archive --prefix=st/ v2.7.0 sentence_transformers | tar -x
+    cd /tmp/h2env/site && ln -sfn ../src/setfit/src/setfit setfit && ln -sfn ../src/st/sentence_transformers sentence_transformers
+    (plus setfit-1.0.3.dist-info / sentence_transformers-2.7.0.dist-info folders with a METADATA file, as SETUP.md)
+    apt-get install -y python3-sklearn python3-scipy python3-pil python3-pandas python3-joblib
+`datasets`, `evaluate` and `tokenizers` are not installable here; when they are missing the script writes tiny import
+stubs (containers only, no model math; `write_stubs` below) to /tmp/setfit-reference-stubs and puts them on sys.path.
+Run at nice 19:
 
-    OPENBLAS_CORETYPE=Zen LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/openblas-openmp \
-    PYTHONPATH=/tmp/h2env/site:/tmp/h2env/stubs:/tmp/hfenv/site nice -n 19 /usr/bin/python3 bench/setfit_reference.py \
+    OPENBLAS_CORETYPE=Zen LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/openblas-openmp HF_HUB_OFFLINE=1 \
+    PYTHONPATH=/tmp/h2env/site:/tmp/hfenv/site nice -n 19 /usr/bin/python3 bench/setfit_reference.py \
         --model /tmp/minilm-hf --draws-dir /tmp/fewshot-draws --sizes 8 --draws 0,1,2 >> setfit-python.jsonl
+
+--pairs-check DIR (first size and draw only) is the deterministic comparison: it copies the checkpoint with dropout 0
+to DIR/model, writes the pairs in the order setfit trains on them to DIR/pairs.tsv, trains, prints the per-step losses
+and writes DIR/dev-embeddings-python.f32; `bench fewshot pairs-check` replays the same pairs in .NET and
+`--compare DIR` prints the largest embedding difference. See docs/benchmarks.md, issue #13.
 
 One JSON line per (size, draw, seed), the same fields as `bench fewshot` so `bench fewshot-summary` can read them
 (method "setfit-python"; the frozen baseline's line has method "frozen-python").
@@ -56,6 +69,70 @@ def parse_args():
                    "(first size and draw only; see the module docstring)")
     p.add_argument("--compare", metavar="DIR", help="compare DIR's dev embeddings from both sides and exit")
     return p.parse_args()
+
+
+STUBS = {
+    "datasets": '''"""Stand-in for Hugging Face `datasets` (environment only): a dict of equal-length columns."""
+__version__ = "2.14.0"
+
+
+class Dataset:
+    def __init__(self, columns):
+        self._columns = {k: list(v) for k, v in columns.items()}
+
+    @classmethod
+    def from_dict(cls, mapping):
+        return cls(mapping)
+
+    @property
+    def column_names(self):
+        return list(self._columns)
+
+    def __len__(self):
+        return len(next(iter(self._columns.values()), []))
+
+    def select(self, indices):
+        indices = list(indices)
+        return Dataset({k: [v[i] for i in indices] for k, v in self._columns.items()})
+
+    def map(self, function):
+        rows = [function(self[i]) for i in range(len(self))]
+        return Dataset({k: [r[k] for r in rows] for k in (rows[0] if rows else self._columns)})
+
+    def __getitem__(self, key):
+        if isinstance(key, str):
+            return list(self._columns[key])
+        return {k: v[key] for k, v in self._columns.items()}
+
+
+class DatasetDict(dict):
+    @property
+    def column_names(self):
+        return {k: v.column_names for k, v in self.items()}
+
+
+def load_dataset(*args, **kwargs):
+    raise RuntimeError("datasets stub: load_dataset is not available offline")
+''',
+    "evaluate": '''def load(*args, **kwargs):
+    raise RuntimeError("evaluate stub: compute metrics in the calling script")
+''',
+    # setfit.model_card reads tokenizers.__version__; without a dist-info transformers still sees `tokenizers` as absent.
+    "tokenizers": '__version__ = "0.0.0-stub"\n',
+}
+
+
+def write_stubs(folder="/tmp/setfit-reference-stubs"):
+    """Import stubs for the packages setfit imports but this machine cannot install (environment only, no model math)."""
+    import importlib.util
+
+    missing = [name for name in STUBS if importlib.util.find_spec(name) is None]
+    for name in missing:
+        os.makedirs(os.path.join(folder, name), exist_ok=True)
+        with open(os.path.join(folder, name, "__init__.py"), "w") as f:
+            f.write(STUBS[name])
+    if missing:
+        sys.path.insert(0, folder)
 
 
 def environment_shims():
@@ -181,6 +258,7 @@ def main():
         compare(args.compare)
         return
     torch.set_num_threads(args.threads)
+    write_stubs()
     environment_shims()
     from sklearn.linear_model import LogisticRegression
     from datasets import Dataset  # the stub's column container
