@@ -14,6 +14,10 @@ using MLNet.FineTune.Benchmarks;
 //                                                 SST-2 alone, WikiANN alone, both heads on one encoder; quality and scoring time
 //   fewshot <mlnet|frozen|finetune|setfit> [--sizes 8,16,64] [--draw-from 0] [--draws 10] [setfit: --head logistic|differentiable [--end-to-end]] [--min-words 0] [--l1 X --l2 X] [FineTune flags]
 //                                                 few-shot SST-2 (balanced seeded draws per class), full dev set; one line per draw + mean/std per size
+//   fewshot dump [--sizes 8] [--draw-from 0] [--draws 3] [--min-words 0] [--out fewshot-draws]
+//                                                 writes those draws and the dev set as TSV (sentence, label 1/0) for bench/setfit_reference.py
+//   fewshot pairs-check --model F --pairs P --train T --dev D [--maxlen 64] [--embeddings-out file]
+//                                                 SetFit's body training on a given pair list in order (no shuffle) + head; per-step losses, dev accuracy
 //   fewshot-summary <results.jsonl>...            mean ± std per method and size over every fewshot line in the files
 //   embed-speed [--rounds 3] [--latency-calls 300] [--texts N] [--threads 2] [--only ours|package]   MiniLM embeddings: ours vs the ONNX Runtime package
 //   mrpc-embed <frozen|contrastive|cosent> [--epochs 1]   MRPC dev accuracy/F1 by cosine threshold (best-accuracy threshold on train)
@@ -26,7 +30,7 @@ using MLNet.FineTune.Benchmarks;
 const string Usage = "usage: peft <method|all> [--quick] [--steps N] [--warmup N] | encoder | train <full|lora> [--steps N] | " +
     "sst2 <baseline|finetune> [--rows N] [--epochs N] [--maxlen N] [--seed N] | scoring <baseline|finetune|minilm> [--texts-file tsv] | soak [--predictions N] | " +
     "ner <conll2003|wikiann|wnut17> [--rows N] [--epochs N] [--maxlen N] | mrpc <baseline|finetune> [--rows N] | gemm-floor <full|lora> | conv-gemm | export-hf <minilm|arctic> <folder> | multitask [--rows-sst2 N] [--rows-ner N] [--epochs N] | " +
-    "fewshot <mlnet|frozen|finetune|setfit> [--sizes 8,16,64] [--draw-from 0] [--draws 10] | fewshot-summary <files> | embed-speed [--only ours|package] | mrpc-embed <frozen|contrastive|cosent> | onnx-speed <prepare|int8-plans|export-fused|ops <model.onnx>|run <torch|fp32|int8|fused|fused-int8>|run-ner <fp32|int8>|all> | " +
+    "fewshot <mlnet|frozen|finetune|setfit> [--sizes 8,16,64] [--draw-from 0] [--draws 10] | fewshot dump [--sizes 8] [--draws 3] [--out folder] | fewshot pairs-check --model F --pairs P --train T --dev D | fewshot-summary <files> | embed-speed [--only ours|package] | mrpc-embed <frozen|contrastive|cosent> | onnx-speed <prepare|int8-plans|export-fused|ops <model.onnx>|run <torch|fp32|int8|fused|fused-int8>|run-ner <fp32|int8>|all> | " +
     "decoder-step <gpt2|llama> <full|lora> [--steps N] [--warmup N] | decoder-generate <gpt2|llama> [--batch N] [--prompt N] [--new N] [--cache true|false] [--runs N]";
 if (args.Length < 1) { Console.Error.WriteLine(Usage); return 2; }
 string Arg(int i) => i < args.Length ? args[i] : throw new ArgumentException(Usage);
@@ -79,6 +83,12 @@ switch (args[0])
         return 0;
     case "multitask":
         Console.WriteLine(MultiTaskBenchmark.Run(args.Skip(1).ToArray()));
+        return 0;
+    case "fewshot" when Arg(1) == "pairs-check":
+        Console.WriteLine(SetFitPairsCheck.Run(rest));
+        return 0;
+    case "fewshot" when Arg(1) == "dump":
+        foreach (var line in FewShotDump.Run(rest)) Console.WriteLine(line);
         return 0;
     case "fewshot":
         foreach (var line in FewShotBenchmark.Run(Arg(1), rest)) Console.WriteLine(line);
