@@ -14,10 +14,10 @@ public static class ConvGemmProbe
         {
             var x = randn(m, k).requires_grad_(true); var w = randn(n, k).requires_grad_(true);
             double fl = 2.0 * m * k * n / 1e9;
-            double lin = Median(() => nn.functional.linear(x, w));
-            double conv = Median(() => nn.functional.conv2d(x.view(m, k, 1, 1), w.view(n, k, 1, 1)).view(m, n));
-            double linB = Median(() => { var y = nn.functional.linear(x, w); y.sum().backward(); return y; });
-            double convB = Median(() => { var y = nn.functional.conv2d(x.view(m, k, 1, 1), w.view(n, k, 1, 1)); y.sum().backward(); return y; });
+            double lin = OpProbe.Time(() => nn.functional.linear(x, w));
+            double conv = OpProbe.Time(() => nn.functional.conv2d(x.view(m, k, 1, 1), w.view(n, k, 1, 1)).view(m, n));
+            double linB = OpProbe.Time(() => { var y = nn.functional.linear(x, w); y.sum().backward(); return y; });
+            double convB = OpProbe.Time(() => { var y = nn.functional.conv2d(x.view(m, k, 1, 1), w.view(n, k, 1, 1)); y.sum().backward(); return y; });
             using (no_grad())
             {
                 var a = nn.functional.linear(x, w); var b = nn.functional.conv2d(x.view(m, k, 1, 1), w.view(n, k, 1, 1)).view(m, n);
@@ -26,13 +26,5 @@ public static class ConvGemmProbe
             }
         }
         return string.Join("\n", lines);
-    }
-
-    static double Median(Func<Tensor> f)
-    {
-        for (int i = 0; i < 3; i++) using (NewDisposeScope()) f();
-        var t = new List<double>();
-        for (int i = 0; i < 15; i++) { var c = Stopwatch.StartNew(); using (NewDisposeScope()) f(); t.Add(c.Elapsed.TotalMilliseconds); }
-        return Stats.Median(t);
     }
 }

@@ -45,25 +45,12 @@ public static class GemmFloor
             if (lora && p.Weights) continue;
             using var a = randn(p.A); using var b0 = randn(p.B);
             var b = p.Bt ? b0.transpose(-1, -2) : b0;
-            double ms = Median(() => a.matmul(b));
+            double ms = OpProbe.Time(() => a.matmul(b), warmup: 3, calls: 20);
             long m = p.A[^2], k = p.A[^1], n = p.Bt ? p.B[^2] : p.B[^1], batch = p.A.Length == 3 ? p.A[0] : 1;
             total += ms * p.Count;
             flops += 2.0 * batch * m * k * n * p.Count;
             lines.Add($"    \"{p.Label}\": {ms:F3}");
         }
         return $"{{\"mode\": \"gemm-floor\", \"step\": \"{mode}\", \"gemm_ms\": {total:F1}, \"gflop\": {flops / 1e9:F1}, \"gflop_per_s\": {flops / 1e9 / (total / 1000):F1},\n  \"ms_each\": {{\n{string.Join(",\n", lines)}\n  }}}}";
-    }
-
-    static double Median(Func<Tensor> f)
-    {
-        for (int i = 0; i < 3; i++) using (NewDisposeScope()) f();
-        var t = new List<double>();
-        for (int i = 0; i < 20; i++)
-        {
-            var c = Stopwatch.StartNew();
-            using (NewDisposeScope()) f();
-            t.Add(c.Elapsed.TotalMilliseconds);
-        }
-        return Stats.Median(t);
     }
 }

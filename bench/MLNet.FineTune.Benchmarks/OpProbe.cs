@@ -49,11 +49,12 @@ public static class OpProbe
         return y;
     }
 
-    static double Time(Func<Tensor> f)
+    /// <summary>Median ms of <paramref name="calls"/> calls after <paramref name="warmup"/> unmeasured ones, each in its own dispose scope.</summary>
+    internal static double Time(Func<Tensor> f, int warmup = 5, int calls = 50)
     {
-        for (int i = 0; i < 5; i++) using (NewDisposeScope()) f();
+        for (int i = 0; i < warmup; i++) using (NewDisposeScope()) f();
         var t = new List<double>();
-        for (int i = 0; i < 50; i++)
+        for (int i = 0; i < calls; i++)
         {
             var c = Stopwatch.StartNew();
             using (NewDisposeScope()) f();
