@@ -35,6 +35,12 @@ const string Usage = "usage: peft <method|all> [--quick] [--steps N] [--warmup N
 if (args.Length < 1) { Console.Error.WriteLine(Usage); return 2; }
 string Arg(int i) => i < args.Length ? args[i] : throw new ArgumentException(Usage);
 var rest = args.Skip(2).ToArray();
+// Modes that call torch directly load it the way the library does (so MKL gets the library's CPU settings) and say how.
+if (args[0] is "peft" or "encoder" or "train" or "ops" or "gemm-floor" or "conv-gemm" or "decoder-step" or "decoder-generate")
+{
+    MLNet.FineTune.Modeling.TorchRuntime.EnsureLoaded();
+    Console.Error.WriteLine($"MKL vendor check: {MLNet.FineTune.Modeling.MklVendorCheck.State} ({MLNet.FineTune.Modeling.MklVendorCheck.Detail})");
+}
 switch (args[0])
 {
     case "peft" when Arg(1) == "all":

@@ -35,6 +35,7 @@ internal sealed class EnvCommand : Command<EnvCommand.Settings>
         Row("libtorch", r.Torch.LibtorchPackage is null ? "unknown (no deps.json entry)" : $"{r.Torch.LibtorchVersion} ({r.Torch.LibtorchPackage})");
         Row("libtorch loads", r.Torch.Loaded ? "yes" : "no: " + r.Torch.LoadError);
         Row("torch threads", r.Torch.Threads is { } t ? $"{t} intra-op, {r.Torch.InteropThreads} inter-op" : "n/a");
+        Row("MKL kernels", r.Torch.MklKernels ?? "n/a");
         Row("CPU", $"{r.Cpu.Model ?? "unknown"}, {r.Cpu.LogicalCores} logical cores");
         Row("CPU features", r.Cpu.Features.Count == 0 ? "none of interest found in /proc/cpuinfo" : string.Join(' ', r.Cpu.Features));
         Row("CUDA", YesNo(r.Cuda.Available, r.Cuda.Detail));

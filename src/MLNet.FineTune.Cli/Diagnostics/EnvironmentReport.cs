@@ -9,7 +9,7 @@ using TorchSharp;
 namespace MLNet.FineTune.Cli.Diagnostics;
 
 internal sealed record DotnetInfo(string Runtime, string RuntimeIdentifier, string Os, string Architecture);
-internal sealed record TorchInfo(string TorchSharpVersion, string? LibtorchPackage, string? LibtorchVersion, bool Loaded, string? LoadError, int? Threads, int? InteropThreads);
+internal sealed record TorchInfo(string TorchSharpVersion, string? LibtorchPackage, string? LibtorchVersion, bool Loaded, string? LoadError, int? Threads, int? InteropThreads, string? MklKernels);
 internal sealed record CpuInfo(string? Model, int LogicalCores, IReadOnlyList<string> Features, IReadOnlyDictionary<string, bool> DotnetIntrinsics);
 internal sealed record ProviderInfo(bool Available, IReadOnlyList<string> Providers, string Detail);
 
@@ -39,12 +39,13 @@ internal sealed record EnvironmentReport(string ToolVersion, DotnetInfo Dotnet, 
         {
             TorchRuntime.EnsureLoaded();
             loaded = true;
-            return new(torchSharp, package, version, true, null, torch.get_num_threads(), torch.get_num_interop_threads());
+            return new(torchSharp, package, version, true, null, torch.get_num_threads(), torch.get_num_interop_threads(),
+                $"{MklVendorCheck.State}: {MklVendorCheck.Detail}");
         }
         catch (InvalidOperationException e)
         {
             loaded = false;
-            return new(torchSharp, package, version, false, e.Message, null, null);
+            return new(torchSharp, package, version, false, e.Message, null, null, null);
         }
     }
 

@@ -21,6 +21,7 @@ internal static class TorchRuntime
         try
         {
             using var probe = torch.zeros(1);
+            MklVendorCheck.Apply(); // before MKL's first matrix product
             return null;
         }
         catch (Exception e) when (e is TypeInitializationException or DllNotFoundException or NotSupportedException or BadImageFormatException or InvalidOperationException)
