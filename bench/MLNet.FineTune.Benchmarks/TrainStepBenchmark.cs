@@ -41,6 +41,7 @@ public static class TrainStepBenchmark
         var rssEvery10 = new List<double>();
         double rssStep20 = -1, rssFirst = -1, loss = double.NaN;
         int gcBefore = 0, gen2Before = 0;
+        using var heap = NativeMemory.RetainHeap(); // as the Trainer's loop does
         for (int step = 0; step < warmup + steps; step++)
         {
             if (step == warmup) { gcBefore = GC.CollectionCount(0); gen2Before = GC.CollectionCount(2); }

@@ -77,6 +77,7 @@ internal sealed partial class Trainer<TBatch>
         Log($"Training {trainable.Length} parameter tensors ({trainable.Sum(p => p.numel()):N0} values) for {totalSteps} steps, " +
             $"{data.Count} examples, batch {o.BatchSize} x {o.GradientAccumulationSteps} accumulation, warmup {warmup}.");
         if (o.TaskSampling != TaskSampling.Mixed) Log(DescribeTaskSampling(data.Count, taskGroup, batchesPerEpoch));
+        using var heap = NativeMemory.RetainHeap(); // no page faults for the memory each step frees and takes back
         bool wasTraining = module.training;
         module.train();
         module.zero_grad();
