@@ -46,6 +46,10 @@ public static class Sst2Benchmark
         double accuracy = SentimentData.Accuracy(ml, model.Transform(dev));
         double devSeconds = clock.Elapsed.TotalSeconds;
         int epochs = hyper.TryGetValue("epochs", out var e) ? (int)e : 1;
+        // --max-steps ends the fit early: count the examples of the steps taken, not the epochs asked for.
+        double examples = rows * (double)epochs;
+        if (Flags.Int(args, "--max-steps", 0) is > 0 and var maxSteps && hyper.TryGetValue("batch", out var b))
+            examples = Math.Min(examples, maxSteps * (double)(int)b);
         var result = new Dictionary<string, object>
         {
             ["mode"] = "sst2",
@@ -55,7 +59,7 @@ public static class Sst2Benchmark
             ["dev_rows"] = 872,
             ["dev_accuracy"] = Math.Round(accuracy, 4),
             ["fit_s"] = Math.Round(fitSeconds, 1),
-            ["train_examples_per_s"] = Math.Round(rows * (double)epochs / fitSeconds, 1),
+            ["train_examples_per_s"] = Math.Round(examples / fitSeconds, 1),
             ["dev_score_s"] = Math.Round(devSeconds, 2),
             ["hyperparameters"] = hyper,
             ["peak_rss_mib"] = ProcessMemory.PeakRssMb(),
