@@ -20,6 +20,11 @@ public sealed class EnvCommandTests
         Assert.IsTrue(torch.GetProperty("loaded").GetBoolean(), result.Stdout);
         Assert.AreEqual(("libtorch-cpu-linux-x64", "2.10.0"), (torch.GetProperty("libtorchPackage").GetString(), torch.GetProperty("libtorchVersion").GetString()));
         Assert.IsGreaterThanOrEqualTo(1, torch.GetProperty("threads").GetInt32());
+        // What the library did about MKL's Intel-only kernel check (issue #17): bypassed on AMD, untouched elsewhere.
+        var mkl = torch.GetProperty("mklKernels").GetString();
+        var expectedMkl = MLNet.FineTune.Modeling.MklVendorCheck.CpuVendor() != "AuthenticAMD" ? "NotNeeded: "
+            : Environment.GetEnvironmentVariable(MLNet.FineTune.Modeling.MklVendorCheck.Variable) == "keep" ? "Disabled: " : "Bypassed: ";
+        StringAssert.StartsWith(mkl, expectedMkl, result.Stdout);
         var cpu = json.GetProperty("cpu");
         Assert.AreEqual(Environment.ProcessorCount, cpu.GetProperty("logicalCores").GetInt32());
         Assert.AreEqual(System.Runtime.Intrinsics.X86.Avx2.IsSupported, cpu.GetProperty("dotnetIntrinsics").GetProperty("avx2").GetBoolean());
@@ -47,7 +52,7 @@ public sealed class EnvCommandTests
     {
         var result = CliProcess.Run("env");
         Assert.AreEqual(0, result.ExitCode, result.ToString());
-        foreach (var row in new[] { "TorchSharp", "0.107.0", "libtorch", "torch threads", "CPU features", "CUDA", "ONNX Runtime", "GLIBCXX patch" })
+        foreach (var row in new[] { "TorchSharp", "0.107.0", "libtorch", "torch threads", "MKL kernels", "CPU features", "CUDA", "ONNX Runtime", "GLIBCXX patch" })
             StringAssert.Contains(result.Stdout, row, result.ToString());
     }
 
