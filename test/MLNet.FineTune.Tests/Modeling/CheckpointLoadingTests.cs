@@ -20,6 +20,7 @@ public class CheckpointLoadingTests
         var encoder = EncoderFactory.Create(config);
         SafetensorsWriter.Save(Path.Combine(folder, "model.safetensors"),
             encoder.named_parameters().ToDictionary(p => prefix + p.name, p => (Tensor)p.parameter));
+        GC.KeepAlive(encoder); // a collected module's finalizer disposes its parameters, even while they are being written
         return folder;
     }
 

@@ -57,10 +57,12 @@ public class ConfigLabelTests
         {
             var config = TinyModels.Bert();
             File.WriteAllText(Path.Combine(folder, "config.json"), TinyJson(_ => { }).ToJsonString());
-            var tensors = EncoderFactory.Create(config).named_parameters().ToDictionary(p => "bert." + p.name, p => (Tensor)p.parameter);
+            var encoder = EncoderFactory.Create(config);
+            var tensors = encoder.named_parameters().ToDictionary(p => "bert." + p.name, p => (Tensor)p.parameter);
             tensors["classifier.weight"] = zeros(2, config.HiddenSize);
             tensors["classifier.bias"] = zeros(2);
             SafetensorsWriter.Save(Path.Combine(folder, "model.safetensors"), tensors);
+            GC.KeepAlive(encoder); // a collected module's finalizer disposes its parameters, even while they are being written
 
             var loaded = PretrainedEncoder.Load(folder);
             Assert.AreEqual(0, loaded.Config.Labels.Count);

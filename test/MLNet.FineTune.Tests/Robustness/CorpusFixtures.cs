@@ -29,6 +29,7 @@ internal static class CorpusFixtures
             var encoder = EncoderFactory.Create(config);
             SafetensorsWriter.Save(Path.Combine(folder, "model.safetensors"),
                 encoder.named_parameters().ToDictionary(p => p.name, p => (Tensor)p.parameter));
+            GC.KeepAlive(encoder); // a collected module's finalizer disposes its parameters, even while they are being written
         }
         File.WriteAllText(Path.Combine(folder, "vocab.txt"), string.Join("\n", TinyTokenizerFolders.BertVocab) + "\n");
         File.WriteAllText(Path.Combine(folder, "tokenizer_config.json"), """{"do_lower_case": true, "tokenizer_class": "BertTokenizer"}""");

@@ -199,6 +199,7 @@ internal static class IdFixtures
         var encoder = EncoderFactory.Create(edited);
         SafetensorsWriter.Save(Path.Combine(folder, "model.safetensors"),
             encoder.named_parameters().ToDictionary(p => p.name, p => (Tensor)p.parameter));
+        GC.KeepAlive(encoder); // a collected module's finalizer disposes its parameters, even while they are being written
     }
 
     public static FineTuneOptions Options(string folder) => CorpusFixtures.OnCheckpoint(folder);

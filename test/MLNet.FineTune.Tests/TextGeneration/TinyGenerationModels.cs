@@ -44,5 +44,6 @@ internal static class TinyGenerationModels
         using (var rng = new TorchRandomStream(seed)) model = rng.Use(() => { var m = DecoderFactory.Create(package.Config); HuggingFaceInit.Apply(m.Module, 0.2); return m; });
         var weights = DecoderFactory.ToCheckpointLayout(model, model.Module.named_parameters().Select(p => (p.name, (TorchSharp.torch.Tensor)p.parameter)));
         SafetensorsWriter.Save(Path.Combine(folder, "model.safetensors"), weights);
+        GC.KeepAlive(model); // a collected module's finalizer disposes its parameters, even while they are being written
     }
 }
