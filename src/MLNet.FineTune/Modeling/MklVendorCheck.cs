@@ -11,7 +11,7 @@ internal enum MklVendorCheckState
     NotTried,
     /// <summary>Not an AMD x86-64 Linux process: MKL already picks its kernels by the CPU's features.</summary>
     NotNeeded,
-    /// <summary>Turned off with MLNET_FINETUNE_MKL_VENDOR_CHECK=keep.</summary>
+    /// <summary>An AMD CPU, left as shipped: the bypass is opt-in (MLNET_FINETUNE_MKL_VENDOR_CHECK=bypass).</summary>
     Disabled,
     /// <summary>This libtorch has no MKL (or not the expected entry point), or the code page could not be made writable.</summary>
     Unavailable,
@@ -30,7 +30,13 @@ internal enum MklVendorCheckState
 /// This is the in-process form of the widely used LD_PRELOAD shim that defines that function to return 1: the
 /// function's first 8 bytes become <c>mov eax, 1; ret</c> (one aligned 8-byte store, so a thread calling it sees the
 /// old or the new code, never half of each). It runs once, when <see cref="TorchRuntime"/> first loads libtorch, before
-/// MKL's first matrix product; MLNET_FINETUNE_MKL_VENDOR_CHECK=keep leaves MKL as shipped.
+/// MKL's first matrix product.
+/// </para>
+/// <para>
+/// Opt-in (MLNET_FINETUNE_MKL_VENDOR_CHECK=bypass): MKL's Intel kernels pick code paths by buffer alignment, and a run
+/// resumed from a checkpoint in a new process (other allocations, other alignments) then ended a few last bits away from
+/// the uninterrupted run in 2 of 8 tries of the CLI's resume test (0 of 6 without the bypass; MKL_CBWR=AUTO did not help).
+/// Bit-exact resume is a promise of this library, so the faster kernels are the user's choice.
 /// </para>
 /// </summary>
 internal static class MklVendorCheck
@@ -78,8 +84,8 @@ internal static class MklVendorCheck
         var vendor = CpuVendor();
         if (vendor != "AuthenticAMD")
             return (MklVendorCheckState.NotNeeded, $"CPU vendor {vendor}: MKL picks its kernels by the CPU's features already");
-        if (string.Equals(Environment.GetEnvironmentVariable(Variable), "keep", StringComparison.OrdinalIgnoreCase))
-            return (MklVendorCheckState.Disabled, $"{Variable}=keep: MKL runs its non-Intel path on this AMD CPU");
+        if (!string.Equals(Environment.GetEnvironmentVariable(Variable), "bypass", StringComparison.OrdinalIgnoreCase))
+            return (MklVendorCheckState.Disabled, $"MKL runs its non-Intel path on this AMD CPU; {Variable}=bypass runs its AVX2/AVX-512 kernels (faster, but resume is then not bit-exact)");
         if (!NativeLibrary.TryLoad("libtorch_cpu.so", typeof(MklVendorCheck).Assembly, null, out var torchCpu)
             || !NativeLibrary.TryGetExport(torchCpu, Symbol, out var function))
             return (MklVendorCheckState.Unavailable, $"libtorch_cpu.so with MKL's {Symbol} not found (a build without MKL?)");

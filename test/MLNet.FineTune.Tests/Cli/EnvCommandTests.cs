@@ -20,10 +20,10 @@ public sealed class EnvCommandTests
         Assert.IsTrue(torch.GetProperty("loaded").GetBoolean(), result.Stdout);
         Assert.AreEqual(("libtorch-cpu-linux-x64", "2.10.0"), (torch.GetProperty("libtorchPackage").GetString(), torch.GetProperty("libtorchVersion").GetString()));
         Assert.IsGreaterThanOrEqualTo(1, torch.GetProperty("threads").GetInt32());
-        // What the library did about MKL's Intel-only kernel check (issue #17): bypassed on AMD, untouched elsewhere.
+        // What the library did about MKL's Intel-only kernel check (issue #17): left as shipped unless asked (AMD), untouched elsewhere.
         var mkl = torch.GetProperty("mklKernels").GetString();
         var expectedMkl = MLNet.FineTune.Modeling.MklVendorCheck.CpuVendor() != "AuthenticAMD" ? "NotNeeded: "
-            : Environment.GetEnvironmentVariable(MLNet.FineTune.Modeling.MklVendorCheck.Variable) == "keep" ? "Disabled: " : "Bypassed: ";
+            : Environment.GetEnvironmentVariable(MLNet.FineTune.Modeling.MklVendorCheck.Variable) == "bypass" ? "Bypassed: " : "Disabled: ";
         StringAssert.StartsWith(mkl, expectedMkl, result.Stdout);
         var cpu = json.GetProperty("cpu");
         Assert.AreEqual(Environment.ProcessorCount, cpu.GetProperty("logicalCores").GetInt32());
@@ -45,6 +45,18 @@ public sealed class EnvCommandTests
             StringAssert.EndsWith(glibcxx.GetProperty("library").GetString(), "libLibTorchSharp.so");
         }
         else Assert.AreEqual("not_applicable", status);
+    }
+
+    [TestMethod]
+    public void AskedToBypassMklsVendorCheckAnAmdProcessRunsItsIntelKernels()
+    {
+        var variable = MLNet.FineTune.Modeling.MklVendorCheck.Variable;
+        var result = TrainCliFixture.Run(["env", "--json"], new Dictionary<string, string> { [variable] = "bypass" });
+        Assert.AreEqual(0, result.ExitCode, result.ToString());
+        var mkl = JsonDocument.Parse(result.Stdout).RootElement.GetProperty("torch").GetProperty("mklKernels").GetString();
+        if (MLNet.FineTune.Modeling.MklVendorCheck.CpuVendor() == "AuthenticAMD")
+            StringAssert.StartsWith(mkl, "Bypassed: AMD CPU: MKL's Intel-only check answered yes", result.Stdout);
+        else StringAssert.StartsWith(mkl, "NotNeeded: ", result.Stdout); // Intel: nothing to bypass, nothing touched
     }
 
     [TestMethod]

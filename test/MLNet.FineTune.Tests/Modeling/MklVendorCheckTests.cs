@@ -5,22 +5,22 @@ using static TorchSharp.torch;
 namespace MLNet.FineTune.Tests.Modeling;
 
 /// <summary>
-/// MKL's Intel-only kernel check is answered "yes" on AMD CPUs once libtorch loads (issue #17), nowhere else, and the
-/// kernels MKL then picks compute the products a training step needs correctly.
+/// MKL's Intel-only kernel check is answered "yes" on AMD CPUs once libtorch loads when the user opts in (issue #17), nowhere
+/// else, and the kernels MKL picks compute the products a training step needs correctly.
 /// </summary>
 [TestClass]
 public class MklVendorCheckTests
 {
     [TestMethod]
-    public void OnAmdTheCheckIsBypassedWhenTorchLoadsAndOnOtherCpusNothingIsTouched()
+    public void OnAmdTheCheckIsBypassedOnlyWhenAskedAndOnOtherCpusNothingIsTouched()
     {
         TorchRuntime.EnsureLoaded();
         var vendor = MklVendorCheck.CpuVendor();
         Assert.IsNotNull(vendor, "the test machines are x86-64");
         Assert.AreEqual(12, vendor.Length, vendor);
         var expected = vendor != "AuthenticAMD" ? MklVendorCheckState.NotNeeded
-            : string.Equals(Environment.GetEnvironmentVariable(MklVendorCheck.Variable), "keep", StringComparison.OrdinalIgnoreCase) ? MklVendorCheckState.Disabled
-            : MklVendorCheckState.Bypassed;
+            : string.Equals(Environment.GetEnvironmentVariable(MklVendorCheck.Variable), "bypass", StringComparison.OrdinalIgnoreCase) ? MklVendorCheckState.Bypassed
+            : MklVendorCheckState.Disabled; // opt-in: bit-exact resume comes first
         Assert.AreEqual(expected, MklVendorCheck.State, MklVendorCheck.Detail);
 
         MklVendorCheck.Apply(); // once per process: a second call changes nothing
