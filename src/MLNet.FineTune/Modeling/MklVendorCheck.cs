@@ -33,10 +33,11 @@ internal enum MklVendorCheckState
 /// MKL's first matrix product.
 /// </para>
 /// <para>
-/// Opt-in (MLNET_FINETUNE_MKL_VENDOR_CHECK=bypass): MKL's Intel kernels pick code paths by buffer alignment, and a run
-/// resumed from a checkpoint in a new process (other allocations, other alignments) then ended a few last bits away from
-/// the uninterrupted run in 2 of 8 tries of the CLI's resume test (0 of 6 without the bypass; MKL_CBWR=AUTO did not help).
-/// Bit-exact resume is a promise of this library, so the faster kernels are the user's choice.
+/// Opt-in (MLNET_FINETUNE_MKL_VENDOR_CHECK=bypass): on a Zen 5 host, where it selects MKL's AVX-512 kernels, a run resumed
+/// from a checkpoint in a new process ended a few last bits away from the uninterrupted run in 2 of 8 tries of the CLI's
+/// resume test (0 of 6 without the bypass; MKL_CBWR=AUTO and AUTO,STRICT did not help, so the cause is not proven). On a
+/// Zen 3 (AVX2 kernels) resume stayed exact in 71 of 71 tries, but the bypass gained little there. Bit-exact resume is a
+/// promise of this library, so the faster kernels are the user's choice.
 /// </para>
 /// </summary>
 internal static class MklVendorCheck
@@ -51,6 +52,10 @@ internal static class MklVendorCheck
 
     [DllImport("libc", EntryPoint = "mprotect", SetLastError = true)]
     static extern int MProtect(nint address, nuint length, int protection);
+
+    /// <summary>Whether this process asked for the bypass (MLNET_FINETUNE_MKL_VENDOR_CHECK=bypass, any case).</summary>
+    public static bool Requested =>
+        string.Equals(Environment.GetEnvironmentVariable(Variable), "bypass", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>What was done in this process.</summary>
     public static MklVendorCheckState State { get; private set; } = MklVendorCheckState.NotTried;
@@ -84,7 +89,7 @@ internal static class MklVendorCheck
         var vendor = CpuVendor();
         if (vendor != "AuthenticAMD")
             return (MklVendorCheckState.NotNeeded, $"CPU vendor {vendor}: MKL picks its kernels by the CPU's features already");
-        if (!string.Equals(Environment.GetEnvironmentVariable(Variable), "bypass", StringComparison.OrdinalIgnoreCase))
+        if (!Requested)
             return (MklVendorCheckState.Disabled, $"MKL runs its non-Intel path on this AMD CPU; {Variable}=bypass runs its AVX2/AVX-512 kernels (faster, but resume is then not bit-exact)");
         if (!NativeLibrary.TryLoad("libtorch_cpu.so", typeof(MklVendorCheck).Assembly, null, out var torchCpu)
             || !NativeLibrary.TryGetExport(torchCpu, Symbol, out var function))
