@@ -11,7 +11,8 @@ internal enum MklVendorCheckState
     NotTried,
     /// <summary>Not an AMD x86-64 Linux process: MKL already picks its kernels by the CPU's features.</summary>
     NotNeeded,
-    /// <summary>An AMD CPU, left as shipped: the bypass is opt-in (MLNET_FINETUNE_MKL_VENDOR_CHECK=bypass).</summary>
+    /// <summary>An AMD CPU, left as shipped: it has AVX-512 (there the bypass is opt-in, MLNET_FINETUNE_MKL_VENDOR_CHECK=bypass),
+    /// or the user asked to keep MKL as shipped (MLNET_FINETUNE_MKL_VENDOR_CHECK=keep).</summary>
     Disabled,
     /// <summary>This libtorch has no MKL (or not the expected entry point), or the code page could not be made writable.</summary>
     Unavailable,
@@ -33,11 +34,13 @@ internal enum MklVendorCheckState
 /// MKL's first matrix product.
 /// </para>
 /// <para>
-/// Opt-in (MLNET_FINETUNE_MKL_VENDOR_CHECK=bypass): on a Zen 5 host, where it selects MKL's AVX-512 kernels, a run resumed
-/// from a checkpoint in a new process ended a few last bits away from the uninterrupted run in 2 of 8 tries of the CLI's
-/// resume test (0 of 6 without the bypass; MKL_CBWR=AUTO and AUTO,STRICT did not help, so the cause is not proven). On a
-/// Zen 3 (AVX2 kernels) resume stayed exact in 71 of 71 tries, but the bypass gained little there. Bit-exact resume is a
-/// promise of this library, so the faster kernels are the user's choice.
+/// When it is on: by default on AMD CPUs with AVX2 and without AVX-512 (Zen 2, Zen 3), where MKL then runs its AVX2
+/// kernels: on a Zen 3 host the step's products ran 9–13% faster and a LoRA step 7–26% (docs/benchmarks.md, issue #17),
+/// and a run resumed from a checkpoint stayed bit-exact in 71 of 71 sequential and 18 concurrent tries of the CLI's
+/// resume test. Opt-in (MLNET_FINETUNE_MKL_VENDOR_CHECK=bypass) on AMD CPUs with AVX-512, where it selects MKL's AVX-512
+/// kernels: on a Zen 5 host a resumed run ended a few last bits away from the uninterrupted one in 2 of 8 tries (0 of 6
+/// without the bypass; MKL_CBWR=AUTO and AUTO,STRICT did not help, so the cause is not proven), and bit-exact resume is a
+/// promise of this library. MLNET_FINETUNE_MKL_VENDOR_CHECK=keep leaves MKL as shipped on any CPU.
 /// </para>
 /// </summary>
 internal static class MklVendorCheck
@@ -54,8 +57,27 @@ internal static class MklVendorCheck
     static extern int MProtect(nint address, nuint length, int protection);
 
     /// <summary>Whether this process asked for the bypass (MLNET_FINETUNE_MKL_VENDOR_CHECK=bypass, any case).</summary>
-    public static bool Requested =>
-        string.Equals(Environment.GetEnvironmentVariable(Variable), "bypass", StringComparison.OrdinalIgnoreCase);
+    public static bool Requested => VariableIs("bypass");
+
+    /// <summary>Whether this process asked to leave MKL as shipped (MLNET_FINETUNE_MKL_VENDOR_CHECK=keep, any case).</summary>
+    public static bool Refused => VariableIs("keep");
+
+    static bool VariableIs(string value) =>
+        string.Equals(Environment.GetEnvironmentVariable(Variable), value, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// Whether the bypass is on without being asked: an AMD CPU whose CPUID reports AVX2 and not AVX-512F, the CPUs on
+    /// which resume was measured bit-exact with MKL's Intel kernels (see the summary).
+    /// </summary>
+    public static bool OnByDefault(string? vendor, bool avx2, bool avx512F) => vendor == "AuthenticAMD" && avx2 && !avx512F;
+
+    /// <summary>AVX2 and AVX-512F as CPUID leaf 7 reports them (what MKL's dispatcher reads), or (false, false) off x86.</summary>
+    public static (bool Avx2, bool Avx512F) CpuFeatures()
+    {
+        if (!X86Base.IsSupported || X86Base.CpuId(0, 0).Eax < 7) return (false, false);
+        int ebx = X86Base.CpuId(7, 0).Ebx;
+        return ((ebx & (1 << 5)) != 0, (ebx & (1 << 16)) != 0);
+    }
 
     /// <summary>What was done in this process.</summary>
     public static MklVendorCheckState State { get; private set; } = MklVendorCheckState.NotTried;
@@ -89,14 +111,23 @@ internal static class MklVendorCheck
         var vendor = CpuVendor();
         if (vendor != "AuthenticAMD")
             return (MklVendorCheckState.NotNeeded, $"CPU vendor {vendor}: MKL picks its kernels by the CPU's features already");
-        if (!Requested)
-            return (MklVendorCheckState.Disabled, $"MKL runs its non-Intel path on this AMD CPU; {Variable}=bypass runs its AVX2/AVX-512 kernels (faster, but resume is then not bit-exact)");
+        if (Refused)
+            return (MklVendorCheckState.Disabled, $"MKL runs its non-Intel path on this AMD CPU, as {Variable}=keep asks");
+        var (avx2, avx512F) = CpuFeatures();
+        bool byDefault = OnByDefault(vendor, avx2, avx512F);
+        if (!Requested && !byDefault)
+            return (MklVendorCheckState.Disabled, avx512F
+                ? $"MKL runs its non-Intel path on this AMD CPU with AVX-512; {Variable}=bypass runs its AVX-512 kernels (faster, but resume was not bit-exact with them on a Zen 5)"
+                : $"MKL runs its non-Intel path on this AMD CPU without AVX2; {Variable}=bypass runs its Intel kernels");
         if (!NativeLibrary.TryLoad("libtorch_cpu.so", typeof(MklVendorCheck).Assembly, null, out var torchCpu)
             || !NativeLibrary.TryGetExport(torchCpu, Symbol, out var function))
             return (MklVendorCheckState.Unavailable, $"libtorch_cpu.so with MKL's {Symbol} not found (a build without MKL?)");
         if (function % 8 != 0)
             return (MklVendorCheckState.Unavailable, $"{Symbol} is not 8-byte aligned; left as shipped");
-        return Patch(function);
+        var (state, detail) = Patch(function);
+        return state == MklVendorCheckState.Bypassed && !Requested
+            ? (state, $"{detail} (the default on an AMD CPU with AVX2 and no AVX-512; {Variable}=keep leaves MKL as shipped)")
+            : (state, detail);
     }
 
     static unsafe (MklVendorCheckState, string) Patch(nint function)

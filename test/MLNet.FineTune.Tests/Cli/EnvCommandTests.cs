@@ -20,10 +20,15 @@ public sealed class EnvCommandTests
         Assert.IsTrue(torch.GetProperty("loaded").GetBoolean(), result.Stdout);
         Assert.AreEqual(("libtorch-cpu-linux-x64", "2.10.0"), (torch.GetProperty("libtorchPackage").GetString(), torch.GetProperty("libtorchVersion").GetString()));
         Assert.IsGreaterThanOrEqualTo(1, torch.GetProperty("threads").GetInt32());
-        // What the library did about MKL's Intel-only kernel check (issue #17): left as shipped unless asked (AMD), untouched elsewhere.
+        // What the library did about MKL's Intel-only kernel check (issue #17): bypassed on AMD with AVX2 and no AVX-512 or when
+        // asked, left as shipped on other AMD CPUs or when told to keep it, untouched elsewhere.
         var mkl = torch.GetProperty("mklKernels").GetString();
-        var expectedMkl = MLNet.FineTune.Modeling.MklVendorCheck.CpuVendor() != "AuthenticAMD" ? "NotNeeded: "
-            : MLNet.FineTune.Modeling.MklVendorCheck.Requested ? "Bypassed: " : "Disabled: ";
+        var vendor = MLNet.FineTune.Modeling.MklVendorCheck.CpuVendor();
+        var (avx2, avx512F) = MLNet.FineTune.Modeling.MklVendorCheck.CpuFeatures();
+        var expectedMkl = vendor != "AuthenticAMD" ? "NotNeeded: "
+            : MLNet.FineTune.Modeling.MklVendorCheck.Refused ? "Disabled: "
+            : MLNet.FineTune.Modeling.MklVendorCheck.Requested || MLNet.FineTune.Modeling.MklVendorCheck.OnByDefault(vendor, avx2, avx512F) ? "Bypassed: "
+            : "Disabled: ";
         StringAssert.StartsWith(mkl, expectedMkl, result.Stdout);
         var cpu = json.GetProperty("cpu");
         Assert.AreEqual(Environment.ProcessorCount, cpu.GetProperty("logicalCores").GetInt32());
@@ -57,6 +62,18 @@ public sealed class EnvCommandTests
         if (MLNet.FineTune.Modeling.MklVendorCheck.CpuVendor() == "AuthenticAMD")
             StringAssert.StartsWith(mkl, "Bypassed: AMD CPU: MKL's Intel-only check answered yes", result.Stdout);
         else StringAssert.StartsWith(mkl, "NotNeeded: ", result.Stdout); // Intel: nothing to bypass, nothing touched
+    }
+
+    [TestMethod]
+    public void ToldToKeepMklAsShippedAnAmdProcessRunsItsNonIntelPath()
+    {
+        var variable = MLNet.FineTune.Modeling.MklVendorCheck.Variable;
+        var result = TrainCliFixture.Run(["env", "--json"], new Dictionary<string, string> { [variable] = "Keep" });
+        Assert.AreEqual(0, result.ExitCode, result.ToString());
+        var mkl = JsonDocument.Parse(result.Stdout).RootElement.GetProperty("torch").GetProperty("mklKernels").GetString();
+        if (MLNet.FineTune.Modeling.MklVendorCheck.CpuVendor() == "AuthenticAMD")
+            StringAssert.StartsWith(mkl, $"Disabled: MKL runs its non-Intel path on this AMD CPU, as {variable}=keep asks", result.Stdout);
+        else StringAssert.StartsWith(mkl, "NotNeeded: ", result.Stdout);
     }
 
     [TestMethod]

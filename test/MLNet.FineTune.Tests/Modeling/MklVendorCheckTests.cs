@@ -5,26 +5,46 @@ using static TorchSharp.torch;
 namespace MLNet.FineTune.Tests.Modeling;
 
 /// <summary>
-/// MKL's Intel-only kernel check is answered "yes" on AMD CPUs once libtorch loads when the user opts in (issue #17), nowhere
-/// else, and the kernels MKL picks compute the products a training step needs correctly.
+/// MKL's Intel-only kernel check is answered "yes" on AMD CPUs once libtorch loads: by default where the CPU has AVX2 and
+/// no AVX-512, when asked elsewhere on AMD (issue #17), never on other vendors; and the kernels MKL picks compute the products a training step needs correctly.
 /// </summary>
 [TestClass]
 public class MklVendorCheckTests
 {
     [TestMethod]
-    public void OnAmdTheCheckIsBypassedOnlyWhenAskedAndOnOtherCpusNothingIsTouched()
+    public void OnAmdTheCheckIsBypassedByDefaultOnlyWithoutAvx512AndOnOtherCpusNothingIsTouched()
     {
         TorchRuntime.EnsureLoaded();
         var vendor = MklVendorCheck.CpuVendor();
         Assert.IsNotNull(vendor, "the test machines are x86-64");
         Assert.AreEqual(12, vendor.Length, vendor);
+        var (avx2, avx512F) = CpuFlags();
         var expected = vendor != "AuthenticAMD" ? MklVendorCheckState.NotNeeded
-            : MklVendorCheck.Requested ? MklVendorCheckState.Bypassed
-            : MklVendorCheckState.Disabled; // opt-in: bit-exact resume comes first
+            : MklVendorCheck.Refused ? MklVendorCheckState.Disabled
+            : MklVendorCheck.Requested || (avx2 && !avx512F) ? MklVendorCheckState.Bypassed
+            : MklVendorCheckState.Disabled; // AVX-512 AMD: opt-in, bit-exact resume comes first
         Assert.AreEqual(expected, MklVendorCheck.State, MklVendorCheck.Detail);
 
         MklVendorCheck.Apply(); // once per process: a second call changes nothing
         Assert.AreEqual(expected, MklVendorCheck.State, MklVendorCheck.Detail);
+    }
+
+    [TestMethod]
+    public void CpuidFeaturesAgreeWithTheKernelsFlagsAndTheDefaultFollowsThem()
+    {
+        if (!File.Exists("/proc/cpuinfo")) Assert.Inconclusive("needs /proc/cpuinfo");
+        Assert.AreEqual(CpuFlags(), MklVendorCheck.CpuFeatures());
+        Assert.IsTrue(MklVendorCheck.OnByDefault("AuthenticAMD", avx2: true, avx512F: false));   // Zen 2 / Zen 3
+        Assert.IsFalse(MklVendorCheck.OnByDefault("AuthenticAMD", avx2: true, avx512F: true));   // Zen 4 / Zen 5: opt-in
+        Assert.IsFalse(MklVendorCheck.OnByDefault("AuthenticAMD", avx2: false, avx512F: false));
+        Assert.IsFalse(MklVendorCheck.OnByDefault("GenuineIntel", avx2: true, avx512F: false)); // nothing to bypass
+    }
+
+    /// <summary>AVX2 and AVX-512F as the kernel lists them in /proc/cpuinfo (an independent reading of CPUID).</summary>
+    static (bool Avx2, bool Avx512F) CpuFlags()
+    {
+        var flags = File.ReadLines("/proc/cpuinfo").First(l => l.StartsWith("flags", StringComparison.Ordinal)).Split(' ');
+        return (flags.Contains("avx2"), flags.Contains("avx512f"));
     }
 
     [TestMethod]
