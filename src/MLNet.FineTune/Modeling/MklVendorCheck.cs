@@ -35,7 +35,7 @@ internal enum MklVendorCheckState
 /// </para>
 /// <para>
 /// When it is on: by default on AMD CPUs with AVX2 and without AVX-512 (Zen 2, Zen 3), where MKL then runs its AVX2
-/// kernels: on a Zen 3 host the step's products ran 9–13% faster and a LoRA step 7–26% (docs/benchmarks.md, issue #17),
+/// kernels: on a Zen 3 host the step's products ran 9–13% faster and a LoRA step 5–26% (docs/benchmarks.md, issue #17),
 /// and a run resumed from a checkpoint stayed bit-exact in 71 of 71 sequential and 18 concurrent tries of the CLI's
 /// resume test. Opt-in (MLNET_FINETUNE_MKL_VENDOR_CHECK=bypass) on AMD CPUs with AVX-512, where it selects MKL's AVX-512
 /// kernels: on a Zen 5 host a resumed run ended a few last bits away from the uninterrupted one in 2 of 8 tries (0 of 6
