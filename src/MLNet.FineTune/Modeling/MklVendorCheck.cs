@@ -71,6 +71,15 @@ internal static class MklVendorCheck
     /// </summary>
     public static bool OnByDefault(string? vendor, bool avx2, bool avx512F) => vendor == "AuthenticAMD" && avx2 && !avx512F;
 
+    /// <summary>Whether this process's setting and CPU call for the bypass: <c>keep</c> wins, then <c>bypass</c>, then <see cref="OnByDefault"/>.</summary>
+    public static bool Wanted(string? vendor)
+    {
+        if (Refused) return false;
+        if (Requested) return true;
+        var (avx2, avx512F) = CpuFeatures();
+        return OnByDefault(vendor, avx2, avx512F);
+    }
+
     /// <summary>AVX2 and AVX-512F as CPUID leaf 7 reports them (what MKL's dispatcher reads), or (false, false) off x86.</summary>
     public static (bool Avx2, bool Avx512F) CpuFeatures()
     {
@@ -111,14 +120,7 @@ internal static class MklVendorCheck
         var vendor = CpuVendor();
         if (vendor != "AuthenticAMD")
             return (MklVendorCheckState.NotNeeded, $"CPU vendor {vendor}: MKL picks its kernels by the CPU's features already");
-        if (Refused)
-            return (MklVendorCheckState.Disabled, $"MKL runs its non-Intel path on this AMD CPU, as {Variable}=keep asks");
-        var (avx2, avx512F) = CpuFeatures();
-        bool byDefault = OnByDefault(vendor, avx2, avx512F);
-        if (!Requested && !byDefault)
-            return (MklVendorCheckState.Disabled, avx512F
-                ? $"MKL runs its non-Intel path on this AMD CPU with AVX-512; {Variable}=bypass runs its AVX-512 kernels (faster, but resume was not bit-exact with them on a Zen 5)"
-                : $"MKL runs its non-Intel path on this AMD CPU without AVX2; {Variable}=bypass runs its Intel kernels");
+        if (!Wanted(vendor)) return (MklVendorCheckState.Disabled, WhyLeftAsShipped());
         if (!NativeLibrary.TryLoad("libtorch_cpu.so", typeof(MklVendorCheck).Assembly, null, out var torchCpu)
             || !NativeLibrary.TryGetExport(torchCpu, Symbol, out var function))
             return (MklVendorCheckState.Unavailable, $"libtorch_cpu.so with MKL's {Symbol} not found (a build without MKL?)");
@@ -129,6 +131,12 @@ internal static class MklVendorCheck
             ? (state, $"{detail} (the default on an AMD CPU with AVX2 and no AVX-512; {Variable}=keep leaves MKL as shipped)")
             : (state, detail);
     }
+
+    /// <summary>The <see cref="Detail"/> of an AMD CPU that <see cref="Wanted"/> leaves as shipped.</summary>
+    static string WhyLeftAsShipped() =>
+        Refused ? $"MKL runs its non-Intel path on this AMD CPU, as {Variable}=keep asks"
+        : CpuFeatures().Avx512F ? $"MKL runs its non-Intel path on this AMD CPU with AVX-512; {Variable}=bypass runs its AVX-512 kernels (faster, but resume was not bit-exact with them on a Zen 5)"
+        : $"MKL runs its non-Intel path on this AMD CPU without AVX2; {Variable}=bypass runs its Intel kernels";
 
     static unsafe (MklVendorCheckState, string) Patch(nint function)
     {
