@@ -29,13 +29,17 @@ public static class OnnxSpeedBenchmark
             case "int8-plans": yield return Int8Plans(folder); break;
             case "ops": yield return OnnxOpsProbe.Run(args.Length > 0 ? args[0] : throw new ArgumentException("onnx-speed ops <model.onnx>")); break;
             case "export-fused": yield return ExportFused(folder); break;
+            case "profile":
+                yield return OnnxRowProfile.Run(args.Length > 0 ? args[0] : throw new ArgumentException("onnx-speed profile <model.onnx> [--tokens 1,15,64] [--threads 2]"),
+                    Flags.String(args, "--tokens", "1,15,64").Split(',').Select(int.Parse).ToArray(), Flags.Int(args, "--threads", 2));
+                break;
             case "run": yield return Score(args.Length > 0 ? args[0] : throw new ArgumentException("onnx-speed run <torch|fp32|int8|fused|fused-int8>"), folder, args); break;
             case "run-ner": yield return ScoreNer(args.Length > 0 ? args[0] : throw new ArgumentException("onnx-speed run-ner <fp32|int8> --folder F"), folder); break;
             case "all":
                 foreach (var system in new[] { "torch", "fp32", "int8" })
                     if (ChildProcess.Run(["onnx-speed", "run", system, "--folder", folder]) != 0) throw new InvalidOperationException($"onnx-speed run {system} failed");
                 break;
-            default: throw new ArgumentException("onnx-speed <prepare|int8-plans|export-fused|ops|run|run-ner|all>");
+            default: throw new ArgumentException("onnx-speed <prepare|int8-plans|export-fused|ops|profile|run|run-ner|all>");
         }
     }
 

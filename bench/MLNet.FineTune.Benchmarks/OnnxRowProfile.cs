@@ -1,0 +1,83 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+
+namespace MLNet.FineTune.Benchmarks;
+
+/// <summary>
+/// Where one ONNX Runtime call on a single sentence goes (issue #14's latency goal): for each token count, the median
+/// <c>InferenceSession.Run</c> time of a 1-row input (no tokenizer, no ML.NET plumbing), then ONNX Runtime's own profiler
+/// (<c>SessionOptions.EnableProfiling</c>) summed by operator type. Time that grows with the token count at a fixed
+/// GFLOP/s is arithmetic; what a 1-token call takes is the graph's fixed cost per call.
+/// </summary>
+internal static class OnnxRowProfile
+{
+    const int Calls = 300, WarmupCalls = 20;
+
+    public static string Run(string model, int[] tokenCounts, int threads)
+    {
+        var lines = new List<string>();
+        foreach (int tokens in tokenCounts)
+        {
+            using var options = new SessionOptions { IntraOpNumThreads = threads };
+            using var session = new InferenceSession(model, options);
+            lines.Add($"{{\"mode\": \"onnx-speed profile\", \"tokens\": {tokens}, \"threads\": {threads}, \"run_p50_ms\": {Median(session, tokens):F2}}}");
+        }
+        using (var options = new SessionOptions { IntraOpNumThreads = threads, EnableProfiling = true, ProfileOutputPathPrefix = Path.Combine(Path.GetTempPath(), "onnx-row-profile") })
+        using (var session = new InferenceSession(model, options))
+        {
+            int tokens = tokenCounts[tokenCounts.Length / 2];
+            Median(session, tokens);
+            string file = session.EndProfiling();
+            lines.Add($"{{\"mode\": \"onnx-speed profile ops\", \"tokens\": {tokens}, \"kernel_ms_per_run\": {{{ByOperator(file)}}}}}");
+            File.Delete(file);
+        }
+        return string.Join(Environment.NewLine, lines);
+    }
+
+    static double Median(InferenceSession session, int tokens)
+    {
+        var inputs = SingleRow(session, tokens);
+        var times = new List<double>();
+        for (int call = 0; call < WarmupCalls + Calls; call++)
+        {
+            var clock = Stopwatch.StartNew();
+            using (session.Run(inputs)) { }
+            if (call >= WarmupCalls) times.Add(clock.Elapsed.TotalMilliseconds);
+        }
+        return Stats.Median(times);
+    }
+
+    /// <summary>A 1 × <paramref name="tokens"/> input of ordinary word ids, all attended, for every input the graph declares.</summary>
+    static List<NamedOnnxValue> SingleRow(InferenceSession session, int tokens)
+    {
+        var inputs = new List<NamedOnnxValue>();
+        foreach (var name in session.InputMetadata.Keys)
+        {
+            var tensor = new DenseTensor<long>([1, tokens]);
+            for (int t = 0; t < tokens; t++) tensor[0, t] = name switch { "input_ids" => 2000 + t, "attention_mask" => 1, _ => 0 };
+            inputs.Add(NamedOnnxValue.CreateFromTensor(name, tensor));
+        }
+        return inputs;
+    }
+
+    /// <summary>Kernel time per run by operator type, largest first, from a profile's "Node" events.</summary>
+    static string ByOperator(string profileFile)
+    {
+        using var json = JsonDocument.Parse(File.ReadAllText(profileFile));
+        var totals = new Dictionary<string, double>();
+        int runs = 0;
+        foreach (var e in json.RootElement.EnumerateArray())
+        {
+            string name = e.GetProperty("name").GetString() ?? "";
+            string category = e.TryGetProperty("cat", out var c) ? c.GetString() ?? "" : "";
+            if (category == "Session" && name == "model_run") runs++;
+            if (category != "Node" || !name.EndsWith("_kernel_time", StringComparison.Ordinal)) continue;
+            string op = e.GetProperty("args").TryGetProperty("op_name", out var o) ? o.GetString() ?? "?" : "?";
+            totals[op] = totals.GetValueOrDefault(op) + e.GetProperty("dur").GetDouble() / 1000.0;
+        }
+        runs = Math.Max(1, runs);
+        return string.Join(", ", totals.OrderByDescending(t => t.Value).Select(t => $"\"{t.Key}\": {t.Value / runs:F3}"));
+    }
+}
