@@ -1,7 +1,10 @@
 using System.Diagnostics;
 using System.Text.Json;
+using Microsoft.ML;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
+using MLNet.FineTune.Data;
+using static TorchSharp.torch;
 
 namespace MLNet.FineTune.Benchmarks;
 
@@ -9,7 +12,8 @@ namespace MLNet.FineTune.Benchmarks;
 /// Where one ONNX Runtime call on a single sentence goes (issue #14's latency goal): for each token count, the median
 /// <c>InferenceSession.Run</c> time of a 1-row input (no tokenizer, no ML.NET plumbing), then ONNX Runtime's own profiler
 /// (<c>SessionOptions.EnableProfiling</c>) summed by operator type. Time that grows with the token count at a fixed
-/// GFLOP/s is arithmetic; what a 1-token call takes is the graph's fixed cost per call.
+/// GFLOP/s is arithmetic; what a 1-token call takes is the graph's fixed cost per call. <see cref="RunTorch"/> times the
+/// TorchSharp forward pass of a fitted model's zip on the same 1-row shapes, for the same split on the other runtime.
 /// </summary>
 internal static class OnnxRowProfile
 {
@@ -32,6 +36,36 @@ internal static class OnnxRowProfile
             string file = session.EndProfiling();
             lines.Add($"{{\"mode\": \"onnx-speed profile ops\", \"tokens\": {tokens}, \"kernel_ms_per_run\": {{{ByOperator(file)}}}}}");
             File.Delete(file);
+        }
+        return string.Join(Environment.NewLine, lines);
+    }
+
+    /// <summary>The encoder + heads forward pass of a saved FineTune model on one row of each token count (no tokenizer, no ML.NET plumbing).</summary>
+    public static string RunTorch(string zip, int[] tokenCounts, int threads)
+    {
+        set_num_threads(threads);
+        var ml = new MLContext(seed: 1);
+        var model = ml.Model.Load(zip, out _) as FineTuneTransformer ?? throw new InvalidOperationException($"{zip} is not a FineTune model.");
+        var scorer = (FineTuneScorer)model.Scorer;
+        var network = model.Network;
+        network.eval();
+        var tokenLevel = network.Tasks.Select(t => t.IsTokenLevel).ToArray();
+        var lines = new List<string>();
+        foreach (int tokens in tokenCounts)
+        {
+            // "good" is one WordPiece token, so n − 2 of them plus [CLS] and [SEP] make a row of n tokens.
+            var encodings = scorer.Encode([string.Join(' ', Enumerable.Repeat("good", Math.Max(0, tokens - 2)))], null);
+            var times = new List<double>();
+            for (int call = 0; call < WarmupCalls + Calls; call++)
+            {
+                using var scope = NewDisposeScope();
+                using var noGrad = no_grad();
+                var batch = TextBatchCollator.Collate(encodings, null, model.Package.Tokenizer.PadTokenId, tokenLevel);
+                var clock = Stopwatch.StartNew();
+                network.Forward(batch);
+                if (call >= WarmupCalls) times.Add(clock.Elapsed.TotalMilliseconds);
+            }
+            lines.Add($"{{\"mode\": \"onnx-speed profile torch\", \"tokens\": {encodings[0].Length}, \"threads\": {get_num_threads()}, \"forward_p50_ms\": {Stats.Median(times):F2}}}");
         }
         return string.Join(Environment.NewLine, lines);
     }

@@ -30,8 +30,11 @@ public static class OnnxSpeedBenchmark
             case "ops": yield return OnnxOpsProbe.Run(args.Length > 0 ? args[0] : throw new ArgumentException("onnx-speed ops <model.onnx>")); break;
             case "export-fused": yield return ExportFused(folder); break;
             case "profile":
-                yield return OnnxRowProfile.Run(args.Length > 0 ? args[0] : throw new ArgumentException("onnx-speed profile <model.onnx> [--tokens 1,15,64] [--threads 2]"),
-                    Flags.String(args, "--tokens", "1,15,64").Split(',').Select(int.Parse).ToArray(), Flags.Int(args, "--threads", 2));
+                var model = args.Length > 0 ? args[0] : throw new ArgumentException("onnx-speed profile <model.onnx|model.zip> [--tokens 2,15,64] [--threads 2]");
+                var tokenCounts = Flags.String(args, "--tokens", "2,15,64").Split(',').Select(int.Parse).ToArray();
+                yield return model.EndsWith(".zip", StringComparison.OrdinalIgnoreCase)
+                    ? OnnxRowProfile.RunTorch(model, tokenCounts, Flags.Int(args, "--threads", 2))
+                    : OnnxRowProfile.Run(model, tokenCounts, Flags.Int(args, "--threads", 2));
                 break;
             case "run": yield return Score(args.Length > 0 ? args[0] : throw new ArgumentException("onnx-speed run <torch|fp32|int8|fused|fused-int8>"), folder, args); break;
             case "run-ner": yield return ScoreNer(args.Length > 0 ? args[0] : throw new ArgumentException("onnx-speed run-ner <fp32|int8> --folder F"), folder); break;

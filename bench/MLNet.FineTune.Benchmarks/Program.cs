@@ -21,7 +21,7 @@ using MLNet.FineTune.Benchmarks;
 //   fewshot-summary <results.jsonl>...            mean ± std per method and size over every fewshot line in the files
 //   embed-speed [--rounds 3] [--latency-calls 300] [--texts N] [--threads 2] [--only ours|package]   MiniLM embeddings: ours vs the ONNX Runtime package
 //   mrpc-embed <frozen|contrastive|cosent> [--epochs 1]   MRPC dev accuracy/F1 by cosine threshold (best-accuracy threshold on train)
-//   onnx-speed <prepare [--rows 2000] [--epochs 1] [--maxlen 64] | int8-plans | export-fused | ops <model.onnx> | profile <model.onnx> [--tokens 1,15,64] [--threads 2] | run <torch|fp32|int8|fused|fused-int8> [--threads N] [--no-spin] [--parallel] | run-ner <fp32|int8> | all> [--folder F]
+//   onnx-speed <prepare [--rows 2000] [--epochs 1] [--maxlen 64] | int8-plans | export-fused | ops <model.onnx> | profile <model.onnx|model.zip> [--tokens 2,15,64] [--threads 2] | run <torch|fp32|int8|fused|fused-int8> [--threads N] [--no-spin] [--parallel] | run-ner <fp32|int8> | all> [--folder F]
 //                                                 MiniLM sentiment: TorchSharp vs ONNX Runtime fp32/int8 (accuracy, throughput, latency, RSS, cold start)
 //   decoder-step <gpt2|llama> <full|lora> [--steps N] [--warmup N]   one causal-LM training step through Trainer, 8x128 (DecoderWorkload)
 //   decoder-generate <gpt2|llama> [--batch 1] [--prompt 32] [--new 64] [--cache true|false] [--runs 3]   greedy tokens/s with TextGenerator
@@ -30,7 +30,7 @@ using MLNet.FineTune.Benchmarks;
 const string Usage = "usage: peft <method|all> [--quick] [--steps N] [--warmup N] | encoder | train <full|lora> [--steps N] | " +
     "sst2 <baseline|finetune> [--rows N] [--epochs N] [--maxlen N] [--seed N] | scoring <baseline|finetune|minilm> [--texts-file tsv] | soak [--predictions N] | " +
     "ner <conll2003|wikiann|wnut17> [--rows N] [--epochs N] [--maxlen N] | mrpc <baseline|finetune> [--rows N] | gemm-floor <full|lora> | conv-gemm | export-hf <minilm|arctic> <folder> | multitask [--rows-sst2 N] [--rows-ner N] [--epochs N] | " +
-    "fewshot <mlnet|frozen|finetune|setfit> [--sizes 8,16,64] [--draw-from 0] [--draws 10] | fewshot dump [--sizes 8] [--draws 3] [--out folder] | fewshot pairs-check --model F --pairs P --train T --dev D | fewshot-summary <files> | embed-speed [--only ours|package] | mrpc-embed <frozen|contrastive|cosent> | onnx-speed <prepare|int8-plans|export-fused|ops <model.onnx>|profile <model.onnx>|run <torch|fp32|int8|fused|fused-int8>|run-ner <fp32|int8>|all> | " +
+    "fewshot <mlnet|frozen|finetune|setfit> [--sizes 8,16,64] [--draw-from 0] [--draws 10] | fewshot dump [--sizes 8] [--draws 3] [--out folder] | fewshot pairs-check --model F --pairs P --train T --dev D | fewshot-summary <files> | embed-speed [--only ours|package] | mrpc-embed <frozen|contrastive|cosent> | onnx-speed <prepare|int8-plans|export-fused|ops <model.onnx>|profile <model.onnx|model.zip>|run <torch|fp32|int8|fused|fused-int8>|run-ner <fp32|int8>|all> | " +
     "decoder-step <gpt2|llama> <full|lora> [--steps N] [--warmup N] | decoder-generate <gpt2|llama> [--batch N] [--prompt N] [--new N] [--cache true|false] [--runs N]";
 if (args.Length < 1) { Console.Error.WriteLine(Usage); return 2; }
 string Arg(int i) => i < args.Length ? args[i] : throw new ArgumentException(Usage);
