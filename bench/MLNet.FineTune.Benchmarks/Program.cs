@@ -29,14 +29,14 @@ using MLNet.FineTune.Benchmarks;
 // "peft all" runs each method in its own child process, so every peak RSS (VmHWM) belongs to one method only.
 const string Usage = "usage: peft <method|all> [--quick] [--steps N] [--warmup N] | encoder | train <full|lora> [--steps N] | " +
     "sst2 <baseline|finetune> [--rows N] [--epochs N] [--maxlen N] [--seed N] | scoring <baseline|finetune|minilm> [--texts-file tsv] | soak [--predictions N] | " +
-    "ner <conll2003|wikiann|wnut17> [--rows N] [--epochs N] [--maxlen N] | mrpc <baseline|finetune> [--rows N] | gemm-floor <full|lora> | conv-gemm | export-hf <minilm|arctic> <folder> | multitask [--rows-sst2 N] [--rows-ner N] [--epochs N] | " +
+    "ner <conll2003|wikiann|wnut17> [--rows N] [--epochs N] [--maxlen N] | mrpc <baseline|finetune> [--rows N] | gemm-floor <full|lora> | conv-gemm | small-gemm | export-hf <minilm|arctic> <folder> | multitask [--rows-sst2 N] [--rows-ner N] [--epochs N] | " +
     "fewshot <mlnet|frozen|finetune|setfit> [--sizes 8,16,64] [--draw-from 0] [--draws 10] | fewshot dump [--sizes 8] [--draws 3] [--out folder] | fewshot pairs-check --model F --pairs P --train T --dev D | fewshot-summary <files> | embed-speed [--only ours|package] | mrpc-embed <frozen|contrastive|cosent> | onnx-speed <prepare|int8-plans|export-fused|ops <model.onnx>|profile <model.onnx|model.zip>|run <torch|fp32|int8|fused|fused-int8>|run-ner <fp32|int8>|all> | " +
     "decoder-step <gpt2|llama> <full|lora> [--steps N] [--warmup N] | decoder-generate <gpt2|llama> [--batch N] [--prompt N] [--new N] [--cache true|false] [--runs N]";
 if (args.Length < 1) { Console.Error.WriteLine(Usage); return 2; }
 string Arg(int i) => i < args.Length ? args[i] : throw new ArgumentException(Usage);
 var rest = args.Skip(2).ToArray();
 // Modes that call torch directly load it the way the library does (so MKL gets the library's CPU settings) and say how.
-if (args[0] is "peft" or "encoder" or "train" or "ops" or "gemm-floor" or "conv-gemm" or "decoder-step" or "decoder-generate")
+if (args[0] is "peft" or "encoder" or "train" or "ops" or "gemm-floor" or "conv-gemm" or "small-gemm" or "decoder-step" or "decoder-generate")
 {
     MLNet.FineTune.Modeling.TorchRuntime.EnsureLoaded();
     Console.Error.WriteLine($"MKL vendor check: {MLNet.FineTune.Modeling.MklVendorCheck.State} ({MLNet.FineTune.Modeling.MklVendorCheck.Detail})");
@@ -83,6 +83,9 @@ switch (args[0])
         return 0;
     case "conv-gemm":
         Console.WriteLine(ConvGemmProbe.Run());
+        return 0;
+    case "small-gemm":
+        Console.WriteLine(SmallBatchGemmProbe.Run());
         return 0;
     case "gemm-floor":
         Console.WriteLine(GemmFloor.Run(Arg(1)));
