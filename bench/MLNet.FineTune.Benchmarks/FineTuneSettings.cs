@@ -9,11 +9,11 @@ namespace MLNet.FineTune.Benchmarks;
 /// <summary>
 /// The base model and training settings of a FineTune run, read from the command line: --model builtin|minilm|arctic
 /// (default builtin: the small model from scratch, sized by --hidden --layers --heads --ffn), --method full|lora|...
-/// (PeftMethod), --maxlen --epochs --lr --batch --warmup --wd --seed --sampling mixed|proportional|roundrobin;
+/// (PeftMethod), --freeze-word-embeddings, --maxlen --epochs --lr --batch --warmup --wd --seed --sampling mixed|proportional|roundrobin;
 /// every run of one process that shares them is comparable.
 /// </summary>
 public sealed record FineTuneSettings(BuiltInModelOptions BuiltInModel, TrainingOptions Training, int MaxSequenceLength,
-    PretrainedModel? Pretrained = null, PeftMethod Method = PeftMethod.Full, double? Dropout = null)
+    PretrainedModel? Pretrained = null, PeftMethod Method = PeftMethod.Full, double? Dropout = null, bool FreezeWordEmbeddings = false)
 {
     /// <summary>Defaults: the built-in model's own sizes (128 hidden, 2 layers, 2 heads, FFN 512), its training defaults, 3 epochs.</summary>
     public static FineTuneSettings Parse(string[] args, int defaultMaxLength)
@@ -43,14 +43,15 @@ public sealed record FineTuneSettings(BuiltInModelOptions BuiltInModel, Training
         };
         var method = Enum.Parse<PeftMethod>(Flags.String(args, "--method", nameof(PeftMethod.Full)), ignoreCase: true);
         double dropout = Flags.Double(args, "--dropout", -1);
-        return new FineTuneSettings(builtIn, training, Flags.Int(args, "--maxlen", defaultMaxLength), pretrained, method, dropout >= 0 ? dropout : null);
+        return new FineTuneSettings(builtIn, training, Flags.Int(args, "--maxlen", defaultMaxLength), pretrained, method, dropout >= 0 ? dropout : null,
+            Flags.Bool(args, "--freeze-word-embeddings"));
     }
 
     /// <summary>FineTune options training <paramref name="heads"/> (none: the default head on "Label") over one built-in encoder.</summary>
     public FineTuneOptions Options(params ITaskHead[] heads) => new()
     {
         BaseModel = Pretrained, BuiltInModel = BuiltInModel, Training = Training, MaxSequenceLength = MaxSequenceLength,
-        Heads = heads.Length == 0 ? null : heads, Peft = new PeftOptions { Method = Method }, Dropout = Dropout,
+        Heads = heads.Length == 0 ? null : heads, Peft = new PeftOptions { Method = Method, FreezeWordEmbeddings = FreezeWordEmbeddings }, Dropout = Dropout,
     };
 
     /// <summary>The settings as they go into a result line.</summary>
@@ -58,7 +59,7 @@ public sealed record FineTuneSettings(BuiltInModelOptions BuiltInModel, Training
     {
         ["base_model"] = Pretrained?.HubId ?? "builtin (from scratch)",
         ["built_in_model"] = Pretrained is null ? BuiltInModel : "-",
-        ["peft"] = Method.ToString(),
+        ["peft"] = Method.ToString() + (FreezeWordEmbeddings ? " (word embeddings frozen)" : ""),
         ["max_seq_len"] = MaxSequenceLength,
         ["epochs"] = Training.Epochs,
         ["lr"] = Training.LearningRate,

@@ -39,6 +39,7 @@ internal static class TextGenerationFineTuneOptionsValidation
             if (peft.Method is not (PeftMethod.Full or PeftMethod.Lora))
                 throw new NotSupportedException($"TextGenerationFineTuneOptions.Peft.Method {peft.Method} is not supported for decoders yet: use Full or Lora.");
             if (peft.AdapterPerTask) throw new ArgumentException("TextGenerationFineTuneOptions.Peft.AdapterPerTask needs several task heads; a causal LM has one. Set it to false.", nameof(o.Peft));
+            if (peft.FreezeWordEmbeddings) throw new NotSupportedException("TextGenerationFineTuneOptions.Peft.FreezeWordEmbeddings is for encoders; a decoder's token embeddings are often tied to its output layer. Set it to false.");
             if (peft.Method == PeftMethod.Lora)
             {
                 peft.Lora.Validate();

@@ -96,7 +96,8 @@ internal sealed class PeftModel
     /// </summary>
     public void RefreshTrainable()
     {
-        foreach (var (name, p) in Encoder.named_parameters()) p.requires_grad = tuner.Trains(name);
+        foreach (var (name, p) in Encoder.named_parameters())
+            p.requires_grad = tuner.Trains(name) && !(Options.FreezeWordEmbeddings && name == PeftOptions.WordEmbeddingsWeight);
         if (Head is not null) foreach (var p in Head.parameters()) p.requires_grad = true; // every method trains the task head
         if (tuner.Auxiliary is { } auxiliary) foreach (var p in auxiliary.parameters()) p.requires_grad = true;
     }

@@ -24,11 +24,26 @@ public sealed record PeftOptions
     /// </summary>
     public bool AdapterPerTask { get; init; }
 
+    /// <summary>
+    /// Full fine-tuning with the word-embedding table (<c>embeddings.word_embeddings.weight</c>) frozen; position and
+    /// token-type embeddings, the embedding LayerNorm and every layer still train. The table is half of a MiniLM's
+    /// parameters (30522 × 384 of 22.7M), so freezing it drops its dense gradient and half of AdamW's work each step;
+    /// rows of words the training set never shows do not move either way. Default false (Hugging Face's default: every
+    /// weight trains). What it changes on SST-2 and CoNLL-2003, speed and accuracy: docs/benchmarks.md (issue #17).
+    /// Only with <see cref="PeftMethod.Full"/>: the other methods leave the word embeddings frozen already.
+    /// </summary>
+    public bool FreezeWordEmbeddings { get; init; }
+
+    /// <summary>The encoder parameter <see cref="FreezeWordEmbeddings"/> freezes (the Hugging Face name, in every encoder family).</summary>
+    internal const string WordEmbeddingsWeight = "embeddings.word_embeddings.weight";
+
     /// <summary>Checks the chosen method's settings (by building its tuner, which validates them) and <see cref="AdapterPerTask"/>.</summary>
     /// <param name="headCount">Number of task heads the model has.</param>
     internal void Validate(int headCount)
     {
         ValidateAdapterPerTask(headCount);
+        if (FreezeWordEmbeddings && Method != PeftMethod.Full)
+            throw new ArgumentException($"PeftOptions.FreezeWordEmbeddings applies to full fine-tuning (Method = Full); with Method = {Method} the word embeddings are frozen already. Leave it false.", nameof(FreezeWordEmbeddings));
         _ = Tuners.TunerRegistry.Create(new Tuners.TunerContext(this, "bert", AdapterPerTask ? Enumerable.Range(0, headCount).Select(i => "task" + i).ToList() : null));
     }
 

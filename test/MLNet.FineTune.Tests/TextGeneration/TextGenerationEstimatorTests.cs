@@ -28,6 +28,7 @@ public class TextGenerationEstimatorTests
         Refused<ArgumentOutOfRangeException>(scratch with { Scratch = TinyGenerationModels.Gpt2 with { ModelType = "bert" } }, "ModelType");
         Refused<ArgumentException>(scratch with { Peft = new PeftOptions { Method = PeftMethod.Lora } }, "random weights need full training");
         Refused<NotSupportedException>(scratch with { Peft = new PeftOptions { Method = PeftMethod.PromptTuning } }, "Use Full or Lora".Replace("Use", "use"));
+        Refused<NotSupportedException>(scratch with { Peft = new PeftOptions { FreezeWordEmbeddings = true } }, "FreezeWordEmbeddings is for encoders");
         Refused<ArgumentException>(scratch with { AdapterFolder = "x" }, "AdapterFolder needs BaseModelFolder");
         Refused<ArgumentException>(scratch with { CompletionColumnName = "Prompt" }, "needs two columns");
         Refused<ArgumentOutOfRangeException>(scratch with { Generation = new TextGenerationSettings { TopP = 0 } }, "Generation.TopP");
