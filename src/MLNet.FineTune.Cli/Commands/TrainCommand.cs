@@ -103,6 +103,10 @@ internal sealed class TrainCommand : Command<TrainCommand.Settings>
         [Description("multi-task with --peft lora, adapters or houlsby: one adapter per head over a shared frozen base (export --format peft --head NAME writes one).")]
         public bool AdapterPerTask { get; init; }
 
+        [CommandOption("--freeze-word-embeddings")]
+        [Description("--peft full on classification, regression, pairs, ner and multi-task: keep the word-embedding table frozen (MiniLM: ~17% faster, ~13% less memory, ~0.25 points lower; docs/benchmarks.md).")]
+        public bool FreezeWordEmbeddings { get; init; }
+
         [CommandOption("--loss <LOSS>")]
         [Description("setfit, embeddings: the contrastive loss. mnrl (default for embeddings: (anchor, positive) pairs, other rows' positives are the negatives), cosent or cosine ((a, b, score) pairs; cosine is setfit's default), contrastive ((a, b, 0/1 label) pairs). completions: completion (default: the completion or assistant turns only) or all (every token).")]
         public string? Loss { get; init; }
@@ -165,7 +169,7 @@ internal sealed class TrainCommand : Command<TrainCommand.Settings>
             .Set("warmup_ratio", s.WarmupRatio).Set("weight_decay", s.WeightDecay).Set("max_length", s.MaxLength).Set("seed", s.Seed)
             .Set("lora_rank", s.LoraRank).Set("text_column", s.TextColumn).Set("pair_column", s.PairColumn).Set("label_column", s.LabelColumn)
             .Set("checkpoint_every", s.CheckpointEvery).Set("augment", s.Augment).Set("augment_copies", s.AugmentCopies).Set("output", s.Output)
-            .Set("heads", s.Heads).Set("task_sampling", s.TaskSampling).Set("adapter_per_task", s.AdapterPerTask ? "true" : null).Set("loss", s.Loss)
+            .Set("heads", s.Heads).Set("task_sampling", s.TaskSampling).Set("adapter_per_task", s.AdapterPerTask ? "true" : null).Set("freeze_word_embeddings", s.FreezeWordEmbeddings ? "true" : null).Set("loss", s.Loss)
             .Set("setfit_iterations", s.SetFitIterations).Set("setfit_head", s.SetFitHead)
             .Set("chat_template", s.ChatTemplate is { } template && File.Exists(template) ? File.ReadAllText(template) : s.ChatTemplate)
             .Set("packing", s.Packing ? "true" : null).Set("max_new_tokens", s.MaxNewTokens);

@@ -40,6 +40,8 @@ internal sealed record TrainConfig
     [JsonPropertyName("task_sampling")] public string? TaskSampling { get; init; }
     /// <summary>multi-task with lora, adapters or houlsby: one adapter per head over a shared frozen base.</summary>
     [JsonPropertyName("adapter_per_task")] public bool? AdapterPerTask { get; init; }
+    /// <summary>full fine-tuning of an encoder: the word-embedding table stays frozen (PeftOptions.FreezeWordEmbeddings).</summary>
+    [JsonPropertyName("freeze_word_embeddings")] public bool? FreezeWordEmbeddings { get; init; }
     /// <summary>setfit and embeddings: the contrastive loss (mnrl, cosent, contrastive, cosine).</summary>
     [JsonPropertyName("loss")] public string? Loss { get; init; }
     /// <summary>setfit: pairs per example and iteration (SetFit's num_iterations).</summary>
@@ -82,7 +84,7 @@ internal sealed class TrainConfigValues
     static readonly string[] Keys =
     [
         "data", "validation", "validation_fraction", "task", "model", "peft", "epochs", "batch_size", "learning_rate", "warmup_ratio",
-        "weight_decay", "max_length", "seed", "lora_rank", "text_column", "pair_column", "label_column", "checkpoint_every", "augment", "augment_copies", "heads", "task_sampling", "adapter_per_task", "loss", "setfit_iterations", "setfit_head", "chat_template", "packing", "max_new_tokens", "output", "auto",
+        "weight_decay", "max_length", "seed", "lora_rank", "text_column", "pair_column", "label_column", "checkpoint_every", "augment", "augment_copies", "heads", "task_sampling", "adapter_per_task", "freeze_word_embeddings", "loss", "setfit_iterations", "setfit_head", "chat_template", "packing", "max_new_tokens", "output", "auto",
     ];
 
     readonly Dictionary<string, string> values = new(StringComparer.Ordinal);
@@ -141,6 +143,9 @@ internal sealed class TrainConfigValues
         if (auto.Count > 0) auto["rule"] = AutoHyperparameters.Rule;
         if (task != CliTask.MultiTask && (Get("heads") ?? Get("task_sampling") ?? Get("adapter_per_task")) is not null)
             throw new UserError("--heads, --task-sampling and --adapter-per-task are multi-task settings; give --task multi-task.");
+        bool freezeWords = Get("freeze_word_embeddings") is not null && Boolean("freeze_word_embeddings", "--freeze-word-embeddings");
+        if (freezeWords && (embedding || completions || peft != PeftMethod.Full))
+            throw new UserError($"--freeze-word-embeddings is for --peft full on an encoder task (classification, regression, pairs, ner, multi-task); got --task {CliTasks.Name(task)} --peft {peftName}.");
         if (!embedding && !completions && Get("loss") is not null)
             throw new UserError("--loss is a setfit, embeddings (the contrastive loss) and completions (which tokens are trained) setting; give --task setfit, embeddings or completions.");
         if (!completions && (Get("chat_template") ?? Get("packing") ?? Get("max_new_tokens")) is not null)
@@ -172,6 +177,7 @@ internal sealed class TrainConfigValues
             Heads = task == CliTask.MultiTask ? HeadSpec.Format(HeadSpec.Parse(Require("heads", "--heads"))) : null,
             TaskSampling = task == CliTask.MultiTask ? TaskSamplingChoice.Name(TaskSamplingChoice.Parse(Get("task_sampling") ?? "mixed")) : null,
             AdapterPerTask = task == CliTask.MultiTask ? Boolean("adapter_per_task", "--adapter-per-task") : null,
+            FreezeWordEmbeddings = freezeWords ? true : null,
             Loss = embedding ? ContrastiveLossChoice.Name(ContrastiveLossChoice.Parse(Get("loss") ?? (task == CliTask.SetFit ? "cosine" : "mnrl")))
                 : completions ? CompletionLossChoice.Name(CompletionLossChoice.Parse(Get("loss") ?? "completion")) : null,
             ChatTemplate = completions ? Get("chat_template") : null,

@@ -17,7 +17,7 @@ public sealed class HelpTests
     {
         var result = CliProcess.Run("train", "--help");
         Assert.AreEqual(0, result.ExitCode, result.ToString());
-        foreach (var text in new[] { "multi-task", "setfit", "embeddings", "--heads", "--task-sampling", "--adapter-per-task", "--loss", "--setfit-iterations", "--setfit-head", "cosent", "docs/cli-tasks.md", "completions", "--chat-template", "--packing", "--max-new-tokens" })
+        foreach (var text in new[] { "multi-task", "setfit", "embeddings", "--heads", "--task-sampling", "--adapter-per-task", "--freeze-word-embeddings", "--loss", "--setfit-iterations", "--setfit-head", "cosent", "docs/cli-tasks.md", "completions", "--chat-template", "--packing", "--max-new-tokens" })
             StringAssert.Contains(result.Stdout, text, result.ToString());
     }
 

@@ -17,6 +17,33 @@ public sealed class TrainTasksTests : CliTest
     static void WriteJsonl(string path, IEnumerable<object> rows) => File.WriteAllLines(path, rows.Select(r => JsonSerializer.Serialize(r)));
 
     [TestMethod]
+    public void FreezeWordEmbeddingsTrainsWithTheTableFrozenAndIsRefusedWhereItCannotApply()
+    {
+        var folder = TrainCliFixture.NewFolder("freeze-words");
+        var data = Path.Combine(folder, "train.jsonl");
+        WriteJsonl(data, Enumerable.Range(0, 8).Select(i => (object)new { text = $"{Words[i % 9]} {Words[(i + 2) % 9]}", label = i % 2 == 0 ? "pos" : "neg" }));
+        var model = Tiny(folder);
+        var output = Path.Combine(folder, "run");
+        var trained = Json(CliProcess.Run("train", "--data", data, "--model", model, "--peft", "full", "--freeze-word-embeddings",
+            "--epochs", "1", "--max-length", "16", "--output", output, "--json"));
+        Assert.AreEqual("completed", trained.GetProperty("status").GetString());
+        var config = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "config.json"))).RootElement;
+        Assert.IsTrue(config.GetProperty("freeze_word_embeddings").GetBoolean());
+        // The model card's PEFT parameter report: full fine-tuning with the table frozen trains less than everything.
+        var report = System.Text.RegularExpressions.Regex.Match(File.ReadAllText(Path.Combine(output, "README.md")), @"trainable params: ([\d,]+) \\?\|\\?\| all params: ([\d,]+)");
+        Assert.IsTrue(report.Success, "README.md has the parameter report");
+        long trainable = long.Parse(report.Groups[1].Value.Replace(",", "")), all = long.Parse(report.Groups[2].Value.Replace(",", ""));
+        Assert.IsTrue(trainable < all, $"trainable {trainable} of {all}: the word-embedding table should not train");
+
+        foreach (var refused in new[] { new[] { "--peft", "lora" }, new[] { "--peft", "bitfit" } })
+        {
+            var result = CliProcess.Run(["train", "--data", data, "--model", model, .. refused, "--freeze-word-embeddings", "--output", Path.Combine(folder, "x")]);
+            Assert.AreEqual(2, result.ExitCode, result.ToString());
+            StringAssert.Contains(result.Stderr, "--freeze-word-embeddings is for --peft full on an encoder task", result.ToString());
+        }
+    }
+
+    [TestMethod]
     public void MultiTaskTrainsTwoHeadsEvaluatesEachOnItsLabelledRowsAndPredictsBoth()
     {
         var folder = TrainCliFixture.NewFolder("multitask");
