@@ -1,6 +1,7 @@
 using MLNet.FineTune.Data;
 using MLNet.FineTune.Heads;
 using MLNet.FineTune.Modeling;
+using MLNet.FineTune.Modeling.WeightPacking;
 using MLNet.FineTune.Scoring;
 using MLNet.FineTune.Tokenization;
 using static TorchSharp.torch;
@@ -19,6 +20,7 @@ internal sealed class FineTuneScorer : IBatchScorer
     readonly EncoderInputLimits limits;
     readonly TruncationStrategy truncation;
     readonly bool[] tokenLevel;
+    readonly PackedWeightScoring packs = new(); // the encoder's weights in MKL's packed layout, for short inputs
 
     /// <summary>
     /// <c>maxLength</c> is the MaxSequenceLength asked for (<see cref="MaxLength"/> is what the encoder takes); with
@@ -53,6 +55,7 @@ internal sealed class FineTuneScorer : IBatchScorer
         var encodings = Encode(texts, inputs.Count > 1 ? Texts(inputs[1]) : null);
         using var scope = NewDisposeScope();
         using var _ = no_grad();
+        using var packed = packs.Activate();
         network.eval();
         var batch = TextBatchCollator.Collate(encodings, null, tokenizer.PadTokenId, tokenLevel);
         var logits = network.Forward(batch);

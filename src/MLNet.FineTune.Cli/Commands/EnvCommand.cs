@@ -36,6 +36,7 @@ internal sealed class EnvCommand : Command<EnvCommand.Settings>
         Row("libtorch loads", r.Torch.Loaded ? "yes" : "no: " + r.Torch.LoadError);
         Row("torch threads", r.Torch.Threads is { } t ? $"{t} intra-op, {r.Torch.InteropThreads} inter-op" : "n/a");
         Row("MKL kernels", r.Torch.MklKernels ?? "n/a");
+        Row("Packed weights", r.Torch.PackedWeights ?? "n/a");
         Row("CPU", $"{r.Cpu.Model ?? "unknown"}, {r.Cpu.LogicalCores} logical cores");
         Row("CPU features", r.Cpu.Features.Count == 0 ? "none of interest found in /proc/cpuinfo" : string.Join(' ', r.Cpu.Features));
         Row("CUDA", YesNo(r.Cuda.Available, r.Cuda.Detail));

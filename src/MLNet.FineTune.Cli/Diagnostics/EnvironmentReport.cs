@@ -4,12 +4,13 @@ using System.Runtime.Intrinsics.Arm;
 using System.Runtime.Intrinsics.X86;
 using System.Text.Json;
 using MLNet.FineTune.Modeling;
+using MLNet.FineTune.Modeling.WeightPacking;
 using TorchSharp;
 
 namespace MLNet.FineTune.Cli.Diagnostics;
 
 internal sealed record DotnetInfo(string Runtime, string RuntimeIdentifier, string Os, string Architecture);
-internal sealed record TorchInfo(string TorchSharpVersion, string? LibtorchPackage, string? LibtorchVersion, bool Loaded, string? LoadError, int? Threads, int? InteropThreads, string? MklKernels);
+internal sealed record TorchInfo(string TorchSharpVersion, string? LibtorchPackage, string? LibtorchVersion, bool Loaded, string? LoadError, int? Threads, int? InteropThreads, string? MklKernels, string? PackedWeights);
 internal sealed record CpuInfo(string? Model, int LogicalCores, IReadOnlyList<string> Features, IReadOnlyDictionary<string, bool> DotnetIntrinsics);
 internal sealed record ProviderInfo(bool Available, IReadOnlyList<string> Providers, string Detail);
 
@@ -40,12 +41,12 @@ internal sealed record EnvironmentReport(string ToolVersion, DotnetInfo Dotnet, 
             TorchRuntime.EnsureLoaded();
             loaded = true;
             return new(torchSharp, package, version, true, null, torch.get_num_threads(), torch.get_num_interop_threads(),
-                $"{MklVendorCheck.State}: {MklVendorCheck.Detail}");
+                $"{MklVendorCheck.State}: {MklVendorCheck.Detail}", PackedWeightScoring.State);
         }
         catch (InvalidOperationException e)
         {
             loaded = false;
-            return new(torchSharp, package, version, false, e.Message, null, null, null);
+            return new(torchSharp, package, version, false, e.Message, null, null, null, null);
         }
     }
 

@@ -1,6 +1,7 @@
 using Microsoft.ML.Data;
 using MLNet.FineTune.Data;
 using MLNet.FineTune.Modeling;
+using MLNet.FineTune.Modeling.WeightPacking;
 using MLNet.FineTune.Scoring;
 using MLNet.FineTune.Tokenization;
 using TorchSharp;
@@ -19,6 +20,7 @@ internal sealed class TextEmbeddingScorer : IBatchScorer
     readonly TransformerTokenizer tokenizer;
     readonly EncoderInputLimits limits;
     readonly EmbeddingSettings settings;
+    readonly PackedWeightScoring packs = new(); // the encoder's weights in MKL's packed layout, for short inputs
 
     public TextEmbeddingScorer(EncoderModel encoder, TransformerTokenizer tokenizer, EmbeddingSettings settings, bool maxLengthMayShrink, string model)
     {
@@ -49,6 +51,7 @@ internal sealed class TextEmbeddingScorer : IBatchScorer
         var encodings = texts.Select((t, i) => limits.Check(tokenizer.Encode(t ?? "", null, MaxLength, TruncationStrategy.LongestFirst), $"Row {i}")).ToArray();
         using var scope = NewDisposeScope();
         using var _ = no_grad();
+        using var packed = packs.Activate();
         var batch = TextBatchCollator.Collate(encodings, null, tokenizer.PadTokenId, Array.Empty<bool>());
         using var output = encoder.Forward(new EncoderInput(batch.AttentionMask, batch.InputIds, batch.TokenTypeIds, PaddingUnread: true)); // pooling masks padding
         var pooled = Pool(output.LastHiddenState, batch.AttentionMask, settings.Pooling);

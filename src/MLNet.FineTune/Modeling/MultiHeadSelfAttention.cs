@@ -1,4 +1,5 @@
 using TorchSharp;
+using MLNet.FineTune.Modeling.WeightPacking;
 using static TorchSharp.torch;
 
 namespace MLNet.FineTune.Modeling;
@@ -33,9 +34,9 @@ internal sealed class MultiHeadSelfAttention : nn.Module<Tensor, Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         long b = x.size(0), t = x.size(1); // size(d), not shape[d]: .shape allocates a finalizable native array (see ScalarFree)
-        var q = query.call(x).view(b, t, heads, headDim).transpose(1, 2);   // (B, heads, T, headDim)
-        var k = key.call(x).view(b, t, heads, headDim).transpose(1, 2);
-        var v = value.call(x).view(b, t, heads, headDim).transpose(1, 2);
+        var q = PackedWeightScoring.Project(query, x).view(b, t, heads, headDim).transpose(1, 2);   // (B, heads, T, headDim)
+        var k = PackedWeightScoring.Project(key, x).view(b, t, heads, headDim).transpose(1, 2);
+        var v = PackedWeightScoring.Project(value, x).view(b, t, heads, headDim).transpose(1, 2);
         var ctx = training && dropout > 0 ? AttendWithDropout(q, k, v, additiveMask) : nn.functional.scaled_dot_product_attention(q, k, v, additiveMask);
         return ctx.transpose(1, 2).reshape(b, t, heads * headDim).MoveToOuterDisposeScope(); // (B, T, H)
     }

@@ -1,6 +1,7 @@
 using MLNet.FineTune.Modeling;
 using TorchSharp;
 using TorchSharp.Modules;
+using MLNet.FineTune.Modeling.WeightPacking;
 using static TorchSharp.torch;
 
 namespace MLNet.FineTune.Peft;
@@ -79,7 +80,7 @@ internal sealed class BottleneckAdapterLinear : nn.Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         (nn.Module<Tensor, Tensor> down, nn.Module<Tensor, Tensor> up) = downByTask is null ? (adapter_down!, adapter_up!) : TaskAdapter();
-        var y = base_layer.call(x);
+        var y = PackedWeightScoring.Project(base_layer, x);
         return y.Plus(up.call(activation(down.call(y)))).MoveToOuterDisposeScope();
     }
 

@@ -1,6 +1,7 @@
 using MLNet.FineTune.Modeling;
 using TorchSharp;
 using TorchSharp.Modules;
+using MLNet.FineTune.Modeling.WeightPacking;
 using static TorchSharp.torch;
 
 namespace MLNet.FineTune.Peft;
@@ -120,17 +121,17 @@ internal sealed class LoraLinear : nn.Module<Tensor, Tensor>
         if (AdaptersDisabled)
         {
             if (merged.Count > 0) Unmerge();
-            return base_layer.call(x);
+            return PackedWeightScoring.Project(base_layer, x);
         }
         var taskAdapter = TaskAdapterScope.Current;
         if (merged.Count > 0)
         {
             if (taskAdapter is not null)
                 throw new InvalidOperationException($"{Path}: adapters are merged into the base weight; unmerge them before computing with per-task adapter '{taskAdapter}'.");
-            return base_layer.call(x);
+            return PackedWeightScoring.Project(base_layer, x);
         }
         using var scope = NewDisposeScope();
-        var result = base_layer.call(x);
+        var result = PackedWeightScoring.Project(base_layer, x);
         // A per-task adapter chosen on this thread replaces the active set (a layer it does not target adds nothing).
         foreach (var name in taskAdapter is null ? active : [taskAdapter])
         {

@@ -63,11 +63,24 @@ public sealed class EnvCommandTests
     }
 
     [TestMethod]
+    [DataRow(null, "on: MKL packed weights for products of up to 64 rows")]
+    [DataRow("OFF", "off (MLNET_FINETUNE_PACKED_WEIGHTS=off)")]
+    public void PackedWeightsFollowTheirVariable(string? value, string expectedWithMkl)
+    {
+        var variables = value is null ? new Dictionary<string, string>() : new Dictionary<string, string> { [MLNet.FineTune.Modeling.WeightPacking.PackedWeightScoring.Variable] = value };
+        var result = TrainCliFixture.Run(["env", "--json"], variables);
+        Assert.AreEqual(0, result.ExitCode, result.ToString());
+        var packed = JsonDocument.Parse(result.Stdout).RootElement.GetProperty("torch").GetProperty("packedWeights").GetString();
+        if (MLNet.FineTune.Modeling.WeightPacking.MklPackedGemm.Available) StringAssert.StartsWith(packed, expectedWithMkl, result.Stdout);
+        else StringAssert.StartsWith(packed, "unavailable: ", result.Stdout);
+    }
+
+    [TestMethod]
     public void HumanOutputIsATableOfTheSameFacts()
     {
         var result = CliProcess.Run("env");
         Assert.AreEqual(0, result.ExitCode, result.ToString());
-        foreach (var row in new[] { "TorchSharp", "0.107.0", "libtorch", "torch threads", "MKL kernels", "CPU features", "CUDA", "ONNX Runtime", "GLIBCXX patch" })
+        foreach (var row in new[] { "TorchSharp", "0.107.0", "libtorch", "torch threads", "MKL kernels", "Packed weights", "CPU features", "CUDA", "ONNX Runtime", "GLIBCXX patch" })
             StringAssert.Contains(result.Stdout, row, result.ToString());
     }
 

@@ -1,4 +1,5 @@
 using TorchSharp;
+using MLNet.FineTune.Modeling.WeightPacking;
 using static TorchSharp.torch;
 
 namespace MLNet.FineTune.Modeling.Bert;
@@ -65,7 +66,7 @@ internal sealed class BertLayer : nn.Module<Tensor, Tensor, Tensor>
         public override Tensor forward(Tensor x)
         {
             using var scope = NewDisposeScope();
-            return activation(dense.call(x)).MoveToOuterDisposeScope();
+            return activation(PackedWeightScoring.Project(dense, x)).MoveToOuterDisposeScope();
         }
     }
 }

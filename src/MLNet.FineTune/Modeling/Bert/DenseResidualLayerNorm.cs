@@ -1,4 +1,5 @@
 using TorchSharp;
+using MLNet.FineTune.Modeling.WeightPacking;
 using static TorchSharp.torch;
 
 namespace MLNet.FineTune.Modeling.Bert;
@@ -26,6 +27,6 @@ internal sealed class DenseResidualLayerNorm : nn.Module<Tensor, Tensor, Tensor>
     public override Tensor forward(Tensor x, Tensor residual)
     {
         using var scope = NewDisposeScope();
-        return layerNorm.call(dropout.call(dense.call(x)).Plus(residual)).MoveToOuterDisposeScope();
+        return layerNorm.call(dropout.call(PackedWeightScoring.Project(dense, x)).Plus(residual)).MoveToOuterDisposeScope();
     }
 }

@@ -1,4 +1,5 @@
 using TorchSharp;
+using MLNet.FineTune.Modeling.WeightPacking;
 using static TorchSharp.torch;
 
 namespace MLNet.FineTune.Modeling.DistilBert;
@@ -47,7 +48,7 @@ internal sealed class DistilBertLayer : nn.Module<Tensor, Tensor, Tensor>
         public override Tensor forward(Tensor x, Tensor additiveMask)
         {
             using var scope = NewDisposeScope();
-            return out_lin.call(self.call(x, additiveMask)).MoveToOuterDisposeScope();
+            return PackedWeightScoring.Project(out_lin, self.call(x, additiveMask)).MoveToOuterDisposeScope();
         }
 
         // self is not a registered child (its projections are), so train/eval must reach it by hand.
@@ -73,7 +74,7 @@ internal sealed class DistilBertLayer : nn.Module<Tensor, Tensor, Tensor>
         public override Tensor forward(Tensor x)
         {
             using var scope = NewDisposeScope();
-            return dropout.call(lin2.call(activation(lin1.call(x)))).MoveToOuterDisposeScope();
+            return dropout.call(PackedWeightScoring.Project(lin2, activation(PackedWeightScoring.Project(lin1, x)))).MoveToOuterDisposeScope();
         }
     }
 }
