@@ -49,6 +49,7 @@ public static class DecoderGenerationBenchmark
             ["tokens_per_s"] = Math.Round(batch * newTokens / median, 2),
             ["seconds_all"] = seconds.Select(s => Math.Round(s, 3)).ToArray(),
             ["first_row_head"] = output[0].TokenIds.Take(8).ToArray(),
+            ["packed_products"] = generator.PackedWeights.ProductsComputed,
             ["peak_rss_mib"] = ProcessMemory.PeakRssMb(),
         });
     }

@@ -1,4 +1,5 @@
 using MLNet.FineTune.Modeling.Decoding;
+using MLNet.FineTune.Modeling.WeightPacking;
 using static TorchSharp.torch;
 
 namespace MLNet.FineTune.Generation;
@@ -14,6 +15,7 @@ internal sealed class DecodingSession : IDisposable
 {
     readonly ICausalLanguageModel model;
     readonly GenerationOptions options;
+    readonly PackedWeightScoring? packedWeights;
     readonly TokenSampler sampler;
     readonly KvCache? cache;
     readonly HashSet<int> eos;
@@ -24,7 +26,7 @@ internal sealed class DecodingSession : IDisposable
     Tensor attentionMask; // (B, S)
     bool first = true;
 
-    public DecodingSession(ICausalLanguageModel model, IReadOnlyList<IReadOnlyList<int>> prompts, GenerationOptions options)
+    public DecodingSession(ICausalLanguageModel model, IReadOnlyList<IReadOnlyList<int>> prompts, GenerationOptions options, PackedWeightScoring? packedWeights = null)
     {
         options.Validate();
         if (prompts.Count == 0) throw new ArgumentException("Give at least one prompt.", nameof(prompts));
@@ -36,7 +38,7 @@ internal sealed class DecodingSession : IDisposable
         if (config.Family == DecoderFamily.Gpt2 && longest + options.MaxNewTokens > config.MaxPositionEmbeddings)
             throw new ArgumentOutOfRangeException(nameof(options), options.MaxNewTokens,
                 $"GenerationOptions.MaxNewTokens = {options.MaxNewTokens} with a {longest}-token prompt exceeds GPT-2's {config.MaxPositionEmbeddings} learned positions; lower MaxNewTokens or shorten the prompt.");
-        this.model = model; this.options = options;
+        this.model = model; this.options = options; this.packedWeights = packedWeights;
         eos = (options.EosTokenIds ?? config.EosTokenIds).ToHashSet();
         pad = options.PadTokenId ?? config.PadTokenId ?? (eos.Count > 0 ? eos.First() : 0);
         finished = new bool[prompts.Count];
@@ -83,7 +85,8 @@ internal sealed class DecodingSession : IDisposable
             ? new DecoderInput(sequence, attentionMask, positions, cache)
             : new DecoderInput(sequence.narrow(1, sequence.size(1) - 1, 1), attentionMask, positions.narrow(1, positions.size(1) - 1, 1), cache);
         first = false;
-        var hidden = model.HiddenStates(input);
+        Tensor hidden;
+        using (packedWeights?.Activate()) hidden = model.HiddenStates(input);
         var logits = model.LanguageModelHead(hidden.select(1, hidden.size(1) - 1)).to_type(ScalarType.Float32); // (B, V)
         logits = LogitsProcessors.Apply(logits, sequence, options);
         var next = sampler.Next(logits).to_type(ScalarType.Int64).cpu();

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using MLNet.FineTune.Modeling.Decoding;
+using MLNet.FineTune.Modeling.WeightPacking;
 
 namespace MLNet.FineTune.Generation;
 
@@ -13,11 +14,14 @@ internal sealed class TextGenerator(ICausalLanguageModel model, Func<IReadOnlyLi
 {
     public ICausalLanguageModel Model { get; } = model;
 
+    /// <summary>The decoder's weights in MKL's packed layout, kept across calls: after the prompt, every step multiplies one row per sequence.</summary>
+    internal PackedWeightScoring PackedWeights { get; } = new();
+
     /// <summary>Generates for every prompt (token ids) at once; cancellation ends every row with <see cref="FinishReason.Cancelled"/>.</summary>
     public IReadOnlyList<GeneratedSequence> Generate(IReadOnlyList<IReadOnlyList<int>> prompts, GenerationOptions options, CancellationToken cancellation = default)
     {
         CheckDecode(options);
-        using var session = new DecodingSession(Model, prompts, options);
+        using var session = new DecodingSession(Model, prompts, options, PackedWeights);
         var texts = new string?[session.Rows];
         while (!session.AllFinished)
         {
@@ -44,7 +48,7 @@ internal sealed class TextGenerator(ICausalLanguageModel model, Func<IReadOnlyLi
     {
         if (decode is null) throw new InvalidOperationException("Streaming text needs a decoder (the tokenizer's Decode).");
         options.Validate();
-        using var session = new DecodingSession(Model, [prompt], options);
+        using var session = new DecodingSession(Model, [prompt], options, PackedWeights);
         int shown = 0;
         while (!session.AllFinished)
         {

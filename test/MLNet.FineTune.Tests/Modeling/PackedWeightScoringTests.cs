@@ -1,6 +1,8 @@
 using MLNet.FineTune.Modeling;
 using MLNet.FineTune.Modeling.WeightPacking;
+using MLNet.FineTune.Generation;
 using MLNet.FineTune.Peft;
+using MLNet.FineTune.Tests.Generation;
 using static MLNet.FineTune.Tests.Peft.PeftTestModels;
 using static TorchSharp.torch;
 
@@ -123,5 +125,54 @@ public class PackedWeightScoringTests
             Assert.IsTrue(HfReference.MaxAbsDiff(after, unpacked) < 1e-4, "unmerged again");
         }
         Assert.IsTrue(packs.PacksMade > 12, $"merge and unmerge changed the targeted base weights, which were packed again ({packs.PacksMade} packs)");
+    }
+
+    [TestMethod]
+    public void AnOwnerPacksNoMoreThanItsBudget()
+    {
+        using var _ = no_grad();
+        using var first = nn.Linear(384, 384);
+        using var second = nn.Linear(384, 384);
+        var packs = new PackedWeightScoring(budgetMiB: 1); // one 384×384 weight (576 KiB) fits, two do not
+        using var x = randn(2, 384);
+        using (packs.Activate())
+        {
+            using var a = PackedWeightScoring.Project(first, x);
+            using var b = PackedWeightScoring.Project(second, x);
+            using var expected = second.call(x);
+            Assert.AreEqual(0.0, HfReference.MaxAbsDiff(b, expected), "past the budget the layer's own linear runs");
+        }
+        Assert.AreEqual(1, packs.ProductsComputed);
+        Assert.AreEqual(4L * 384 * 384, packs.PackedBytes);
+    }
+
+    [TestMethod]
+    [DataRow(null, PackedWeightScoring.DefaultBudgetMiB, "")]
+    [DataRow("on", PackedWeightScoring.DefaultBudgetMiB, "")]
+    [DataRow(" Off ", 0L, "")]
+    [DataRow("0", 0L, "")]
+    [DataRow("4096", 4096L, " (MLNET_FINETUNE_PACKED_WEIGHTS=4096)")]
+    [DataRow("lots", PackedWeightScoring.DefaultBudgetMiB, " (MLNET_FINETUNE_PACKED_WEIGHTS='lots' is not off, on or a number of MiB: the default is used)")]
+    public void TheVariableTurnsPackingOffOrSetsTheBudget(string? value, long budgetMiB, string note)
+    {
+        var setting = PackedWeightScoring.ReadSetting(value);
+        Assert.AreEqual(budgetMiB, setting.BudgetMiB);
+        Assert.AreEqual(note, setting.Note);
+    }
+
+    [TestMethod]
+    [DataRow("gpt2")]
+    [DataRow("llama")]
+    public void DecodersGenerateTheSameTokensOnPackedWeights(string type)
+    {
+        var model = TinyDecoders.Create(type == "gpt2" ? TinyDecoders.Gpt2Config : TinyDecoders.LlamaConfig);
+        var options = new GenerationOptions { MaxNewTokens = 12, EosTokenIds = [] };
+        IReadOnlyList<int>[] prompts = [[3, 9, 14, 2], [7, 1]];
+        var generator = new TextGenerator(model);
+        var packed = generator.Generate(prompts, options);
+        using var session = new DecodingSession(model, prompts, options); // no packs
+        while (!session.AllFinished) session.Step();
+        for (int r = 0; r < prompts.Length; r++) CollectionAssert.AreEqual(session.Generated(r).ToList(), packed[r].TokenIds.ToList(), $"row {r}");
+        Assert.IsTrue(generator.PackedWeights.ProductsComputed > 0, "the decoding steps went through packed weights");
     }
 }

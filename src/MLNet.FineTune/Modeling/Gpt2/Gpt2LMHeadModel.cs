@@ -1,6 +1,7 @@
 using MLNet.FineTune.Modeling.Decoding;
 using TorchSharp;
 using TorchSharp.Modules;
+using MLNet.FineTune.Modeling.WeightPacking;
 using static TorchSharp.torch;
 
 namespace MLNet.FineTune.Modeling.Gpt2;
@@ -115,9 +116,9 @@ internal sealed class Gpt2LMHeadModel : nn.Module, ICausalLanguageModel
         {
             using var scope = NewDisposeScope();
             long b = x.size(0), t = x.size(1);
-            var qkv = c_attn.call(x).view(b, t, 3, heads, headDim).permute(2, 0, 3, 1, 4); // (3, B, heads, T, D)
+            var qkv = PackedWeightScoring.Project(c_attn, x).view(b, t, 3, heads, headDim).permute(2, 0, 3, 1, 4); // (3, B, heads, T, D)
             var context = CausalSelfAttention.Attend(qkv[0], qkv[1], qkv[2], mask, layer, cache, training ? attentionDropout : 0.0);
-            return resid_dropout.call(c_proj.call(context)).MoveToOuterDisposeScope();
+            return resid_dropout.call(PackedWeightScoring.Project(c_proj, context)).MoveToOuterDisposeScope();
         }
     }
 
@@ -140,7 +141,7 @@ internal sealed class Gpt2LMHeadModel : nn.Module, ICausalLanguageModel
         public override Tensor forward(Tensor x)
         {
             using var scope = NewDisposeScope();
-            return dropout.call(c_proj.call(act(c_fc.call(x)))).MoveToOuterDisposeScope();
+            return dropout.call(PackedWeightScoring.Project(c_proj, act(PackedWeightScoring.Project(c_fc, x)))).MoveToOuterDisposeScope();
         }
     }
 }

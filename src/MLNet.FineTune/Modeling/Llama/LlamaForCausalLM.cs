@@ -1,6 +1,7 @@
 using MLNet.FineTune.Modeling.Decoding;
 using TorchSharp;
 using TorchSharp.Modules;
+using MLNet.FineTune.Modeling.WeightPacking;
 using static TorchSharp.torch;
 
 namespace MLNet.FineTune.Modeling.Llama;
@@ -120,11 +121,11 @@ internal sealed class LlamaForCausalLM : nn.Module, ICausalLanguageModel
         {
             using var scope = NewDisposeScope();
             long b = x.size(0), t = x.size(1);
-            var q = RotaryEmbedding.Apply(q_proj.call(x).view(b, t, heads, headDim).transpose(1, 2), cos, sin);
-            var k = RotaryEmbedding.Apply(k_proj.call(x).view(b, t, kvHeads, headDim).transpose(1, 2), cos, sin);
-            var v = v_proj.call(x).view(b, t, kvHeads, headDim).transpose(1, 2);
+            var q = RotaryEmbedding.Apply(PackedWeightScoring.Project(q_proj, x).view(b, t, heads, headDim).transpose(1, 2), cos, sin);
+            var k = RotaryEmbedding.Apply(PackedWeightScoring.Project(k_proj, x).view(b, t, kvHeads, headDim).transpose(1, 2), cos, sin);
+            var v = PackedWeightScoring.Project(v_proj, x).view(b, t, kvHeads, headDim).transpose(1, 2);
             var context = CausalSelfAttention.Attend(q, k, v, mask, layer, cache, training ? dropout : 0.0);
-            return o_proj.call(context).MoveToOuterDisposeScope();
+            return PackedWeightScoring.Project(o_proj, context).MoveToOuterDisposeScope();
         }
     }
 
@@ -146,7 +147,7 @@ internal sealed class LlamaForCausalLM : nn.Module, ICausalLanguageModel
         public override Tensor forward(Tensor x)
         {
             using var scope = NewDisposeScope();
-            return down_proj.call(act(gate_proj.call(x)) * up_proj.call(x)).MoveToOuterDisposeScope();
+            return PackedWeightScoring.Project(down_proj, act(PackedWeightScoring.Project(gate_proj, x)) * PackedWeightScoring.Project(up_proj, x)).MoveToOuterDisposeScope();
         }
     }
 }

@@ -35,7 +35,7 @@ internal sealed unsafe class PackedLinearWeight
         buffer = Marshal.AllocHGlobal((nint)MklPackedGemm.PackedSize(PackRows, OutFeatures, InFeatures));
         // MKL asks for ~8 MB more than the weight per pack but writes about the weight's size; reporting the reserve would
         // make the GC collect for memory that is never touched.
-        pressure = 4L * OutFeatures * InFeatures;
+        pressure = Bytes(weight);
         GC.AddMemoryPressure(pressure);
         MklPackedGemm.PackTransposedWeight((float*)source, PackRows, OutFeatures, InFeatures, (void*)buffer);
     }
@@ -52,6 +52,9 @@ internal sealed unsafe class PackedLinearWeight
         && weight.size(0) is > 0 and <= int.MaxValue && weight.size(1) is > 0 and <= int.MaxValue;
 
     public static PackedLinearWeight Pack(Tensor weight) => new(weight);
+
+    /// <summary>The weight's own size, which a pack of it roughly adds to the process's memory.</summary>
+    public static long Bytes(Tensor weight) => 4L * weight.numel();
 
     /// <summary>Whether this pack still holds <paramref name="weight"/>'s current values (same buffer, same sample).</summary>
     public bool Matches(Tensor weight)
