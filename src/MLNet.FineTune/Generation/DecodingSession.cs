@@ -56,7 +56,7 @@ internal sealed class DecodingSession : IDisposable
         sequence = tensor(ids, new long[] { prompts.Count, longest });
         attentionMask = tensor(mask, new long[] { prompts.Count, longest });
         sampler = new TokenSampler(options.DoSample, options.Seed);
-        cache = options.UseCache ? model.NewCache() : null;
+        cache = options.UseCache ? model.NewCache(capacity: longest + options.MaxNewTokens) : null; // preallocated: no growing blocks per step
     }
 
     public int Rows => finished.Length;

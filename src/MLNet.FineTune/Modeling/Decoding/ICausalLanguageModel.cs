@@ -20,8 +20,8 @@ internal interface ICausalLanguageModel
     /// <summary>Logits (…, vocab) for hidden states (…, H): lm_head, or the token embeddings when tied.</summary>
     Tensor LanguageModelHead(Tensor hidden);
 
-    /// <summary>An empty cache with one slot per layer.</summary>
-    KvCache NewCache();
+    /// <summary>An empty cache with one slot per layer; with a capacity, preallocated to that many positions on first use.</summary>
+    KvCache NewCache(long? capacity = null);
 }
 
 internal static class CausalLanguageModelExtensions

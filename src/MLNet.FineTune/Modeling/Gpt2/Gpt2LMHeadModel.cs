@@ -26,7 +26,7 @@ internal sealed class Gpt2LMHeadModel : nn.Module, ICausalLanguageModel
 
     public DecoderConfig Config { get; }
     public nn.Module Module => this;
-    public KvCache NewCache() => new(Config.NumLayers);
+    public KvCache NewCache(long? capacity = null) => new(Config.NumLayers, capacity);
     public Tensor HiddenStates(DecoderInput input) => transformer.call(input);
 
     public Tensor LanguageModelHead(Tensor hidden) => nn.functional.linear(hidden, transformer.wte.weight!);

@@ -27,7 +27,7 @@ internal sealed class LlamaForCausalLM : nn.Module, ICausalLanguageModel
 
     public DecoderConfig Config { get; }
     public nn.Module Module => this;
-    public KvCache NewCache() => new(Config.NumLayers);
+    public KvCache NewCache(long? capacity = null) => new(Config.NumLayers, capacity);
     public Tensor HiddenStates(DecoderInput input) => model.call(input);
     public Tensor LanguageModelHead(Tensor hidden) => lm_head is null ? nn.functional.linear(hidden, model.embed_tokens.weight!) : lm_head.call(hidden);
 
