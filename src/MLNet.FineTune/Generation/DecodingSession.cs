@@ -1,3 +1,4 @@
+using MLNet.FineTune.Modeling;
 using MLNet.FineTune.Modeling.Decoding;
 using MLNet.FineTune.Modeling.WeightPacking;
 using static TorchSharp.torch;
@@ -90,7 +91,7 @@ internal sealed class DecodingSession : IDisposable
         var logits = model.LanguageModelHead(hidden.select(1, hidden.size(1) - 1)).to_type(ScalarType.Float32); // (B, V)
         logits = LogitsProcessors.Apply(logits, sequence, options);
         var next = sampler.Next(logits).to_type(ScalarType.Int64).cpu();
-        var chosen = next.data<long>().ToArray();
+        var chosen = TensorMemory.ToInt64Array(next); // data<long>() would leave its accessor to the finalizer every token
         var result = new int[Rows];
         for (int r = 0; r < Rows; r++)
         {
@@ -99,11 +100,11 @@ internal sealed class DecodingSession : IDisposable
             generated[r].Add((int)chosen[r]);
             result[r] = (int)chosen[r];
         }
-        var column = tensor(chosen, new long[] { Rows, 1 });
+        var column = TensorMemory.FromInt64(chosen, Rows, 1);
         // A row that ended gets masked pad tokens, so it does not disturb the others.
-        var maskColumn = tensor(result.Select(t => t >= 0 ? 1L : 0L).ToArray(), new long[] { Rows, 1 });
-        Replace(ref sequence, cat([sequence, column], 1));
-        Replace(ref attentionMask, cat([attentionMask, maskColumn], 1));
+        var maskColumn = TensorMemory.FromInt64(result.Select(t => t >= 0 ? 1L : 0L).ToArray(), Rows, 1);
+        Replace(ref sequence, TensorMemory.Concat(sequence, column, 1));
+        Replace(ref attentionMask, TensorMemory.Concat(attentionMask, maskColumn, 1));
         Steps++;
         if (Steps >= options.MaxNewTokens)
             for (int r = 0; r < Rows; r++) Finish(r, FinishReason.Length);

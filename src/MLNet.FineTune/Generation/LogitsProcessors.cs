@@ -1,4 +1,5 @@
 using MLNet.FineTune.Modeling;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace MLNet.FineTune.Generation;
@@ -9,6 +10,9 @@ namespace MLNet.FineTune.Generation;
 /// </summary>
 internal static class LogitsProcessors
 {
+    // Cached: a number handed to a tensor op per token would be a Scalar left to the finalizer (see Modeling.ScalarFree).
+    static readonly Scalar NegativeInfinity = float.NegativeInfinity.ToScalar(), False = false.ToScalar();
+
     /// <summary>
     /// RepetitionPenaltyLogitsProcessor: every token already in a row's sequence (B, S) gets its logit divided by the
     /// penalty when positive, multiplied when negative (both make it less likely for a penalty above 1).
@@ -17,20 +21,26 @@ internal static class LogitsProcessors
     {
         using var scope = NewDisposeScope();
         var score = logits.gather(1, sequence);
-        var penalised = where(score < 0, score.Times(penalty), score.Times(1.0 / penalty));
+        var penalised = where(score.lt(ScalarFree.Zero), score.Times(penalty), score.Times(1.0 / penalty));
         return logits.scatter(1, sequence, penalised).MoveToOuterDisposeScope();
     }
 
     /// <summary>TemperatureLogitsWarper: logits / T.</summary>
-    public static Tensor Temperature(Tensor logits, double temperature) => logits / temperature;
+    public static Tensor Temperature(Tensor logits, double temperature)
+    {
+        using var t = temperature.ToScalar(); // disposed here, not left to the finalizer once per token (see ScalarFree)
+        return logits.div(t);
+    }
 
     /// <summary>TopKLogitsWarper: every logit below the k-th largest becomes −∞.</summary>
     public static Tensor TopK(Tensor logits, int k)
     {
         using var scope = NewDisposeScope();
         k = (int)Math.Min(k, logits.size(-1));
-        var kth = logits.topk(k, -1).values.narrow(1, k - 1, 1);
-        return logits.masked_fill(logits < kth, float.NegativeInfinity).MoveToOuterDisposeScope();
+        // The k-th largest value as the (V − k + 1)-th smallest: the same number as topk's k-th, and kthvalue leaves
+        // nothing to the finalizer (topk leaves one object per call, once per generated token).
+        var kth = logits.kthvalue(logits.size(-1) - k + 1, -1, keepdim: true).values;
+        return logits.masked_fill(logits < kth, NegativeInfinity).MoveToOuterDisposeScope();
     }
 
     /// <summary>
@@ -42,10 +52,11 @@ internal static class LogitsProcessors
         using var scope = NewDisposeScope();
         var (sorted, order) = logits.sort(-1, descending: false);
         var cumulative = sorted.softmax(-1).cumsum(-1);
-        var removeSorted = cumulative <= (1 - p);
-        removeSorted.select(1, removeSorted.size(1) - 1).fill_(false); // min_tokens_to_keep = 1
+        using var threshold = (1 - p).ToScalar();
+        var removeSorted = cumulative.le(threshold);
+        removeSorted.select(1, removeSorted.size(1) - 1).fill_(False); // min_tokens_to_keep = 1
         var remove = removeSorted.scatter(1, order, removeSorted);
-        return logits.masked_fill(remove, float.NegativeInfinity).MoveToOuterDisposeScope();
+        return logits.masked_fill(remove, NegativeInfinity).MoveToOuterDisposeScope();
     }
 
     /// <summary>The options' processors in HF's order: repetition penalty, then (sampling) temperature, top-k, top-p.</summary>

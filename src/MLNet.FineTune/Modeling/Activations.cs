@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace MLNet.FineTune.Modeling;
@@ -21,10 +22,15 @@ internal static class Activations
     };
 
     // 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))), as transformers' NewGELUActivation.
+    // The same operations in the same order as the formula written with C# operators, on cached Scalars: each number
+    // handed to a tensor op would otherwise become a Scalar left to the finalizer, ~8 per call (see ScalarFree).
     static Tensor GeluTanh(Tensor x)
     {
         using var scope = NewDisposeScope();
-        var inner = (x + x.pow(3) * 0.044715) * Math.Sqrt(2.0 / Math.PI);
-        return (x * 0.5 * (inner.tanh() + 1.0)).MoveToOuterDisposeScope();
+        var inner = x.add(x.pow(Three).mul(Cubic), ScalarFree.One).mul(SqrtTwoOverPi);
+        return x.mul(Half).mul(inner.tanh().add(OneDouble, ScalarFree.One)).MoveToOuterDisposeScope();
     }
+
+    static readonly Scalar Three = 3.ToScalar(), Cubic = 0.044715.ToScalar(), SqrtTwoOverPi = Math.Sqrt(2.0 / Math.PI).ToScalar(),
+        Half = 0.5.ToScalar(), OneDouble = 1.0.ToScalar();
 }

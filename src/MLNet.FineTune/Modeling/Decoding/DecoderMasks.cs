@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace MLNet.FineTune.Modeling.Decoding;
@@ -21,13 +22,17 @@ internal static class DecoderMasks
         var q = ScalarFree.Range(past, keys, device).view(queries, 1);
         var k = ScalarFree.Range(0, keys, device).view(1, keys);
         var allowed = k <= q;                                                        // (T, S)
-        if (slidingWindow is int w) allowed = allowed.logical_and(k > q - w);        // Mistral: keys within the last w positions
+        if (slidingWindow is int w)
+        {
+            using var window = ((long)w).ToScalar();
+            allowed = allowed.logical_and(k > q.sub(window));        // Mistral: keys within the last w positions
+        }
         allowed = allowed.unsqueeze(0).expand(batch, queries, keys);                 // (B, T, S)
         if (attentionMask is not null)
         {
             if (attentionMask.size(0) != batch || attentionMask.size(1) != keys)
                 throw new ArgumentException($"The attention mask is [{attentionMask.size(0)}, {attentionMask.size(1)}] but the batch has {batch} rows of {past} cached + {queries} new positions.");
-            allowed = allowed.logical_and(attentionMask.to(device).ne(0).unsqueeze(1));
+            allowed = allowed.logical_and(attentionMask.to(device).ne(ScalarFree.Zero).unsqueeze(1));
         }
         if (sequenceIds is not null)
         {
@@ -36,7 +41,7 @@ internal static class DecoderMasks
             var ids = sequenceIds.to(device);
             allowed = allowed.logical_and(ids.unsqueeze(2).eq(ids.unsqueeze(1)));          // same example
         }
-        var min = dtype == ScalarType.Float64 ? double.MinValue : float.MinValue;
+        using var min = (dtype == ScalarType.Float64 ? double.MinValue : float.MinValue).ToScalar();
         return zeros(batch, 1, queries, keys, dtype: dtype, device: device)
             .masked_fill(allowed.logical_not().unsqueeze(1), min).MoveToOuterDisposeScope();
     }
@@ -49,7 +54,7 @@ internal static class DecoderMasks
     {
         using var scope = NewDisposeScope();
         var mask = attentionMask.to_type(ScalarType.Int64);
-        return (mask.cumsum(-1) - 1).masked_fill(mask.eq(0), 1).MoveToOuterDisposeScope();
+        return mask.cumsum(-1).sub(ScalarFree.One).masked_fill(mask.eq(ScalarFree.Zero), ScalarFree.One).MoveToOuterDisposeScope();
     }
 
     /// <summary>Default positions past … past + T − 1 for every row (B, T).</summary>

@@ -59,7 +59,7 @@ internal sealed class Gpt2LMHeadModel : nn.Module, ICausalLanguageModel
             if (past + t > config.MaxPositionEmbeddings)
                 throw new ArgumentException($"GPT-2 has {config.MaxPositionEmbeddings} learned positions (n_positions); this step needs {past + t}. Shorten the prompt or max new tokens.");
             var positions = input.PositionIds ?? DecoderMasks.DefaultPositionIds(b, t, past, ids.device);
-            var x = drop.call(wte.call(ids) + wpe.call(positions));
+            var x = drop.call(wte.call(ids).Plus(wpe.call(positions)));
             var mask = DecoderMasks.Additive(b, t, past, input.AttentionMask, null, x.dtype, x.device, input.SequenceIds);
             foreach (var block in h)
             {
@@ -90,8 +90,8 @@ internal sealed class Gpt2LMHeadModel : nn.Module, ICausalLanguageModel
         public Tensor Forward(Tensor x, Tensor mask, KvCache? cache)
         {
             using var scope = NewDisposeScope();
-            x = x + attn.Forward(ln_1.call(x), mask, cache);
-            return (x + mlp.call(ln_2.call(x))).MoveToOuterDisposeScope();
+            x = x.Plus(attn.Forward(ln_1.call(x), mask, cache));
+            return x.Plus(mlp.call(ln_2.call(x))).MoveToOuterDisposeScope();
         }
     }
 
@@ -117,7 +117,7 @@ internal sealed class Gpt2LMHeadModel : nn.Module, ICausalLanguageModel
             using var scope = NewDisposeScope();
             long b = x.size(0), t = x.size(1);
             var qkv = PackedWeightScoring.Project(c_attn, x).view(b, t, 3, heads, headDim).permute(2, 0, 3, 1, 4); // (3, B, heads, T, D)
-            var context = CausalSelfAttention.Attend(qkv[0], qkv[1], qkv[2], mask, layer, cache, training ? attentionDropout : 0.0);
+            var context = CausalSelfAttention.Attend(qkv.select(0, 0), qkv.select(0, 1), qkv.select(0, 2), mask, layer, cache, training ? attentionDropout : 0.0);
             return resid_dropout.call(PackedWeightScoring.Project(c_proj, context)).MoveToOuterDisposeScope();
         }
     }

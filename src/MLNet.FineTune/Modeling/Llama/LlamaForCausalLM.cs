@@ -95,8 +95,8 @@ internal sealed class LlamaForCausalLM : nn.Module, ICausalLanguageModel
         public Tensor Forward(Tensor x, Tensor mask, Tensor cos, Tensor sin, KvCache? cache)
         {
             using var scope = NewDisposeScope();
-            x = x + self_attn.Forward(input_layernorm.call(x), mask, cos, sin, cache);
-            return (x + mlp.call(post_attention_layernorm.call(x))).MoveToOuterDisposeScope();
+            x = x.Plus(self_attn.Forward(input_layernorm.call(x), mask, cos, sin, cache));
+            return x.Plus(mlp.call(post_attention_layernorm.call(x))).MoveToOuterDisposeScope();
         }
     }
 

@@ -8,11 +8,12 @@ namespace MLNet.FineTune.Modeling.Llama;
 internal sealed class RmsNorm : nn.Module<Tensor, Tensor>
 {
     readonly Parameter weight;
-    readonly double eps;
+    readonly Scalar eps; // cached: a double handed to each call would be a Scalar left to the finalizer (see ScalarFree)
+    static readonly Scalar Two = 2.ToScalar();
 
     public RmsNorm(long size, double eps) : base(nameof(RmsNorm))
     {
-        this.eps = eps;
+        this.eps = eps.ToScalar();
         weight = new Parameter(ones(size));
         RegisterComponents();
     }
@@ -21,8 +22,8 @@ internal sealed class RmsNorm : nn.Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         var x32 = x.to_type(ScalarType.Float32);
-        var variance = x32.pow(2).mean([-1], keepdim: true);
-        var normed = x32 * (variance + eps).rsqrt();
+        var variance = x32.pow(Two).mean([-1], keepdim: true);
+        var normed = x32 * variance.add(eps, ScalarFree.One).rsqrt();
         return (weight * normed.to_type(x.dtype)).MoveToOuterDisposeScope();
     }
 }

@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace MLNet.FineTune.Modeling.Llama;
@@ -24,7 +25,7 @@ internal sealed class RotaryEmbedding : IDisposable
         using var scope = NewDisposeScope();
         var frequencies = positionIds.device_type == inverseFrequencies.device_type ? inverseFrequencies : inverseFrequencies.to(positionIds.device);
         var freqs = positionIds.to_type(ScalarType.Float32).unsqueeze(-1) * frequencies; // (B, T, D/2)
-        var angles = cat([freqs, freqs], -1);                                                                        // (B, T, D)
+        var angles = TensorMemory.Concat(freqs, freqs, -1);                                                                        // (B, T, D)
         var cos = angles.cos().to_type(dtype).unsqueeze(1).MoveToOuterDisposeScope();
         var sin = angles.sin().to_type(dtype).unsqueeze(1).MoveToOuterDisposeScope();
         return (cos, sin);
@@ -35,8 +36,8 @@ internal sealed class RotaryEmbedding : IDisposable
     {
         using var scope = NewDisposeScope();
         long half = x.size(-1) / 2;
-        var rotated = cat([x[.., .., .., (int)half..].neg(), x[.., .., .., ..(int)half]], -1);
-        return (x * cos + rotated * sin).MoveToOuterDisposeScope();
+        var rotated = TensorMemory.Concat(x.narrow(-1, half, x.size(-1) - half).neg(), x.narrow(-1, 0, half), -1);
+        return (x * cos).Plus(rotated * sin).MoveToOuterDisposeScope();
     }
 
     public void Dispose() => inverseFrequencies.Dispose();

@@ -79,7 +79,7 @@ internal sealed unsafe class PackedLinearWeight
         var output = empty(shape, ScalarType.Float32);
         MklPackedGemm.Multiply((float*)TensorMemory.DataPointer(x), (void*)buffer, (float*)TensorMemory.DataPointer(output), rows, OutFeatures, InFeatures);
         GC.KeepAlive(this); // the buffer is freed by the finalizer: keep it alive through the native call
-        return bias is null ? output : output.add_(bias);
+        return bias is null ? output : output.add_(bias, ScalarFree.One); // add_(bias) would leave its alpha Scalar to the finalizer
     }
 
     static float[] Sample(float* values, long count)
