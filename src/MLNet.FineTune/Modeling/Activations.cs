@@ -28,9 +28,9 @@ internal static class Activations
     {
         using var scope = NewDisposeScope();
         var inner = x.add(x.pow(Three).mul(Cubic), ScalarFree.One).mul(SqrtTwoOverPi);
-        return x.mul(Half).mul(inner.tanh().add(OneDouble, ScalarFree.One)).MoveToOuterDisposeScope();
+        return x.mul(Half).mul(inner.tanh().add(ScalarFree.One, ScalarFree.One)).MoveToOuterDisposeScope();
     }
 
     static readonly Scalar Three = 3.ToScalar(), Cubic = 0.044715.ToScalar(), SqrtTwoOverPi = Math.Sqrt(2.0 / Math.PI).ToScalar(),
-        Half = 0.5.ToScalar(), OneDouble = 1.0.ToScalar();
+        Half = 0.5.ToScalar();
 }

@@ -45,23 +45,22 @@ internal static class TensorMemory
             c => body(c * ChunkElements, Math.Min(count, (c + 1) * ChunkElements)));
     }
 
-    /// <summary>The values of a CPU tensor as int64, in row-major order.</summary>
     /// <summary>
     /// <c>cat([first, second], dim)</c>, the same values, without the finalizable object TorchSharp's <c>cat</c> leaves
     /// behind on every call (measured: one per call); for per-token paths such as decoding.
     /// </summary>
     public static Tensor Concat(Tensor first, Tensor second, long dim)
     {
-        if (dim < 0) dim += first.dim();
+        int axis = (int)(dim < 0 ? dim + first.dim() : dim);
         var shape = new long[first.dim()];
-        for (int d = 0; d < shape.Length; d++) shape[d] = d == dim ? first.size(d) + second.size(d) : first.size(d);
-        int at = (int)dim;
+        for (int d = 0; d < shape.Length; d++) shape[d] = d == axis ? first.size(d) + second.size(d) : first.size(d);
         var result = empty(shape, first.dtype, first.device);
-        using (var head = result.narrow(dim, 0, first.size(at))) head.copy_(first);
-        using (var tail = result.narrow(dim, first.size(at), second.size(at))) tail.copy_(second);
+        using (var head = result.narrow(axis, 0, first.size(axis))) head.copy_(first);
+        using (var tail = result.narrow(axis, first.size(axis), second.size(axis))) tail.copy_(second);
         return result;
     }
 
+    /// <summary>The values of a CPU tensor as int64, in row-major order.</summary>
     public static unsafe long[] ToInt64Array(Tensor t)
     {
         if (t.device_type != DeviceType.CPU) throw new ArgumentException("ToInt64Array reads CPU tensors only.", nameof(t));

@@ -19,13 +19,12 @@ internal static class CausalSelfAttention
         using var scope = NewDisposeScope();
         if (cache is not null) (k, v) = cache.Append(layer, k, v);
         long b = q.size(0), heads = q.size(1), t = q.size(2), d = q.size(3), kvHeads = k.size(1), groups = heads / kvHeads;
-        if (groups == 1) return nn.functional.scaled_dot_product_attention(q, k, v, mask, dropout).transpose(1, 2).reshape(b, t, -1).MoveToOuterDisposeScope();
-        // Grouped-query attention. HF's repeat_kv copies each kv head for the `groups` consecutive query heads it serves:
+        // Grouped-query attention (groups > 1). HF's repeat_kv copies each kv head for the `groups` consecutive query heads it serves:
         // a (B, heads, S, D) copy of the keys and of the values per layer and step, growing with the sequence. Instead the
         // group's queries become extra query rows of their kv head, (B, kv heads, groups · T, D), with the mask tiled to
         // match: every query row still attends over its own kv head's keys, so each row's result is the same.
-        var grouped = q.reshape(b, kvHeads, groups * t, d);
-        var groupedMask = mask.size(2) == 1 ? mask : mask.repeat(1, 1, groups, 1);
+        var grouped = groups == 1 ? q : q.reshape(b, kvHeads, groups * t, d);
+        var groupedMask = groups == 1 || mask.size(2) == 1 ? mask : mask.repeat(1, 1, groups, 1);
         var context = nn.functional.scaled_dot_product_attention(grouped, k, v, groupedMask, dropout); // (B, kv heads, groups · T, D)
         return context.reshape(b, heads, t, d).transpose(1, 2).reshape(b, t, -1).MoveToOuterDisposeScope();
     }

@@ -65,7 +65,7 @@ internal sealed class KvCache : IDisposable
 
     static Tensor Concat(Tensor? old, Tensor next)
     {
-        var joined = (old is null ? next.detach().clone() : cat([old, next.detach()], 2)).DetachFromDisposeScope();
+        var joined = (old is null ? next.detach().clone() : TensorMemory.Concat(old, next.detach(), 2)).DetachFromDisposeScope();
         old?.Dispose();
         return joined;
     }

@@ -20,12 +20,14 @@ internal sealed unsafe class PackedLinearWeight
     const int SampleSize = 256;
 
     readonly nint buffer;
-    readonly long pressure;
     readonly nint source;
     readonly float[] sample;
 
     public int OutFeatures { get; }
     public int InFeatures { get; }
+
+    /// <summary>The packed weight's own size (what the pack roughly adds to the process's memory).</summary>
+    public long Bytes { get; }
 
     PackedLinearWeight(Tensor weight)
     {
@@ -35,15 +37,15 @@ internal sealed unsafe class PackedLinearWeight
         buffer = Marshal.AllocHGlobal((nint)MklPackedGemm.PackedSize(PackRows, OutFeatures, InFeatures));
         // MKL asks for ~8 MB more than the weight per pack but writes about the weight's size; reporting the reserve would
         // make the GC collect for memory that is never touched.
-        pressure = Bytes(weight);
-        GC.AddMemoryPressure(pressure);
+        Bytes = WeightBytes(weight);
+        GC.AddMemoryPressure(Bytes);
         MklPackedGemm.PackTransposedWeight((float*)source, PackRows, OutFeatures, InFeatures, (void*)buffer);
     }
 
     ~PackedLinearWeight()
     {
         Marshal.FreeHGlobal(buffer);
-        GC.RemoveMemoryPressure(pressure);
+        GC.RemoveMemoryPressure(Bytes);
     }
 
     /// <summary>Whether <paramref name="weight"/> can be packed: a contiguous 2-D float32 CPU tensor whose sizes fit MKL's 32-bit ints.</summary>
@@ -54,7 +56,7 @@ internal sealed unsafe class PackedLinearWeight
     public static PackedLinearWeight Pack(Tensor weight) => new(weight);
 
     /// <summary>The weight's own size, which a pack of it roughly adds to the process's memory.</summary>
-    public static long Bytes(Tensor weight) => 4L * weight.numel();
+    public static long WeightBytes(Tensor weight) => 4L * weight.numel();
 
     /// <summary>Whether this pack still holds <paramref name="weight"/>'s current values (same buffer, same sample).</summary>
     public bool Matches(Tensor weight)

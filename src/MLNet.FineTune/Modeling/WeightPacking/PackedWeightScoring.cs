@@ -89,29 +89,26 @@ internal sealed class PackedWeightScoring
         if (weight is null || !PackedLinearWeight.CanPack(weight) || x.size(-1) != weight.size(1)) return null;
         long rows = x.numel() / weight.size(1);
         if (rows is < 1 or > MaxRows) return null;
-        var pack = packs.TryGetValue(linear, out var existing) ? (existing.Matches(weight) ? existing : Store(linear, weight, existing)) : PackNew(linear, weight);
+        var pack = packs.TryGetValue(linear, out var current) && current.Matches(weight) ? current : Pack(linear, weight);
         if (pack is null) return null;
         Interlocked.Increment(ref productsComputed);
         return pack.Forward(x, linear.bias);
     }
 
-    /// <summary>A first pack for this layer, or null when it would pass the budget.</summary>
-    PackedLinearWeight? PackNew(Linear linear, Tensor weight)
+    /// <summary>Packs this layer's weight, first time or changed since (replacing the stale pack); null when it would pass the budget.</summary>
+    PackedLinearWeight? Pack(Linear linear, Tensor weight)
     {
         lock (packs)
         {
-            if (packs.TryGetValue(linear, out var existing)) return existing.Matches(weight) ? existing : Store(linear, weight, existing);
-            if (packedBytes + PackedLinearWeight.Bytes(weight) > budgetBytes) return null;
-            return Store(linear, weight, null);
+            packs.TryGetValue(linear, out var stale);
+            if (stale is not null && stale.Matches(weight)) return stale; // another thread packed it meanwhile
+            long added = PackedLinearWeight.WeightBytes(weight) - (stale?.Bytes ?? 0);
+            if (Interlocked.Read(ref packedBytes) + added > budgetBytes) return null;
+            var pack = PackedLinearWeight.Pack(weight);
+            packs.AddOrUpdate(linear, pack);
+            Interlocked.Add(ref packedBytes, added);
+            Interlocked.Increment(ref packsMade);
+            return pack;
         }
-    }
-
-    PackedLinearWeight Store(Linear linear, Tensor weight, PackedLinearWeight? replaced)
-    {
-        var pack = PackedLinearWeight.Pack(weight);
-        packs.AddOrUpdate(linear, pack);
-        Interlocked.Add(ref packedBytes, PackedLinearWeight.Bytes(weight) - (replaced is null ? 0 : 4L * replaced.OutFeatures * replaced.InFeatures));
-        Interlocked.Increment(ref packsMade);
-        return pack;
     }
 }
